@@ -1,0 +1,24 @@
+//! `tidepool`: run hydrological model calibrations and ensembles on HPC allocations
+//! without flooding the shared filesystem, and measure that it is so.
+//!
+//! This binary is thin: it parses arguments, hands each subcommand to its module in
+//! [`cmd`], and maps the outcome to an exit code. All printing goes through [`output`].
+
+mod cmd;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cmd::Cli::parse();
+    output::init_logging(cli.global.verbose);
+    let out = output::Output::new(cli.global.json);
+    match cmd::dispatch(cli.command, &out) {
+        Ok(code) => code,
+        Err(err) => {
+            out.error(&err);
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The one place that writes to the terminal: human text, JSON documents, errors.
+//!
+//! Commands build a value, then call [`Output::human`] or [`Output::json`]; they never
+//! `println!` themselves, so `--json` is honoured everywhere the same way.
+
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+/// Where and how results are printed.
+#[derive(Debug, Clone)]
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// True when the user asked for machine-readable output (`--json`).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// True when stderr is an interactive terminal (live progress bars make sense).
+    #[allow(dead_code)]
+    pub fn is_terminal(&self) -> bool {
+        std::io::stderr().is_terminal()
+    }
+
+    /// Print human-readable text to stdout (suppressed in JSON mode).
+    pub fn human(&self, text: &str) {
+        if !self.json {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            if !text.ends_with('\n') {
+                let _ = stdout.write_all(b"\n");
+            }
+        }
+    }
+
+    /// Print one JSON document on stdout.
+    #[allow(dead_code)]
+    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        stdout.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Print either the JSON form (with `--json`) or the human form of a result.
+    #[allow(dead_code)]
+    pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+        if self.json {
+            self.json(value)
+        } else {
+            self.human(&human(value));
+            Ok(())
+        }
+    }
+
+    /// Print an error and its chain of causes on stderr.
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {err}");
+        for cause in err.chain().skip(1) {
+            let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    }
+}
+
+/// Log lines (tracing) go to stderr; `-v` raises the level, `RUST_LOG` overrides it.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

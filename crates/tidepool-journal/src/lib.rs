@@ -1,0 +1,1 @@
+//! The per-run SQLite journal: config snapshot, trials, observation order, checkpoints.

@@ -1,0 +1,1 @@
+//! Goodness-of-fit metrics (KGE, NSE, ...) and time-series alignment.

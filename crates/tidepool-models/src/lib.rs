@@ -1,0 +1,1 @@
+//! Trial evaluation: command pipelines, the embedded Python shim, and model adapters.

@@ -1,0 +1,1 @@
+//! Coordinator, node agents, persistent slots, start gate, scheduler state machine, wire protocol, launchers.

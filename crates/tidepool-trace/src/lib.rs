@@ -1,0 +1,1 @@
+//! Profile the filesystem-metadata syscalls of a command tree with ptrace + seccomp.
