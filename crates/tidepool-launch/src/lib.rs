@@ -28,3 +28,46 @@ pub struct AgentCommand {
     /// Extra environment for the agents.
     pub env: Vec<(String, String)>,
 }
+
+/// What a launcher needs besides the agent command.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// `local` mode: how many agents (simulated nodes) to start.
+    pub local_agents: usize,
+    /// `local` mode: base directory under which each agent gets its own scratch dir.
+    pub local_scratch_base: Option<PathBuf>,
+    /// `mpirun` mode: the launcher's argv prefix (e.g. `["mpirun", "--map-by", "ppr:1:node"]`).
+    pub mpirun_command: Vec<String>,
+    /// `slurm` mode: extra `srun` arguments.
+    pub srun_args: Vec<String>,
+}
+
+/// Agents started by a launcher: how many will connect, and the processes to watch.
+#[derive(Debug)]
+pub struct LaunchedAgents {
+    /// Number of agents expected to connect.
+    pub expected: usize,
+    /// Local child processes (the agents themselves, or the `srun`/`mpirun` step).
+    pub children: Vec<std::process::Child>,
+    /// Text to show the user (the `manual` command line, or a summary).
+    pub message: Option<String>,
+}
+
+/// Errors starting agents.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{mode:?} launch needs {what}")]
+    Missing { mode: LaunchMode, what: String },
+}
+
+/// Starts one agent per node, by whatever means the cluster offers.
+pub trait Launcher {
+    /// Start the agents; returns without waiting for them to connect.
+    fn start(&mut self, cmd: &AgentCommand) -> Result<LaunchedAgents, LaunchError>;
+}

@@ -81,3 +81,69 @@ pub enum TrialOutcome {
     /// Cancelled on request (a straggler copy that lost, or shutdown).
     Cancelled,
 }
+
+/// Errors starting a slot's worker.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("slot {slot} on {node}: cannot start `{program}`: {source}")]
+    Spawn {
+        node: String,
+        slot: u32,
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("slot {slot} on {node}: worker did not become ready: {reason}\n{stderr_tail}")]
+    NotReady {
+        node: String,
+        slot: u32,
+        reason: String,
+        stderr_tail: String,
+    },
+    #[error("slot {slot} on {node}: worker kind `{kind}` is not available in this build")]
+    Unsupported { node: String, slot: u32, kind: String },
+}
+
+/// A started slot worker.
+#[derive(Debug)]
+pub enum Worker {
+    Noop,
+}
+
+impl Worker {
+    /// Start the worker for a slot; returns once it is ready (a python slot after its
+    /// import of the user's module).
+    pub async fn start(spec: &WorkerSpec, ctx: &SlotContext) -> Result<Worker, ModelError> {
+        match spec {
+            WorkerSpec::Noop => Ok(Worker::Noop),
+            WorkerSpec::Command(_) => Err(unsupported(ctx, "command")),
+            WorkerSpec::Python(_) => Err(unsupported(ctx, "python")),
+        }
+    }
+
+    /// Evaluate one trial. Cancelling `cancel` stops it (process group killed) and
+    /// yields [`TrialOutcome::Cancelled`].
+    pub async fn evaluate(
+        &mut self,
+        _trial: &TrialInput,
+        _cancel: &tokio_util::sync::CancellationToken,
+    ) -> TrialOutcome {
+        match self {
+            Worker::Noop => TrialOutcome::Ok {
+                objective: None,
+                responses: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Stop the worker and wait for its processes to exit.
+    pub async fn shutdown(self) {}
+}
+
+fn unsupported(ctx: &SlotContext, kind: &str) -> ModelError {
+    ModelError::Unsupported {
+        node: ctx.node.clone(),
+        slot: ctx.slot,
+        kind: kind.to_string(),
+    }
+}
