@@ -10,7 +10,7 @@ pub mod profile;
 /// workers and node-local environments, and measure the metadata load on the shared
 /// filesystem.
 #[derive(Debug, Parser)]
-#[command(name = "tidepool", version, about, long_about = None, propagate_version = true)]
+#[command(name = "tidepool", version, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -1,0 +1,51 @@
+//! Shared helpers for the integration tests: run the real binary, find external
+//! components (skip visibly when absent, fail under CI=true).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The `tidepool` binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tidepool"))
+}
+
+/// Run `tidepool ARGS` and collect its output.
+pub fn tidepool(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("spawn the tidepool binary")
+}
+
+/// True when running under CI, where missing components are failures.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Report a missing external component: panic under CI, otherwise print a visible
+/// SKIP line and return false so the test can return early.
+pub fn require(present: bool, what: &str) -> bool {
+    if !present {
+        assert!(!under_ci(), "required test component missing under CI: {what}");
+        eprintln!("SKIP: {what} is not available");
+    }
+    present
+}
+
+/// The Python venv with numpy and pandas used by tests, if present.
+pub fn test_venv() -> Option<PathBuf> {
+    let dir = std::env::var_os("TIDEPOOL_TEST_VENV")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tidepool/test-venv")))?;
+    dir.join("bin/python").exists().then_some(dir)
+}
+
+/// An executable found on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
