@@ -13,7 +13,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     output::init_logging(cli.global.verbose);
-    let out = output::Output::new(cli.global.json);
+    let out = output::Output::new(false);
     match cmd::dispatch(cli.command, &out) {
         Ok(code) => code,
         Err(err) => {

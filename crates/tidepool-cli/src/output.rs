@@ -1,7 +1,7 @@
 //! The one place that writes to the terminal: human text, JSON documents, errors.
 //!
 //! Commands build a value, then call [`Output::human`] or [`Output::json`]; they never
-//! `println!` themselves, so `--json` is honoured everywhere the same way.
+//! `println!` themselves. Commands that offer `--json` switch with [`Output::with_json`].
 
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -15,6 +15,12 @@ pub struct Output {
 impl Output {
     pub fn new(json: bool) -> Self {
         Self { json }
+    }
+
+    /// The same output, switched to JSON when a command's own `--json` flag is set.
+    #[allow(dead_code)]
+    pub fn with_json(&self, json: bool) -> Self {
+        Self { json: self.json || json }
     }
 
     /// True when the user asked for machine-readable output (`--json`).
