@@ -97,11 +97,12 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Shortest exact form of a number; NaN and absent values are empty cells.
+/// Shortest form that reads back exactly (exponent for very large or small numbers);
+/// NaN and absent values are empty cells.
 fn number(value: Option<f64>) -> String {
     value
         .filter(|v| !v.is_nan())
-        .map(|v| v.to_string())
+        .map(|v| format!("{v:?}"))
         .unwrap_or_default()
 }
 
