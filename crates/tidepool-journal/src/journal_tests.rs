@@ -447,3 +447,23 @@ fn database_is_in_wal_mode() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[test]
+fn the_handle_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Journal>();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "").unwrap();
+    std::thread::scope(|scope| {
+        for t in 0..4u64 {
+            let journal = &journal;
+            scope.spawn(move || {
+                for i in 0..100 {
+                    propose(journal, t * 100 + i);
+                }
+            });
+        }
+    });
+    journal.flush().unwrap();
+    assert_eq!(journal.reader().unwrap().counts().unwrap().queued, 400);
+}

@@ -49,6 +49,10 @@ CREATE TABLE checkpoints (
     state             BLOB NOT NULL,
     created_at        REAL NOT NULL
 );
+CREATE TABLE flushes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at REAL NOT NULL
+);
 CREATE TABLE events (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     kind   TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),

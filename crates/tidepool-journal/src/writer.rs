@@ -153,6 +153,13 @@ impl Writer {
                 }
             }
         }
+        if durable {
+            // A write in every durable batch, so its commit syncs the WAL file (and with
+            // it every earlier batch) even when the batch holds nothing else.
+            if let Err(err) = mark_flush(&tx, &path) {
+                first_error.get_or_insert(err);
+            }
+        }
         let committed = tx.commit().map_err(sql(&path, "commit a batch"));
         (self.next_proposal, self.next_observation) = counters;
         let restored = if durable {
@@ -174,6 +181,13 @@ impl Writer {
             .pragma_update(None, "synchronous", level)
             .map_err(sql(&self.path, "set the sync level"))
     }
+}
+
+fn mark_flush(tx: &Transaction, path: &Path) -> Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO flushes (id, at) VALUES (1, ?1)")
+        .and_then(|mut st| st.execute([crate::records::unix_now()]))
+        .map(|_| ())
+        .map_err(sql(path, "mark a flush"))
 }
 
 fn bad(path: &Path, trial: TrialId, problem: &str) -> JournalError {
