@@ -1,13 +1,14 @@
 //! The handle the coordinator writes through: create or open a run's journal, send
 //! records to the batching writer, flush, and read back for resume.
 
+use crate::apply::{FinishedRow, Record};
 use crate::error::{JournalError, Result};
 use crate::reader::JournalReader;
 use crate::records::{
     unix_now, ConfigSnapshot, EventKind, FinishedTrial, ProposedTrial, StartedTrial, TrialId,
 };
 use crate::schema;
-use crate::writer::{self, Command, WriterHandle};
+use crate::writer::{self, Message, WriterHandle};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -84,7 +85,7 @@ impl Journal {
 
     /// Store a new config snapshot (e.g. on a forced resume with a changed config).
     pub fn store_config(&self, text: &str) -> Result<()> {
-        self.send(Command::Config {
+        self.send(Record::Config {
             text: text.to_string(),
             hash: ConfigSnapshot::hash_of(text),
             at: unix_now(),
@@ -101,7 +102,7 @@ impl Journal {
                 trial: trial.id,
                 problem: format!("parameters cannot be written as JSON: {e}"),
             })?;
-        self.send(Command::Proposed {
+        self.send(Record::Proposed {
             id: trial.id,
             params_json,
             queued_at: trial.queued_at,
@@ -110,7 +111,7 @@ impl Journal {
 
     /// A trial handed to a slot (status `running`).
     pub fn started(&self, trial: StartedTrial) -> Result<()> {
-        self.send(Command::Started(trial))
+        self.send(Record::Started(trial))
     }
 
     /// A trial's end; its status must be final.
@@ -129,7 +130,7 @@ impl Journal {
                 trial: trial.id,
                 problem: format!("responses cannot be written as JSON: {e}"),
             })?;
-        self.send(Command::Finished {
+        self.send(Record::Finished(FinishedRow {
             id: trial.id,
             status: trial.status,
             objective: trial.objective,
@@ -137,17 +138,17 @@ impl Journal {
             finished_at: trial.finished_at,
             failure_reason: trial.failure_reason,
             stderr_tail: trial.stderr_tail,
-        })
+        }))
     }
 
     /// The optimiser took this result (`None`: a failure); numbered in arrival order.
     pub fn observed(&self, id: TrialId, objective: Option<f64>) -> Result<()> {
-        self.send(Command::Observed { id, objective })
+        self.send(Record::Observed { id, objective })
     }
 
     /// Opaque optimiser state, valid after `observation_count` observations.
     pub fn checkpoint(&self, observation_count: u64, state: Vec<u8>) -> Result<()> {
-        self.send(Command::Checkpoint {
+        self.send(Record::Checkpoint {
             observation_count,
             state,
             at: unix_now(),
@@ -156,7 +157,7 @@ impl Journal {
 
     /// A run event (started, interrupted, resumed, finished).
     pub fn event(&self, kind: EventKind, detail: &str) -> Result<()> {
-        self.send(Command::Event {
+        self.send(Record::Event {
             kind,
             at: unix_now(),
             detail: detail.to_string(),
@@ -203,7 +204,7 @@ impl Journal {
 
     fn sync(&self, durable: bool) -> Result<()> {
         let (ack, answer) = mpsc::channel();
-        self.send(Command::Sync { durable, ack })?;
+        self.send_message(Message::Sync { durable, ack })?;
         match answer.recv() {
             Ok(Ok(())) => Ok(()),
             Ok(Err(cause)) => Err(JournalError::WriterStopped {
@@ -214,9 +215,13 @@ impl Journal {
         }
     }
 
-    fn send(&self, command: Command) -> Result<()> {
+    fn send(&self, record: Record) -> Result<()> {
+        self.send_message(Message::Record(record))
+    }
+
+    fn send_message(&self, message: Message) -> Result<()> {
         let writer = self.writer.as_ref().ok_or_else(|| self.stopped())?;
-        writer.sender.send(command).map_err(|_| self.stopped())
+        writer.sender.send(message).map_err(|_| self.stopped())
     }
 
     fn stopped(&self) -> JournalError {

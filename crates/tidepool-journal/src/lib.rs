@@ -28,12 +28,14 @@
 //! Layout:
 //! - `journal`: [`Journal`], the writing handle (create, open, record, flush);
 //! - `writer`: the batching writer thread;
+//! - `apply`: each record as SQL, and the rules records follow;
 //! - `reader`: [`JournalReader`], the read-only queries for resume, status and export;
 //! - `records`: the record and row types;
 //! - `schema`: tables, schema version, connection set-up;
 //! - `export`: the trials table as CSV;
 //! - `error`: [`JournalError`].
 
+mod apply;
 mod error;
 mod export;
 mod journal;
