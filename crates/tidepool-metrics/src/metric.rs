@@ -162,6 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn published_example_from_the_hydroerr_test_suite() {
+        // Expected values published with HydroErr (Roberts et al. 2018, BYU Hydroinformatics),
+        // its unit tests on this pair of series.
+        let sim = [5.0, 7.0, 9.0, 2.0, 4.5, 6.7];
+        let obs = [4.7, 6.0, 10.0, 2.5, 4.0, 6.8];
+        let expect = [
+            (Metric::Mae, 0.5666666666666665),
+            (Metric::Rmse, 0.6582805886043833),
+            (Metric::R2, 0.9246652089263256),
+            (Metric::Nse, 0.923333988598388),
+            (Metric::Kge, 0.9181073779138655),
+            (Metric::Kge2012, 0.9132923608280753),
+        ];
+        for (metric, value) in expect {
+            let got = metric.compute(&sim, &obs).unwrap();
+            assert!(close(got, value), "{metric}: got {got}, published {value}");
+        }
+        // PBIAS by hand: sums 34.2 and 34.0.
+        let pbias = Metric::Pbias.compute(&sim, &obs).unwrap();
+        assert!(close(pbias, 100.0 * 0.2 / 34.0), "{pbias}");
+    }
+
+    #[test]
     fn doubled_series_separates_kge_from_kge2012() {
         // sim = 2 obs: alpha = beta = 2, so KGE = 1 - sqrt(2) but KGE' has gamma = 1.
         let sim = OBS.map(|o| 2.0 * o);
