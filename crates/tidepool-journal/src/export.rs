@@ -28,6 +28,10 @@ const TRAILING: [&str; 8] = [
 /// Write every trial of the journal as CSV to `out`; returns the number of rows.
 /// A response whose name is already a column is written as `response_<name>`.
 pub fn write_csv(reader: &JournalReader, out: impl Write) -> Result<usize> {
+    reader.snapshot(|reader| write_snapshot(reader, out))
+}
+
+fn write_snapshot(reader: &JournalReader, out: impl Write) -> Result<usize> {
     let mut responses = BTreeSet::new();
     reader.for_each_trial(|trial| {
         responses.extend(trial.responses.into_keys());

@@ -467,3 +467,25 @@ fn the_handle_can_be_shared_between_threads() {
     journal.flush().unwrap();
     assert_eq!(journal.reader().unwrap().counts().unwrap().queued, 400);
 }
+
+#[test]
+fn a_snapshot_does_not_see_writes_made_during_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "").unwrap();
+    propose(&journal, 0);
+    let reader = journal.reader().unwrap();
+    let (before, after) = reader
+        .snapshot(|r| {
+            let before = r.counts()?.proposed;
+            propose(&journal, 1);
+            journal.flush()?;
+            Ok((before, r.counts()?.proposed))
+        })
+        .unwrap();
+    assert_eq!((before, after), (1, 1));
+    assert_eq!(
+        reader.counts().unwrap().proposed,
+        2,
+        "seen once the snapshot ends"
+    );
+}

@@ -58,6 +58,19 @@ impl JournalReader {
         &self.parameters
     }
 
+    /// Run several reads on one snapshot of the journal (a read transaction), so a run
+    /// writing at the same time cannot change what they see in between.
+    pub fn snapshot<T>(&self, reads: impl FnOnce(&Self) -> Result<T>) -> Result<T> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(sql(&self.path, "begin a read snapshot"))?;
+        let result = reads(self);
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(sql(&self.path, "end a read snapshot"))?;
+        result
+    }
+
     /// The latest config snapshot.
     pub fn config(&self) -> Result<ConfigSnapshot> {
         self.conn

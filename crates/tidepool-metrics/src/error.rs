@@ -66,6 +66,8 @@ pub enum MetricError {
         prev_index: usize,
         prev_time: i64,
     },
+    #[error("unknown metric `{name}`; choose one of {known}")]
+    UnknownMetric { name: String, known: String },
     #[error("calibration period is empty: start {start} is not before end {end}")]
     EmptyPeriod { start: i64, end: i64 },
 }

@@ -3,6 +3,7 @@
 use crate::{formulas, MetricError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::str::FromStr;
 
 /// A goodness-of-fit metric, named in configs by its serde name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,6 +123,21 @@ impl Metric {
             Metric::Pbias => formulas::pbias(self, sim, obs),
             Metric::R2 => formulas::r_squared(self, sim, obs),
         }
+    }
+}
+
+impl FromStr for Metric {
+    type Err = MetricError;
+
+    /// Parse a config name (`kge`, `kge2012`, `nse`, `lognse`, `rmse`, `mae`, `pbias`, `r2`).
+    fn from_str(name: &str) -> Result<Metric, MetricError> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| MetricError::UnknownMetric {
+                name: name.to_string(),
+                known: Metric::ALL.map(Metric::name).join(", "),
+            })
     }
 }
 
@@ -268,5 +284,11 @@ mod tests {
             assert_eq!(back, metric);
         }
         assert!(serde_json::from_str::<Metric>("\"KGE\"").is_err());
+        assert_eq!("kge2012".parse::<Metric>().unwrap(), Metric::Kge2012);
+        let err = "kge'".parse::<Metric>().unwrap_err();
+        assert!(
+            err.to_string().contains("one of kge, kge2012, nse"),
+            "{err}"
+        );
     }
 }
