@@ -96,12 +96,7 @@ impl Journal {
     /// again with the same parameters queues it again, keeping its proposal order.
     pub fn proposed(&self, trial: &ProposedTrial) -> Result<()> {
         self.check_params(trial)?;
-        let params_json =
-            serde_json::to_string(&trial.params).map_err(|e| JournalError::BadRecord {
-                path: self.path.clone(),
-                trial: trial.id,
-                problem: format!("parameters cannot be written as JSON: {e}"),
-            })?;
+        let params_json = self.json(trial.id, "parameters", &trial.params)?;
         self.send(Record::Proposed {
             id: trial.id,
             params_json,
@@ -124,12 +119,7 @@ impl Journal {
             });
         }
         // serde_json writes NaN as null; the reader turns null back into NaN.
-        let responses_json =
-            serde_json::to_string(&trial.responses).map_err(|e| JournalError::BadRecord {
-                path: self.path.clone(),
-                trial: trial.id,
-                problem: format!("responses cannot be written as JSON: {e}"),
-            })?;
+        let responses_json = self.json(trial.id, "responses", &trial.responses)?;
         self.send(Record::Finished(FinishedRow {
             id: trial.id,
             status: trial.status,
@@ -180,6 +170,14 @@ impl Journal {
         self.flush()?;
         self.stop_writer();
         Ok(())
+    }
+
+    fn json(&self, trial: TrialId, what: &str, value: &impl serde::Serialize) -> Result<String> {
+        serde_json::to_string(value).map_err(|e| JournalError::BadRecord {
+            path: self.path.clone(),
+            trial,
+            problem: format!("{what} cannot be written as JSON: {e}"),
+        })
     }
 
     fn check_params(&self, trial: &ProposedTrial) -> Result<()> {

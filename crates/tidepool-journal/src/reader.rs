@@ -107,16 +107,9 @@ impl JournalReader {
         let query = format!(
             "SELECT t.id, t.params, t.queued_at FROM trials t {filter} ORDER BY t.proposal_seq"
         );
-        let mut stmt = self
-            .conn
-            .prepare(&query)
-            .map_err(sql(&self.path, "read proposals"))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get(2)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(i64, String, f64)>>>())
-            .map_err(sql(&self.path, "read proposals"))?;
+        let rows = self.rows(&query, "read proposals", |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get(2)?))
+        })?;
         rows.into_iter()
             .map(|(id, params, queued_at)| {
                 Ok(ProposedTrial {
@@ -130,36 +123,23 @@ impl JournalReader {
 
     /// Every observation, in the order the optimiser saw them.
     pub fn observations(&self) -> Result<Vec<Observation>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, trial_id, objective FROM observations ORDER BY seq")
-            .map_err(sql(&self.path, "read observations"))?;
-        let observations = stmt
-            .query_map([], |row| {
-                Ok(Observation {
-                    seq: row.get::<_, i64>(0)? as u64,
-                    trial_id: row.get::<_, i64>(1)? as u64,
-                    objective: row.get(2)?,
-                })
+        let query = "SELECT seq, trial_id, objective FROM observations ORDER BY seq";
+        self.rows(query, "read observations", |row| {
+            Ok(Observation {
+                seq: row.get::<_, i64>(0)? as u64,
+                trial_id: row.get::<_, i64>(1)? as u64,
+                objective: row.get(2)?,
             })
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "read observations"))?;
-        Ok(observations)
+        })
     }
 
     /// How many trials are in each status, and how many were observed.
     pub fn counts(&self) -> Result<Counts> {
         let mut counts = Counts::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT status, COUNT(*) FROM trials GROUP BY status")
-            .map_err(sql(&self.path, "count trials"))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(sql(&self.path, "count trials"))?;
+        let query = "SELECT status, COUNT(*) FROM trials GROUP BY status";
+        let rows = self.rows(query, "count trials", |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+        })?;
         for (status, n) in rows {
             counts.proposed += n;
             match self.parse_status(&status)? {
@@ -213,16 +193,14 @@ impl JournalReader {
 
     /// Every run event, oldest first.
     pub fn events(&self) -> Result<Vec<RunEvent>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT kind, at, detail FROM events ORDER BY id")
-            .map_err(sql(&self.path, "read run events"))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(String, f64, String)>>>())
-            .map_err(sql(&self.path, "read run events"))?;
+        let query = "SELECT kind, at, detail FROM events ORDER BY id";
+        let rows = self.rows(query, "read run events", |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, f64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
         rows.into_iter()
             .map(|(kind, at, detail)| {
                 let kind =
@@ -245,6 +223,21 @@ impl JournalReader {
             visit(self.decode(raw)?)?;
         }
         Ok(())
+    }
+
+    /// Every row of a query, mapped.
+    fn rows<T>(
+        &self,
+        query: &str,
+        action: &'static str,
+        map: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(query).map_err(sql(&self.path, action))?;
+        let rows = stmt
+            .query_map([], map)
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, action));
+        rows
     }
 
     fn decode(&self, raw: RawTrial) -> Result<TrialRecord> {

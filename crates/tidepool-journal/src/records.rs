@@ -9,11 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// A trial's id, assigned by the optimiser in proposal order.
 pub type TrialId = u64;
 
-/// The current time in Unix seconds.
+/// The current time in Unix seconds (negative if the clock is set before 1970).
 pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => since.as_secs_f64(),
+        Err(before) => -before.duration().as_secs_f64(),
+    }
 }
 
 /// Where a trial is in its life.
