@@ -15,6 +15,8 @@ pub enum JournalError {
          new run directory"
     )]
     AlreadyExists { path: PathBuf },
+    #[error("{path}: parameter `{name}` is defined twice; give each parameter its own name")]
+    DuplicateParameter { path: PathBuf, name: String },
     #[error("cannot create the run directory {path}: {source}")]
     CreateDir {
         path: PathBuf,

@@ -38,12 +38,19 @@ impl Journal {
         if path.exists() {
             return Err(JournalError::AlreadyExists { path });
         }
+        if let Some(name) = parameters
+            .iter()
+            .enumerate()
+            .find_map(|(i, name)| parameters[..i].contains(name).then_some(name))
+        {
+            return Err(JournalError::DuplicateParameter {
+                path,
+                name: name.clone(),
+            });
+        }
         let mut conn = schema::open_writer(&path)?;
-        schema::create(&mut conn, &path, parameters)?;
-        let journal = Journal::start(conn, path, parameters.to_vec())?;
-        journal.store_config(config_text)?;
-        journal.flush()?;
-        Ok(journal)
+        schema::create(&mut conn, &path, parameters, config_text)?;
+        Journal::start(conn, path, parameters.to_vec())
     }
 
     /// Open the journal of an existing run for writing (to resume it).

@@ -411,6 +411,14 @@ fn opening_refuses_missing_foreign_and_newer_journals() {
     ));
     std::fs::remove_file(&path).unwrap();
 
+    let twice = vec!["k".to_string(), "b".to_string(), "k".to_string()];
+    let err = Journal::create(dir.path(), &twice, "").unwrap_err();
+    assert!(
+        err.to_string().contains("parameter `k` is defined twice"),
+        "{err}"
+    );
+    assert!(!path.exists(), "nothing is created for a refused run");
+
     drop(Journal::create(dir.path(), &names(), "").unwrap());
     let err = Journal::create(dir.path(), &names(), "").unwrap_err();
     assert!(matches!(err, JournalError::AlreadyExists { .. }), "{err}");

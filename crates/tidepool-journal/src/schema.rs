@@ -1,6 +1,7 @@
 //! The database layout, its version (`PRAGMA user_version`), and the connection set-up.
 
 use crate::error::{sql, JournalError, Result};
+use crate::records::{unix_now, ConfigSnapshot};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
@@ -80,8 +81,14 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Create the tables and stamp the version, in one transaction.
-pub fn create(conn: &mut Connection, path: &Path, parameters: &[String]) -> Result<()> {
+/// Create the tables, store the parameter names and the first config snapshot, and
+/// stamp the version, in one transaction.
+pub fn create(
+    conn: &mut Connection,
+    path: &Path,
+    parameters: &[String],
+    config_text: &str,
+) -> Result<()> {
     let tx = conn.transaction().map_err(sql(path, "begin creation"))?;
     tx.execute_batch(SCHEMA)
         .map_err(sql(path, "create tables"))?;
@@ -92,6 +99,15 @@ pub fn create(conn: &mut Connection, path: &Path, parameters: &[String]) -> Resu
         )
         .map_err(sql(path, "store parameter names"))?;
     }
+    tx.execute(
+        "INSERT INTO config_snapshots (text, hash, stored_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![
+            config_text,
+            ConfigSnapshot::hash_of(config_text),
+            unix_now()
+        ],
+    )
+    .map_err(sql(path, "store the config snapshot"))?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(sql(path, "stamp schema version"))?;
     tx.commit().map_err(sql(path, "commit creation"))
