@@ -9,8 +9,18 @@
 //! waiting records in one transaction, so recording a trial costs the caller a channel
 //! send. A process killed at any moment leaves a database that opens and holds every
 //! batch committed before the kill; [`Journal::flush`] returns once all records sent so
-//! far are committed and synced to disk. The schema is versioned (`PRAGMA user_version`)
-//! and a journal from a newer tidepool is refused.
+//! far are committed and synced to disk (between flushes, batches are committed without
+//! an fsync: they survive a killed process, and a machine crash may lose the batches
+//! since the last flush). The schema is versioned (`PRAGMA user_version`) and a journal
+//! from a newer tidepool is refused.
+//!
+//! To resume, [`Journal::open`] the run, then read back through [`Journal::reader`]:
+//! [`JournalReader::proposals`] and [`JournalReader::observations`] in their orders,
+//! [`JournalReader::in_flight`] (to propose again with the same parameters),
+//! [`JournalReader::latest_checkpoint`], [`JournalReader::counts`] and
+//! [`JournalReader::best`]. Several reads can share one consistent view with
+//! [`JournalReader::snapshot`]. `tidepool status` and `tidepool export` use a
+//! [`JournalReader`] from another process while the run writes.
 //!
 //! ```
 //! use tidepool_journal::{Journal, ProposedTrial, StartedTrial, FinishedTrial, unix_now};
