@@ -4,6 +4,7 @@ use crate::output::Output;
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod export;
 pub mod profile;
 
 /// Calibrate and run ensembles of hydrological models on HPC clusters with persistent
@@ -31,11 +32,15 @@ pub enum Command {
     /// Trace a command and count its filesystem-metadata operations (the "storm"),
     /// per syscall, per filesystem, per shared prefix, failures included.
     Profile(profile::Args),
+    /// Write a run's trials table (one row per trial, a column per parameter and per
+    /// response) as CSV, to stdout or a file.
+    Export(export::Args),
 }
 
 /// Run one subcommand; its `Ok` value is the process exit code.
 pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
     match command {
         Command::Profile(args) => profile::run(args, out),
+        Command::Export(args) => export::run(args, out),
     }
 }

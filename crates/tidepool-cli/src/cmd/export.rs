@@ -1,0 +1,59 @@
+//! `tidepool export`: a run's trials table, one row per trial, as CSV.
+
+use crate::output::Output;
+use anyhow::{bail, Context};
+use serde::Serialize;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tidepool_journal::{write_csv, JournalReader};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run directory (the one holding journal.sqlite).
+    pub run_dir: PathBuf,
+    /// Write the trials as CSV: a column per parameter and per named response.
+    #[arg(long, required = true)]
+    pub csv: bool,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What `--json` prints after writing to a file.
+#[derive(Debug, Serialize)]
+struct Exported {
+    run_dir: PathBuf,
+    output: PathBuf,
+    trials: usize,
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let reader = JournalReader::open(&args.run_dir)
+        .with_context(|| format!("cannot export the run in {}", args.run_dir.display()))?;
+    let Some(path) = args.output else {
+        if out.is_json() {
+            bail!("--json cannot be combined with CSV on stdout; add `-o FILE` to write the CSV to a file");
+        }
+        let mut csv = Vec::new();
+        write_csv(&reader, &mut csv)?;
+        out.human(&String::from_utf8(csv).context("the CSV export is not UTF-8")?);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let file = std::fs::File::create(&path).with_context(|| {
+        format!(
+            "cannot create {}; check that its directory exists",
+            path.display()
+        )
+    })?;
+    let trials = write_csv(&reader, BufWriter::new(file))?;
+    let exported = Exported {
+        run_dir: args.run_dir,
+        output: path,
+        trials,
+    };
+    out.result(&exported, |e| {
+        format!("wrote {} trials to {}", e.trials, e.output.display())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,147 @@
+//! The database layout, its version (`PRAGMA user_version`), and the connection set-up.
+
+use crate::error::{sql, JournalError, Result};
+use crate::records::{unix_now, ConfigSnapshot};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
+/// The schema this build writes and reads. A journal with a larger version is refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The journal file inside a run directory.
+pub const FILE_NAME: &str = "journal.sqlite";
+
+const SCHEMA: &str = "
+CREATE TABLE parameters (
+    position INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE
+);
+CREATE TABLE config_snapshots (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    text      TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    stored_at REAL NOT NULL
+);
+CREATE TABLE trials (
+    id             INTEGER PRIMARY KEY,
+    proposal_seq   INTEGER NOT NULL UNIQUE,
+    params         TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN
+                     ('queued','running','ok','failed','timed_out','cancelled')),
+    objective      REAL,
+    responses      TEXT,
+    node           TEXT,
+    slot           INTEGER,
+    attempt        INTEGER NOT NULL DEFAULT 0,
+    queued_at      REAL,
+    started_at     REAL,
+    finished_at    REAL,
+    failure_reason TEXT,
+    stderr_tail    TEXT
+);
+CREATE TABLE observations (
+    seq       INTEGER PRIMARY KEY,
+    trial_id  INTEGER NOT NULL UNIQUE REFERENCES trials(id),
+    objective REAL
+);
+CREATE TABLE checkpoints (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    observation_count INTEGER NOT NULL,
+    state             BLOB NOT NULL,
+    created_at        REAL NOT NULL
+);
+CREATE TABLE flushes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at REAL NOT NULL
+);
+CREATE TABLE events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind   TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),
+    at     REAL NOT NULL,
+    detail TEXT NOT NULL
+);
+";
+
+/// Open the writing connection: WAL mode, commits survive a killed process.
+pub fn open_writer(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(sql(path, "open"))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+    )
+    .map_err(sql(path, "set WAL mode"))?;
+    Ok(conn)
+}
+
+/// Open a read-only connection (for resume, `tidepool status`, export).
+pub fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(sql(path, "open for reading"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql(path, "set busy timeout"))?;
+    Ok(conn)
+}
+
+/// Create the tables, store the parameter names and the first config snapshot, and
+/// stamp the version, in one transaction.
+pub fn create(
+    conn: &mut Connection,
+    path: &Path,
+    parameters: &[String],
+    config_text: &str,
+) -> Result<()> {
+    let tx = conn.transaction().map_err(sql(path, "begin creation"))?;
+    tx.execute_batch(SCHEMA)
+        .map_err(sql(path, "create tables"))?;
+    for (position, name) in parameters.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO parameters (position, name) VALUES (?1, ?2)",
+            rusqlite::params![position as i64, name],
+        )
+        .map_err(sql(path, "store parameter names"))?;
+    }
+    tx.execute(
+        "INSERT INTO config_snapshots (text, hash, stored_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![
+            config_text,
+            ConfigSnapshot::hash_of(config_text),
+            unix_now()
+        ],
+    )
+    .map_err(sql(path, "store the config snapshot"))?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(sql(path, "stamp schema version"))?;
+    tx.commit().map_err(sql(path, "commit creation"))
+}
+
+/// Refuse journals written by a newer tidepool, and files that are not journals.
+pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(sql(path, "read schema version"))?;
+    if found > SCHEMA_VERSION {
+        return Err(JournalError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        return Err(JournalError::NotAJournal {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// The parameter names, in definition order.
+pub fn parameter_names(conn: &Connection, path: &Path) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM parameters ORDER BY position")
+        .map_err(sql(path, "read parameter names"))?;
+    let names = stmt
+        .query_map([], |row| row.get(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .map_err(sql(path, "read parameter names"))?;
+    Ok(names)
+}
