@@ -20,7 +20,9 @@ impl Output {
     /// The same output, switched to JSON when a command's own `--json` flag is set.
     #[allow(dead_code)]
     pub fn with_json(&self, json: bool) -> Self {
-        Self { json: self.json || json }
+        Self {
+            json: self.json || json,
+        }
     }
 
     /// True when the user asked for machine-readable output (`--json`).
@@ -56,7 +58,11 @@ impl Output {
 
     /// Print either the JSON form (with `--json`) or the human form of a result.
     #[allow(dead_code)]
-    pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    pub fn result<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> anyhow::Result<()> {
         if self.json {
             self.json(value)
         } else {

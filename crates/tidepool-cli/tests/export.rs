@@ -90,12 +90,12 @@ fn csv_to_a_file_with_a_json_summary() {
     write_run(dir.path());
     let file = dir.path().join("trials.csv");
     let out = tidepool(&[
-        "--json",
         "export",
         dir.path().to_str().unwrap(),
         "--csv",
         "-o",
         file.to_str().unwrap(),
+        "--json",
     ]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -103,7 +103,7 @@ fn csv_to_a_file_with_a_json_summary() {
     assert_eq!(summary["output"], file.to_str().unwrap());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPECTED);
 
-    let out = tidepool(&["--json", "export", dir.path().to_str().unwrap(), "--csv"]);
+    let out = tidepool(&["export", dir.path().to_str().unwrap(), "--csv", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("add `-o FILE`"),

@@ -18,6 +18,9 @@ pub struct Args {
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With `-o`: print a JSON summary (run dir, output file, trial count).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `--json` prints after writing to a file.
@@ -29,6 +32,7 @@ struct Exported {
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let out = &out.with_json(args.json);
     let reader = JournalReader::open(&args.run_dir)
         .with_context(|| format!("cannot export the run in {}", args.run_dir.display()))?;
     let Some(path) = args.output else {

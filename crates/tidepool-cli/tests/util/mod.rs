@@ -27,7 +27,10 @@ pub fn under_ci() -> bool {
 /// SKIP line and return false so the test can return early.
 pub fn require(present: bool, what: &str) -> bool {
     if !present {
-        assert!(!under_ci(), "required test component missing under CI: {what}");
+        assert!(
+            !under_ci(),
+            "required test component missing under CI: {what}"
+        );
         eprintln!("SKIP: {what} is not available");
     }
     present
@@ -37,7 +40,9 @@ pub fn require(present: bool, what: &str) -> bool {
 pub fn test_venv() -> Option<PathBuf> {
     let dir = std::env::var_os("TIDEPOOL_TEST_VENV")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tidepool/test-venv")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tidepool/test-venv"))
+        })?;
     dir.join("bin/python").exists().then_some(dir)
 }
 
