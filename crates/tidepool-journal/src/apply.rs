@@ -72,8 +72,9 @@ const START: &str = "UPDATE trials SET status = 'running', node = ?2, slot = ?3,
 const FINISH: &str = "UPDATE trials SET status = ?2, objective = ?3, responses = ?4,
     finished_at = ?5, failure_reason = ?6, stderr_tail = ?7
   WHERE id = ?1";
-const PROPOSE: &str = "INSERT OR IGNORE INTO trials (id, proposal_seq, params, status, queued_at)
-  VALUES (?1, ?2, ?3, 'queued', ?4)";
+const PROPOSE: &str = "INSERT OR IGNORE INTO trials
+    (id, proposal_seq, params, status, queued_at, observed_before)
+  VALUES (?1, ?2, ?3, 'queued', ?4, ?5)";
 const REQUEUE: &str = "UPDATE trials SET status = 'queued', queued_at = ?2
   WHERE id = ?1 AND params = ?3
     AND NOT EXISTS (SELECT 1 FROM observations WHERE trial_id = ?1)";
@@ -139,7 +140,13 @@ impl Apply<'_> {
     /// A new trial, or the same trial queued again (same parameters, not yet observed),
     /// as happens on resume for trials that were in flight.
     fn proposed(&mut self, id: TrialId, params_json: &str, queued_at: f64) -> Result<()> {
-        let row = params![id as i64, self.seq.next_proposal, params_json, queued_at];
+        let row = params![
+            id as i64,
+            self.seq.next_proposal,
+            params_json,
+            queued_at,
+            self.seq.next_observation
+        ];
         if self.execute(PROPOSE, row, "record a proposed trial")? == 1 {
             self.seq.next_proposal += 1;
             return Ok(());

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::reader::JournalReader;
-use crate::records::{Checkpoint, Counts, TrialStatus};
+use crate::records::{Checkpoint, Counts, Observation, ReplayStep, TrialStatus};
 use crate::schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 
@@ -495,5 +495,41 @@ fn a_snapshot_does_not_see_writes_made_during_it() {
         reader.counts().unwrap().proposed,
         2,
         "seen once the snapshot ends"
+    );
+}
+
+#[test]
+fn replay_interleaves_proposals_and_observations_as_they_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "[run]\n").unwrap();
+    // propose 0, 1; observe 1; propose 2; observe 0, 2; propose 3 (in flight)
+    let p0 = propose(&journal, 0);
+    let p1 = propose(&journal, 1);
+    journal.observed(1, Some(0.5)).unwrap();
+    let p2 = propose(&journal, 2);
+    journal.observed(0, None).unwrap();
+    journal.observed(2, Some(0.25)).unwrap();
+    let p3 = propose(&journal, 3);
+    journal.flush().unwrap();
+
+    let obs = |seq, trial_id, objective| {
+        ReplayStep::Observed(Observation {
+            seq,
+            trial_id,
+            objective,
+        })
+    };
+    let steps = journal.reader().unwrap().replay().unwrap();
+    assert_eq!(
+        steps,
+        vec![
+            ReplayStep::Proposed(p0),
+            ReplayStep::Proposed(p1),
+            obs(0, 1, Some(0.5)),
+            ReplayStep::Proposed(p2),
+            obs(1, 0, None),
+            obs(2, 2, Some(0.25)),
+            ReplayStep::Proposed(p3),
+        ]
     );
 }

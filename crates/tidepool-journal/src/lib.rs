@@ -15,6 +15,7 @@
 //! from a newer tidepool is refused.
 //!
 //! To resume, [`Journal::open`] the run, then read back through [`Journal::reader`]:
+//! [`JournalReader::replay`] (proposals and observations interleaved as they happened),
 //! [`JournalReader::proposals`] and [`JournalReader::observations`] in their orders,
 //! [`JournalReader::in_flight`] (to propose again with the same parameters),
 //! [`JournalReader::latest_checkpoint`], [`JournalReader::counts`] and
@@ -60,6 +61,6 @@ pub use journal::{journal_path, Journal};
 pub use reader::JournalReader;
 pub use records::{
     unix_now, Checkpoint, ConfigSnapshot, Counts, EventKind, FinishedTrial, Observation,
-    ProposedTrial, RunEvent, StartedTrial, TrialId, TrialRecord, TrialStatus,
+    ProposedTrial, ReplayStep, RunEvent, StartedTrial, TrialId, TrialRecord, TrialStatus,
 };
 pub use schema::SCHEMA_VERSION;

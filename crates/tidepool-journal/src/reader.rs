@@ -5,6 +5,7 @@
 
 use crate::error::{sql, JournalError, Result};
 use crate::journal::journal_path;
+use crate::records::ReplayStep;
 use crate::records::{
     Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent,
     TrialRecord, TrialStatus,
@@ -119,6 +120,24 @@ impl JournalReader {
                 })
             })
             .collect()
+    }
+
+    /// The optimiser's calls in the order they were made: every proposal, with the
+    /// observations made before it, then the observations after the last proposal.
+    pub fn replay(&self) -> Result<Vec<ReplayStep>> {
+        let query = "SELECT observed_before FROM trials ORDER BY proposal_seq";
+        let before = self.rows(query, "read the proposal order", |row| row.get::<_, i64>(0))?;
+        let proposals = self.proposals()?;
+        let mut observations = self.observations()?.into_iter().peekable();
+        let mut steps = Vec::with_capacity(proposals.len() * 2);
+        for (proposal, before) in proposals.into_iter().zip(before) {
+            while let Some(obs) = observations.next_if(|o| (o.seq as i64) < before) {
+                steps.push(ReplayStep::Observed(obs));
+            }
+            steps.push(ReplayStep::Proposed(proposal));
+        }
+        steps.extend(observations.map(ReplayStep::Observed));
+        Ok(steps)
     }
 
     /// Every observation, in the order the optimiser saw them.

@@ -136,6 +136,17 @@ pub struct Observation {
     pub objective: Option<f64>,
 }
 
+/// One step of the history of the optimiser's calls, as [`crate::JournalReader::replay`]
+/// returns it: replaying these steps in order into a fresh optimiser with the same seed
+/// rebuilds its state exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ReplayStep {
+    /// The optimiser proposed this trial.
+    Proposed(ProposedTrial),
+    /// The optimiser was told this result.
+    Observed(Observation),
+}
+
 /// Opaque optimiser state, valid after `observation_count` observations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {

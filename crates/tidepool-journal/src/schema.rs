@@ -25,6 +25,7 @@ CREATE TABLE config_snapshots (
 CREATE TABLE trials (
     id             INTEGER PRIMARY KEY,
     proposal_seq   INTEGER NOT NULL UNIQUE,
+    observed_before INTEGER NOT NULL,
     params         TEXT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN
                      ('queued','running','ok','failed','timed_out','cancelled')),
