@@ -303,6 +303,7 @@ fn records_for_unknown_trials_stop_the_writer_and_keep_earlier_records() {
             .contains("trial 0: observed twice (first as observation 0)"),
         "{err}"
     );
+    drop(journal);
     let journal = Journal::open(dir.path()).unwrap();
     journal
         .finished(FinishedTrial::ok(5, None, BTreeMap::new()))
