@@ -135,8 +135,9 @@ impl Param {
     }
 }
 
-/// A validated, ordered set of parameters.
+/// A validated, ordered set of parameters (deserialising validates too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Param>", into = "Vec<Param>")]
 pub struct ParamSpace {
     params: Vec<Param>,
 }
@@ -214,6 +215,20 @@ impl ParamSpace {
     }
 }
 
+impl TryFrom<Vec<Param>> for ParamSpace {
+    type Error = ParamError;
+
+    fn try_from(params: Vec<Param>) -> Result<Self, ParamError> {
+        ParamSpace::new(params)
+    }
+}
+
+impl From<ParamSpace> for Vec<Param> {
+    fn from(space: ParamSpace) -> Self {
+        space.params
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +278,9 @@ mod tests {
         for (err, name) in cases.iter().zip(names) {
             assert!(err.to_string().contains(&format!("`{name}`")), "{err}");
         }
+        let json = r#"[{"name": "k", "lower": 0.0, "upper": 1.0, "transform": "ln"}]"#;
+        let err = serde_json::from_str::<ParamSpace>(json).unwrap_err();
+        assert!(err.to_string().contains("`k`"), "{err}");
         let dup = refused(Param::new("ok", 0.0, 2.0));
         assert_eq!(dup, ParamError::Duplicate { name: "ok".into() });
     }
