@@ -30,7 +30,7 @@ pub enum ParamError {
     },
     #[error("parameter `{name}` is defined twice; give each parameter a unique name")]
     Duplicate { name: String },
-    #[error("parameter `{name}`: an integer parameter needs at least one integer inside [{lower}, {upper}]")]
+    #[error("parameter `{name}`: an integer parameter needs at least two integers inside [{lower}, {upper}]; widen the bounds")]
     NoInteger {
         name: String,
         lower: f64,

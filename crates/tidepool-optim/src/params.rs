@@ -104,7 +104,7 @@ impl Param {
                 lower: self.lower,
             });
         }
-        if self.integer && self.lower.ceil() > self.upper.floor() {
+        if self.integer && self.lower.ceil() >= self.upper.floor() {
             return Err(ParamError::NoInteger {
                 name: name(),
                 lower: self.lower,
@@ -272,7 +272,7 @@ mod tests {
             refused(Param::new("ln", -1.0, 1.0).with_transform(Transform::Ln)),
             refused(Param::new("init", 0.0, 1.0).with_initial(2.0)),
             refused(Param::new("initnan", 0.0, 1.0).with_initial(f64::NAN)),
-            refused(Param::new("int", 0.2, 0.8).integer()),
+            refused(Param::new("int", 0.5, 1.5).integer()),
         ];
         let names = ["flat", "nan", "lg", "ln", "init", "initnan", "int"];
         for (err, name) in cases.iter().zip(names) {
