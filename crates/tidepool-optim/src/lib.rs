@@ -1,6 +1,53 @@
 //! Pure optimisers and samplers (ask/tell): DDS family, uniform, LHS, Sobol, list.
 //! No I/O, no clock, no global RNG: the same seed and the same order of observed
 //! results give the same proposals, bit for bit.
+//!
+//! Every algorithm searches the unit box `[0,1]^d` of the (transformed) parameter
+//! space and proposes trials in the user's space. Each holds a seeded ChaCha RNG in
+//! its state; [`Optimizer::save`] turns the whole state into bytes and [`restore`]
+//! rebuilds it, so a checkpointed run continues exactly as if it never stopped, and a
+//! run replayed from its journal (the same proposals and the same observation order)
+//! reaches the same state.
+//!
+//! Failed outcomes (and NaN or infinite values) never become the best. `dds` and
+//! `async-dds` count them against the budget; `pool-dds` counts them against the
+//! budget but not as valid evaluations and keeps them out of the pool; the samplers
+//! just record them.
+//!
+//! Layout:
+//! - `params`: parameters, transforms, validation, the unit-box mapping;
+//! - `perturb`: the DDS move (probability schedules, bound rules, integer moves);
+//! - `ledger`: trial ids, trials in flight, best result;
+//! - `dds`, `async_dds`, `pool_dds`: the DDS family;
+//! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows and CSV;
+//! - `build`: selection by name, settings, checkpoints;
+//! - `bench_fns`: Griewank, Ackley, Rastrigin, Rosenbrock;
+//! - `error`: refused definitions and set-ups.
+
+mod async_dds;
+pub mod bench_fns;
+mod build;
+mod dds;
+mod error;
+mod ledger;
+mod list;
+mod params;
+mod perturb;
+mod pool_dds;
+mod samplers;
+
+#[cfg(test)]
+mod determinism_tests;
+
+pub use async_dds::AsyncDds;
+pub use build::{build, restore, Algorithm, Settings};
+pub use dds::{initial_samples, Dds, DdsOptions};
+pub use error::{OptimError, ParamError};
+pub use list::{parse_csv, ListSampler};
+pub use params::{Param, ParamSpace, Transform};
+pub use perturb::{async_probability, dds_probability, reflect, BoundRule};
+pub use pool_dds::{barrier_slot_time_lost, BatchRecord, PoolDds, PoolOptions};
+pub use samplers::Sampler;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,4 +87,21 @@ pub trait Optimizer: Send {
     fn observe(&mut self, id: TrialId, outcome: Outcome);
     /// The best trial observed so far and its objective, if any.
     fn best(&self) -> Option<(Trial, f64)>;
+
+    /// Like `observe`, but says when the id was never proposed or already observed.
+    fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
+        self.observe(id, outcome);
+        Ok(())
+    }
+
+    /// The whole state as bytes, for [`restore`].
+    fn save(&self) -> Result<Vec<u8>, OptimError> {
+        Err(OptimError::NoCheckpoint)
+    }
+
+    /// For batch algorithms (`pool-dds`): the closed batches, to account for the slot
+    /// time lost at barriers. `None` for algorithms without barriers.
+    fn batches(&self) -> Option<&[BatchRecord]> {
+        None
+    }
 }

@@ -1,0 +1,192 @@
+//! The `list` sampler: parameter sets given by the user (e.g. read from a CSV file),
+//! proposed verbatim in order. [`parse_csv`] maps header columns to parameter names.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::OptimError;
+use crate::params::ParamSpace;
+use crate::{Outcome, Proposal, Trial, TrialId};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListSampler {
+    rows: Vec<Vec<f64>>,
+    next: u64,
+    pending: BTreeMap<TrialId, ()>,
+    best: Option<(TrialId, f64)>,
+}
+
+impl ListSampler {
+    /// Rows in the user's space, one value per parameter, in the space's order.
+    pub fn new(rows: Vec<Vec<f64>>) -> Self {
+        ListSampler {
+            rows,
+            next: 0,
+            pending: BTreeMap::new(),
+            best: None,
+        }
+    }
+
+    /// Refuses rows of the wrong length or with values outside the bounds.
+    pub fn check(&self, space: &ParamSpace) -> Result<(), OptimError> {
+        for (row, values) in self.rows.iter().enumerate() {
+            if values.len() != space.dim() {
+                return Err(OptimError::RowLength {
+                    row,
+                    got: values.len(),
+                    expected: space.dim(),
+                });
+            }
+            for (p, &value) in space.params().iter().zip(values) {
+                if value.is_nan() || value < p.lower || value > p.upper {
+                    return Err(OptimError::RowOutside {
+                        row,
+                        name: p.name.clone(),
+                        value,
+                        lower: p.lower,
+                        upper: p.upper,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn propose(&mut self) -> Proposal {
+        let Some(values) = self.rows.get(self.next as usize) else {
+            return Proposal::Done;
+        };
+        let trial = Trial {
+            id: self.next,
+            values: values.clone(),
+        };
+        self.pending.insert(self.next, ());
+        self.next += 1;
+        Proposal::Trial(trial)
+    }
+
+    /// Failures are recorded by the caller's journal and never become the best.
+    pub fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
+        self.pending
+            .remove(&id)
+            .ok_or(OptimError::UnknownTrial { id })?;
+        if let Outcome::Value(v) = outcome {
+            if v.is_finite() && self.best.is_none_or(|(_, b)| v <= b) {
+                self.best = Some((id, v));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn best(&self) -> Option<(Trial, f64)> {
+        self.best.map(|(id, v)| {
+            let values = self.rows[id as usize].clone();
+            (Trial { id, values }, v)
+        })
+    }
+}
+
+/// Parses CSV text whose header names the parameters (extra columns are ignored) into
+/// rows ordered like `names`. Errors name the line (1-based, header = 1) and column.
+pub fn parse_csv(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>, OptimError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let csv_err = |line: usize, e: csv::Error| OptimError::Csv {
+        line,
+        reason: e.to_string(),
+    };
+    let header = reader.headers().map_err(|e| csv_err(1, e))?.clone();
+    let columns = names
+        .iter()
+        .map(|name| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| OptimError::Csv {
+                    line: 1,
+                    reason: format!("no column for parameter `{name}`; add it to the header"),
+                })
+        })
+        .collect::<Result<Vec<usize>, _>>()?;
+    let mut rows = Vec::new();
+    for (k, record) in reader.records().enumerate() {
+        let line = k + 2;
+        let record = record.map_err(|e| csv_err(line, e))?;
+        let row = columns
+            .iter()
+            .zip(names)
+            .map(|(&c, name)| {
+                let cell = record.get(c).unwrap_or("");
+                cell.parse::<f64>().map_err(|_| OptimError::Csv {
+                    line,
+                    reason: format!("column `{name}`: `{cell}` is not a number"),
+                })
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Param;
+
+    fn names() -> Vec<String> {
+        vec!["k".into(), "alpha".into()]
+    }
+
+    #[test]
+    fn header_columns_map_to_parameters() {
+        let text = "id, alpha, k\n1, 0.5, 2\n2, 0.25, 3\n";
+        let rows = parse_csv(text, &names()).unwrap();
+        assert_eq!(rows, vec![vec![2.0, 0.5], vec![3.0, 0.25]]);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let missing = parse_csv("k\n1\n", &names()).unwrap_err().to_string();
+        assert!(
+            missing.contains("line 1") && missing.contains("`alpha`"),
+            "{missing}"
+        );
+        let bad = parse_csv("k,alpha\n1,2\n3,x\n", &names())
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("line 3") && bad.contains("`alpha`"), "{bad}");
+        let short = parse_csv("k,alpha\n1,2\n3\n", &names())
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("line 3"), "{short}");
+    }
+
+    #[test]
+    fn rows_are_proposed_verbatim_and_checked() {
+        let space = ParamSpace::new(vec![
+            Param::new("k", 0.0, 5.0),
+            Param::new("alpha", 0.0, 1.0),
+        ])
+        .unwrap();
+        let mut list = ListSampler::new(vec![vec![1.0, 0.1], vec![2.0, 0.2]]);
+        list.check(&space).unwrap();
+        let Proposal::Trial(a) = list.propose() else {
+            panic!("expected a trial")
+        };
+        assert_eq!(a.values, vec![1.0, 0.1]);
+        list.try_observe(a.id, Outcome::Failed).unwrap();
+        assert!(list.best().is_none());
+        let Proposal::Trial(b) = list.propose() else {
+            panic!("expected a trial")
+        };
+        list.try_observe(b.id, Outcome::Value(3.0)).unwrap();
+        assert_eq!(list.best().unwrap().0.values, vec![2.0, 0.2]);
+        assert_eq!(list.propose(), Proposal::Done);
+        let outside = ListSampler::new(vec![vec![9.0, 0.1]])
+            .check(&space)
+            .unwrap_err();
+        assert!(outside.to_string().contains("`k`"));
+    }
+}
