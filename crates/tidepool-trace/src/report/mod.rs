@@ -55,7 +55,7 @@ pub struct SharedCounts {
 pub struct FdStat {
     pub count: u64,
     pub failed: u64,
-    pub by_syscall: BTreeMap<String, u64>,
+    pub by_syscall: BTreeMap<String, Counts>,
 }
 
 /// One traced process.

@@ -86,7 +86,9 @@ fn fd_stat(events: &[Event]) -> FdStat {
     for e in events.iter().filter(|e| e.kind == Kind::FdStat) {
         out.count += 1;
         out.failed += u64::from(e.failed());
-        *out.by_syscall.entry(e.syscall.to_string()).or_insert(0) += 1;
+        let c = out.by_syscall.entry(e.syscall.to_string()).or_default();
+        c.count += 1;
+        c.failed += u64::from(e.failed());
     }
     out
 }
