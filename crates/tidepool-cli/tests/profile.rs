@@ -20,7 +20,10 @@ fn under_ci() -> bool {
 /// Skip visibly when a component is missing; fail under CI.
 fn require(present: bool, what: &str) -> bool {
     if !present {
-        assert!(!under_ci(), "required test component missing under CI: {what}");
+        assert!(
+            !under_ci(),
+            "required test component missing under CI: {what}"
+        );
         eprintln!("SKIP: {what} is not available");
     }
     present
@@ -62,8 +65,8 @@ fn profile_json(dir: &Path, extra: &[&str], command: &[&str]) -> (Output, Value)
     args.push("--");
     args.extend_from_slice(command);
     let out = tidepool(&args);
-    let text = std::fs::read_to_string(&json)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {out:?}"));
+    let text =
+        std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("no JSON report ({e}): {out:?}"));
     (out, serde_json::from_str(&text).expect("valid JSON report"))
 }
 
@@ -80,7 +83,10 @@ fn unknown_command_is_named() {
     let out = tidepool(&["profile", "--", "no-such-command-tp42"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("command not found: `no-such-command-tp42`"), "{stderr}");
+    assert!(
+        stderr.contains("command not found: `no-such-command-tp42`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -112,9 +118,15 @@ fn report_resolves_relative_paths_and_counts_failures() {
     let shared = &r["shared"][work_s];
     assert!(shared["total"].as_u64().unwrap() >= 3, "{shared}");
     assert!(shared["enoent"].as_u64().unwrap() >= 1, "{shared}");
-    assert!(r["by_syscall"]["getdents64"]["count"].as_u64().unwrap() >= 1, "ls lists sub");
+    assert!(
+        r["by_syscall"]["getdents64"]["count"].as_u64().unwrap() >= 1,
+        "ls lists sub"
+    );
     assert!(r["enoent"].as_u64().unwrap() >= 1);
-    assert!(r["processes"].as_array().unwrap().len() >= 3, "sh, cat, cat, ls");
+    assert!(
+        r["processes"].as_array().unwrap().len() >= 3,
+        "sh, cat, cat, ls"
+    );
     let csv = std::fs::read_to_string(&timeline).unwrap();
     assert!(csv.starts_with("bucket_start_s,"), "{csv}");
     assert!(csv.lines().count() >= 2, "{csv}");
@@ -128,14 +140,36 @@ fn compare_shows_ratios() {
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
     profile_json(&a, &[], &["sh", "-c", "ls / >/dev/null"]);
-    profile_json(&b, &[], &["sh", "-c", "ls / >/dev/null; ls /tmp >/dev/null; ls /usr >/dev/null"]);
+    profile_json(
+        &b,
+        &[],
+        &[
+            "sh",
+            "-c",
+            "ls / >/dev/null; ls /tmp >/dev/null; ls /usr >/dev/null",
+        ],
+    );
     let (ra, rb) = (a.join("report.json"), b.join("report.json"));
-    let out = tidepool(&["profile", "compare", ra.to_str().unwrap(), rb.to_str().unwrap()]);
+    let out = tidepool(&[
+        "profile",
+        "compare",
+        ra.to_str().unwrap(),
+        rb.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    let total = text.lines().find(|l| l.trim_start().starts_with("total")).unwrap();
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .unwrap();
     assert!(total.trim_end().ends_with('x'), "{text}");
-    let out = tidepool(&["--json", "profile", "compare", ra.to_str().unwrap(), rb.to_str().unwrap()]);
+    let out = tidepool(&[
+        "--json",
+        "profile",
+        "compare",
+        ra.to_str().unwrap(),
+        rb.to_str().unwrap(),
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ratio = v["rows"][0]["ratio"].as_f64().unwrap();
     assert!(ratio > 1.0, "three listings against one: {v}");
@@ -160,9 +194,15 @@ fn sigterm_ends_the_whole_traced_tree() {
     let pids: Vec<u32> = loop {
         let text = std::fs::read_to_string(&pidfile).unwrap_or_default();
         if text.ends_with('\n') {
-            break text.split_whitespace().map(|p| p.parse().unwrap()).collect();
+            break text
+                .split_whitespace()
+                .map(|p| p.parse().unwrap())
+                .collect();
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "traced shell never started");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "traced shell never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(pids.len(), 2);
@@ -175,7 +215,10 @@ fn sigterm_ends_the_whole_traced_tree() {
     assert_eq!(status.code(), Some(128 + 15), "{status:?}");
     for pid in pids {
         let state = proc_state(pid);
-        assert!(state.is_none(), "traced process {pid} left behind in state {state:?}");
+        assert!(
+            state.is_none(),
+            "traced process {pid} left behind in state {state:?}"
+        );
     }
 }
 
@@ -248,8 +291,14 @@ fn agrees_with_strace(command: &[&str]) {
     assert!(out.status.success(), "{out:?}");
     let (calls, failed) = strace_equivalent(&r);
     eprintln!("{command:?}: tidepool {calls} calls / {failed} failed, strace {strace_calls} / {strace_errors}");
-    assert!(within_2_percent(calls, strace_calls), "calls: tidepool {calls}, strace {strace_calls}");
-    assert!(within_2_percent(failed, strace_errors), "failed: tidepool {failed}, strace {strace_errors}");
+    assert!(
+        within_2_percent(calls, strace_calls),
+        "calls: tidepool {calls}, strace {strace_calls}"
+    );
+    assert!(
+        within_2_percent(failed, strace_errors),
+        "failed: tidepool {failed}, strace {strace_errors}"
+    );
     assert!(r["python_modules"]["loaded"].as_u64().unwrap() > 10);
 }
 
@@ -259,13 +308,20 @@ fn python_stdlib_import_agrees_with_strace() {
         require(false, "strace and a real python3 interpreter");
         return;
     };
-    agrees_with_strace(&[python.to_str().unwrap(), "-c", "import json, sqlite3, decimal"]);
+    agrees_with_strace(&[
+        python.to_str().unwrap(),
+        "-c",
+        "import json, sqlite3, decimal",
+    ]);
 }
 
 #[test]
 fn pandas_import_agrees_with_strace() {
     let (Some(_), Some(python)) = (which("strace"), test_venv_python()) else {
-        require(false, "strace and the test venv (TIDEPOOL_TEST_VENV) with pandas");
+        require(
+            false,
+            "strace and the test venv (TIDEPOOL_TEST_VENV) with pandas",
+        );
         return;
     };
     agrees_with_strace(&[python.to_str().unwrap(), "-c", "import pandas"]);

@@ -4,11 +4,16 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("no command given to trace: put it after `--`, e.g. `tidepool profile -- python3 -c pass`")]
+    #[error(
+        "no command given to trace: put it after `--`, e.g. `tidepool profile -- python3 -c pass`"
+    )]
     EmptyCommand,
 
     #[error("command not found: `{name}` is not an executable file{}", searched_note(.searched))]
-    CommandNotFound { name: String, searched: Vec<PathBuf> },
+    CommandNotFound {
+        name: String,
+        searched: Vec<PathBuf>,
+    },
 
     #[error("cannot execute `{path}`: {source}")]
     Exec {
@@ -18,7 +23,10 @@ pub enum TraceError {
     },
 
     #[error("ptrace is not permitted here ({errno}). {hint}")]
-    PtraceDenied { errno: nix::errno::Errno, hint: String },
+    PtraceDenied {
+        errno: nix::errno::Errno,
+        hint: String,
+    },
 
     #[error("ptrace request {request} on process {pid} failed: {errno}")]
     Ptrace {
@@ -51,7 +59,10 @@ fn searched_note(searched: &[PathBuf]) -> String {
         String::new()
     } else {
         let dirs: Vec<String> = searched.iter().map(|d| d.display().to_string()).collect();
-        format!(" in PATH ({}); check the spelling or give its full path", dirs.join(":"))
+        format!(
+            " in PATH ({}); check the spelling or give its full path",
+            dirs.join(":")
+        )
     }
 }
 

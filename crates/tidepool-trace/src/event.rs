@@ -23,7 +23,9 @@ pub struct Event {
 impl Event {
     /// The errno of a failed call.
     pub fn errno(&self) -> Option<i32> {
-        (-4095..0).contains(&self.result).then(|| -self.result as i32)
+        (-4095..0)
+            .contains(&self.result)
+            .then(|| -self.result as i32)
     }
 
     pub fn failed(&self) -> bool {
@@ -90,7 +92,11 @@ mod tests {
         assert_eq!(ev(-2).errno(), Some(2));
         assert!(ev(-2).failed());
         assert_eq!(ev(3).errno(), None);
-        assert_eq!(ev(-5000).errno(), None, "a large negative value is not an errno");
+        assert_eq!(
+            ev(-5000).errno(),
+            None,
+            "a large negative value is not an errno"
+        );
     }
 
     #[test]

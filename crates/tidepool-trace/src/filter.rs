@@ -52,7 +52,9 @@ mod tests {
         assert_eq!(kills, 0);
         let traces = program
             .iter()
-            .filter(|i| i.code == 0x06 && i.k & libc::SECCOMP_RET_ACTION_FULL == libc::SECCOMP_RET_TRACE)
+            .filter(|i| {
+                i.code == 0x06 && i.k & libc::SECCOMP_RET_ACTION_FULL == libc::SECCOMP_RET_TRACE
+            })
             .count();
         assert!(traces >= 1);
     }

@@ -30,11 +30,19 @@ pub struct Guard {
 pub fn install(root: i32) -> Guard {
     RECEIVED.store(0, Ordering::SeqCst);
     ROOT_PID.store(root, Ordering::SeqCst);
-    let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
+    let action = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     let previous = SIGNALS
         .iter()
         // SAFETY: the handler only touches atomics and calls kill(2).
-        .filter_map(|sig| unsafe { sigaction(*sig, &action) }.ok().map(|old| (*sig, old)))
+        .filter_map(|sig| {
+            unsafe { sigaction(*sig, &action) }
+                .ok()
+                .map(|old| (*sig, old))
+        })
         .collect();
     Guard { previous }
 }

@@ -31,10 +31,11 @@ pub fn parse_lctl(text: &str) -> Counters {
     let mut device: Option<String> = None;
     let mut body = String::new();
     for line in text.lines().chain(std::iter::once("")) {
-        let header = line
-            .trim()
-            .strip_suffix("md_stats=")
-            .map(|h| h.trim_start_matches("mdc.").trim_end_matches('.').to_string());
+        let header = line.trim().strip_suffix("md_stats=").map(|h| {
+            h.trim_start_matches("mdc.")
+                .trim_end_matches('.')
+                .to_string()
+        });
         if header.is_some() || line.is_empty() {
             if let Some(dev) = device.take() {
                 out.insert(dev, parse_md_stats(&body));
@@ -102,7 +103,10 @@ pub fn snapshot(dir: &Path) -> Option<(String, Counters)> {
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let text = std::fs::read_to_string(e.path().join("md_stats")).ok()?;
-                Some((e.file_name().to_string_lossy().into_owned(), parse_md_stats(&text)))
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    parse_md_stats(&text),
+                ))
             })
             .collect();
         if !counters.is_empty() {
@@ -161,18 +165,32 @@ intent_lock               5 samples [reqs]
     #[test]
     fn delta_subtracts_and_totals() {
         let before = parse_lctl(LCTL);
-        let after_text = LCTL.replace("close                     21", "close                     30")
-            .replace("intent_lock               5", "intent_lock               105");
+        let after_text = LCTL
+            .replace(
+                "close                     21",
+                "close                     30",
+            )
+            .replace(
+                "intent_lock               5",
+                "intent_lock               105",
+            );
         let d = LustreDelta::new("lctl".into(), &before, &parse_lctl(&after_text));
         assert_eq!(d.devices["testfs-MDT0000-mdc-ffff88003e1f8800"]["close"], 9);
-        assert_eq!(d.devices["testfs-MDT0000-mdc-ffff88003e1f8800"]["getattr"], 0);
+        assert_eq!(
+            d.devices["testfs-MDT0000-mdc-ffff88003e1f8800"]["getattr"],
+            0
+        );
         assert_eq!(d.total, 109);
     }
 
     #[test]
     fn absent_proc_dir_and_no_lctl_is_none() {
         let dir = tempfile::tempdir().unwrap();
-        if std::process::Command::new("lctl").arg("--version").output().is_err() {
+        if std::process::Command::new("lctl")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             assert!(snapshot(&dir.path().join("missing")).is_none());
         }
     }

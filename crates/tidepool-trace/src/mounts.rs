@@ -30,7 +30,7 @@ impl MountTable {
                 mounts.push(mount);
             }
         }
-        mounts.sort_by(|a, b| b.mount_point.len().cmp(&a.mount_point.len()));
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.mount_point.len()));
         Self { mounts }
     }
 
@@ -63,7 +63,9 @@ fn unescape(field: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
         match (bytes[i], octal) {
             (b'\\', Some(d)) => {
                 out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
@@ -96,7 +98,10 @@ mod tests {
         assert_eq!(table.find("/lustre/proj/a.py").unwrap().fstype, "lustre");
         assert_eq!(table.find("/tmp/x").unwrap().mount_point, "/tmp");
         assert_eq!(table.find("/tmpfoo").unwrap().mount_point, "/");
-        assert_eq!(table.find("/lustre/my dir/f").unwrap().mount_point, "/lustre/my dir");
+        assert_eq!(
+            table.find("/lustre/my dir/f").unwrap().mount_point,
+            "/lustre/my dir"
+        );
     }
 
     #[test]

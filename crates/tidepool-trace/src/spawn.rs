@@ -77,12 +77,18 @@ pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError
     let mut c_argv: Vec<*const libc::c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
     c_argv.push(std::ptr::null());
 
-    let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|errno| TraceError::Spawn { what: "pipe2", errno })?;
+    let (read_end, write_end) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| TraceError::Spawn {
+            what: "pipe2",
+            errno,
+        })?;
     // SAFETY: the child runs only async-signal-safe calls (see `child_main`) and
     // never returns.
     match unsafe { nix::unistd::fork() } {
-        Err(errno) => Err(TraceError::Spawn { what: "fork", errno }),
+        Err(errno) => Err(TraceError::Spawn {
+            what: "fork",
+            errno,
+        }),
         Ok(nix::unistd::ForkResult::Child) => {
             drop(read_end);
             child_main(write_end.as_raw_fd(), &c_program, &c_argv, filter)

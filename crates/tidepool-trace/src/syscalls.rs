@@ -126,7 +126,12 @@ const COMMON: &[Spec] = &[
     at(l::SYS_fspick, "fspick", 0, 1),
     at(l::SYS_mount_setattr, "mount_setattr", 0, 1),
     spec(l::SYS_getcwd, "getcwd", Kind::Path, PathArg::Cwd),
-    spec(l::SYS_getdents64, "getdents64", Kind::DirList, PathArg::Fd(0)),
+    spec(
+        l::SYS_getdents64,
+        "getdents64",
+        Kind::DirList,
+        PathArg::Fd(0),
+    ),
     spec(l::SYS_fstat, "fstat", Kind::FdStat, PathArg::Fd(0)),
     spec(l::SYS_fchdir, "fchdir", Kind::CwdChange, PathArg::Fd(0)),
 ];
@@ -213,7 +218,10 @@ mod tests {
     #[test]
     fn table_finds_openat_and_ignores_read() {
         let table = Table::new();
-        assert_eq!(table.get(l::SYS_openat as u64).map(|s| s.name), Some("openat"));
+        assert_eq!(
+            table.get(l::SYS_openat as u64).map(|s| s.name),
+            Some("openat")
+        );
         assert!(table.get(l::SYS_read as u64).is_none());
         assert!(table.get(100_000).is_none());
     }
@@ -222,10 +230,28 @@ mod tests {
     fn the_issue_list_is_covered() {
         let names: HashSet<&str> = all().map(|s| s.name).collect();
         for name in [
-            "newfstatat", "statx", "statfs", "faccessat", "faccessat2", "openat", "openat2",
-            "readlinkat", "execve", "execveat", "chdir", "mkdirat", "unlinkat", "renameat2",
-            "linkat", "symlinkat", "fchmodat", "fchownat", "utimensat", "truncate",
-            "getdents64", "fstat",
+            "newfstatat",
+            "statx",
+            "statfs",
+            "faccessat",
+            "faccessat2",
+            "openat",
+            "openat2",
+            "readlinkat",
+            "execve",
+            "execveat",
+            "chdir",
+            "mkdirat",
+            "unlinkat",
+            "renameat2",
+            "linkat",
+            "symlinkat",
+            "fchmodat",
+            "fchownat",
+            "utimensat",
+            "truncate",
+            "getdents64",
+            "fstat",
         ] {
             assert!(names.contains(name), "{name} is not traced");
         }

@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn status_fields_are_parsed() {
-        let text = "Name:\tpython\nUmask:\t0022\nState:\tS\nTgid:\t41\nNgid:\t0\nPid:\t42\nPPid:\t7\n";
+        let text =
+            "Name:\tpython\nUmask:\t0022\nState:\tS\nTgid:\t41\nNgid:\t0\nPid:\t42\nPPid:\t7\n";
         assert_eq!(parse_status(text), Some((41, 7)));
         assert_eq!(parse_status("Name:\tx\n"), None);
     }

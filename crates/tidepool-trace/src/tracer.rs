@@ -317,7 +317,10 @@ impl<'a> Tracer<'a> {
 
     fn on_signal(&mut self, tid: Pid, sig: Signal) {
         self.ensure_task(tid.as_raw());
-        let task = self.tasks.get_mut(&tid.as_raw()).expect("task just ensured");
+        let task = self
+            .tasks
+            .get_mut(&tid.as_raw())
+            .expect("task just ensured");
         if sig == Signal::SIGSTOP && task.fresh {
             task.fresh = false;
             return self.resume(tid, None);
@@ -381,13 +384,16 @@ impl<'a> Tracer<'a> {
                 let Some(path) = read_cstring(Pid::from_raw(tid), args[path]) else {
                     return (spec.kind, None);
                 };
-                let empty_fd = spec.empty_path_flags.is_some_and(|f| {
-                    path.is_empty() && args[f] as i32 & libc::AT_EMPTY_PATH != 0
-                });
+                let empty_fd = spec
+                    .empty_path_flags
+                    .is_some_and(|f| path.is_empty() && args[f] as i32 & libc::AT_EMPTY_PATH != 0);
                 if empty_fd {
                     return (Kind::FdStat, None);
                 }
-                (spec.kind, self.relative_to_dirfd(tid, args[dirfd] as i32, &path))
+                (
+                    spec.kind,
+                    self.relative_to_dirfd(tid, args[dirfd] as i32, &path),
+                )
             }
             PathArg::Fd(i) if spec.kind == Kind::DirList => {
                 (spec.kind, proc_link(tid, &format!("fd/{}", args[i] as i32)))

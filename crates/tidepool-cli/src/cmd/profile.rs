@@ -92,7 +92,11 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         std::fs::write(path, report.timeline_csv())
             .with_context(|| format!("cannot write the timeline CSV to {}", path.display()))?;
     }
-    out.result(&report, Report::summary)?;
+    if out.is_json() {
+        out.json(&report)?;
+    } else {
+        out.human(&report.summary());
+    }
     Ok(exit_code(outcome.exit_code()))
 }
 
@@ -142,12 +146,8 @@ fn read_report(path: &Path) -> anyhow::Result<Report> {
 
 fn compare(a: &Path, b: &Path, out: &Output) -> anyhow::Result<ExitCode> {
     let (ra, rb) = (read_report(a)?, read_report(b)?);
-    let comparison = tidepool_trace::compare(
-        &a.display().to_string(),
-        &ra,
-        &b.display().to_string(),
-        &rb,
-    );
+    let comparison =
+        tidepool_trace::compare(&a.display().to_string(), &ra, &b.display().to_string(), &rb);
     out.result(&comparison, tidepool_trace::Comparison::render)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -40,8 +40,16 @@ pub fn compare(a_name: &str, a: &Report, b_name: &str, b: &Report) -> Comparison
         row("peak_per_sec", a.peak_per_sec as f64, b.peak_per_sec as f64),
         row("duration_s", a.duration_s, b.duration_s),
         row("fd_stat", a.fd_stat.count as f64, b.fd_stat.count as f64),
-        row("python_modules", a.python_modules.loaded as f64, b.python_modules.loaded as f64),
-        row("processes", a.processes.len() as f64, b.processes.len() as f64),
+        row(
+            "python_modules",
+            a.python_modules.loaded as f64,
+            b.python_modules.loaded as f64,
+        ),
+        row(
+            "processes",
+            a.processes.len() as f64,
+            b.processes.len() as f64,
+        ),
     ];
     let keys = |f: fn(&Report) -> Vec<String>| {
         let mut k = f(a);
@@ -120,7 +128,11 @@ mod tests {
         let c = compare("a.json", &report(100), "b.json", &report(25));
         assert_eq!(c.rows[0].metric, "total");
         assert_eq!(c.rows[0].ratio, Some(0.25));
-        let openat = c.rows.iter().find(|r| r.metric == "syscall openat").unwrap();
+        let openat = c
+            .rows
+            .iter()
+            .find(|r| r.metric == "syscall openat")
+            .unwrap();
         assert_eq!((openat.a, openat.b), (100.0, 25.0));
         let text = c.render();
         assert!(text.contains("0.25x"), "{text}");

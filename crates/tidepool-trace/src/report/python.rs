@@ -21,7 +21,10 @@ pub fn module_key(path: &str) -> Option<(ModuleRoot, String)> {
     let (dir, file) = path.rsplit_once('/')?;
     let stem = if let Some(stem) = file.strip_suffix(".py") {
         stem
-    } else if let Some(stem) = file.strip_suffix(".pyc").or_else(|| file.strip_suffix(".so")) {
+    } else if let Some(stem) = file
+        .strip_suffix(".pyc")
+        .or_else(|| file.strip_suffix(".so"))
+    {
         stem.split('.').next().unwrap_or(stem)
     } else {
         return None;

@@ -47,7 +47,8 @@ pub fn render(r: &Report) -> String {
         r.exit_code,
         r.duration_s,
         r.processes.len(),
-        r.interrupted_by.map_or(String::new(), |s| format!(" (interrupted by signal {s})"))
+        r.interrupted_by
+            .map_or(String::new(), |s| format!(" (interrupted by signal {s})"))
     );
     let _ = writeln!(
         out,
@@ -70,22 +71,48 @@ pub fn render(r: &Report) -> String {
     let rows: Vec<Vec<String>> = r
         .by_filesystem
         .iter()
-        .map(|(mp, c)| vec![mp.clone(), c.fstype.clone(), n(c.total), n(c.failed), n(c.peak_per_sec)])
+        .map(|(mp, c)| {
+            vec![
+                mp.clone(),
+                c.fstype.clone(),
+                n(c.total),
+                n(c.failed),
+                n(c.peak_per_sec),
+            ]
+        })
         .collect();
-    out.push_str(&table(&["filesystem", "type", "total", "failed", "peak/s"], &rows));
+    out.push_str(&table(
+        &["filesystem", "type", "total", "failed", "peak/s"],
+        &rows,
+    ));
     if !r.shared.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> = r
             .shared
             .iter()
-            .map(|(p, c)| vec![p.clone(), n(c.total), n(c.failed), n(c.enoent), n(c.peak_per_sec)])
+            .map(|(p, c)| {
+                vec![
+                    p.clone(),
+                    n(c.total),
+                    n(c.failed),
+                    n(c.enoent),
+                    n(c.peak_per_sec),
+                ]
+            })
             .collect();
-        out.push_str(&table(&["shared prefix", "total", "failed", "ENOENT", "peak/s"], &rows));
+        out.push_str(&table(
+            &["shared prefix", "total", "failed", "ENOENT", "peak/s"],
+            &rows,
+        ));
     }
     render_failures_and_dirs(r, &mut out);
     render_processes(r, &mut out);
     if let Some(l) = &r.lustre {
-        let _ = writeln!(out, "\nLustre client metadata requests during the run ({}): {}", l.source, l.total);
+        let _ = writeln!(
+            out,
+            "\nLustre client metadata requests during the run ({}): {}",
+            l.source, l.total
+        );
     }
     out
 }
@@ -106,7 +133,10 @@ fn render_failures_and_dirs(r: &Report, out: &mut String) {
     ] {
         if !dirs.is_empty() {
             out.push('\n');
-            let rows: Vec<Vec<String>> = dirs.iter().map(|d| vec![d.dir.clone(), n(d.count)]).collect();
+            let rows: Vec<Vec<String>> = dirs
+                .iter()
+                .map(|d| vec![d.dir.clone(), n(d.count)])
+                .collect();
             out.push_str(&table(&[title, "calls"], &rows));
         }
     }
@@ -130,9 +160,16 @@ fn render_processes(r: &Report, out: &mut String) {
         })
         .collect();
     out.push('\n');
-    out.push_str(&table(&["process", "pid", "total", "failed", "exit"], &rows));
+    out.push_str(&table(
+        &["process", "pid", "total", "failed", "exit"],
+        &rows,
+    ));
     if procs.len() > SHOWN {
-        let _ = writeln!(out, "  ... and {} more processes (see --json)", procs.len() - SHOWN);
+        let _ = writeln!(
+            out,
+            "  ... and {} more processes (see --json)",
+            procs.len() - SHOWN
+        );
     }
 }
 
@@ -144,7 +181,10 @@ mod tests {
     fn columns_are_aligned() {
         let t = table(
             &["name", "calls"],
-            &[vec!["openat".into(), "1234".into()], vec!["x".into(), "5".into()]],
+            &[
+                vec!["openat".into(), "1234".into()],
+                vec!["x".into(), "5".into()],
+            ],
         );
         assert_eq!(t, "  name    calls\n  openat   1234\n  x           5\n");
     }

@@ -95,7 +95,11 @@ mod tests {
 
     #[test]
     fn csv_has_one_column_per_filesystem() {
-        let t = Timeline::new(vec!["/".into(), "/a,b".into()], &[vec![1, 2], vec![0, 5]], 2);
+        let t = Timeline::new(
+            vec!["/".into(), "/a,b".into()],
+            &[vec![1, 2], vec![0, 5]],
+            2,
+        );
         assert_eq!(t.to_csv(), "bucket_start_s,/,\"/a,b\"\n0.0,1,0\n0.1,2,5\n");
         assert_eq!(t.buckets[1].total, 7);
     }

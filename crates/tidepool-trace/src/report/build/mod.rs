@@ -103,14 +103,18 @@ fn filesystems(
     for e in events {
         let mount = e.path.as_deref().and_then(|p| mounts.find(p));
         let key = mount.map_or(UNRESOLVED, |m| m.mount_point.as_str());
-        let c = counts.entry(key.to_string()).or_insert_with(|| FilesystemCounts {
-            fstype: mount.map(|m| m.fstype.clone()).unwrap_or_default(),
-            source: mount.map(|m| m.source.clone()).unwrap_or_default(),
-            ..Default::default()
-        });
+        let c = counts
+            .entry(key.to_string())
+            .or_insert_with(|| FilesystemCounts {
+                fstype: mount.map(|m| m.fstype.clone()).unwrap_or_default(),
+                source: mount.map(|m| m.source.clone()).unwrap_or_default(),
+                ..Default::default()
+            });
         c.total += 1;
         c.failed += u64::from(e.failed());
-        let s = series.entry(key.to_string()).or_insert_with(|| vec![0; buckets]);
+        let s = series
+            .entry(key.to_string())
+            .or_insert_with(|| vec![0; buckets]);
         s[bucket_of(e.at).min(buckets - 1)] += 1;
     }
     for (key, c) in counts.iter_mut() {
@@ -121,7 +125,11 @@ fn filesystems(
     (counts, Timeline::new(names, &columns, buckets))
 }
 
-fn shared(events: &[&Event], prefixes: &[String], buckets: usize) -> BTreeMap<String, SharedCounts> {
+fn shared(
+    events: &[&Event],
+    prefixes: &[String],
+    buckets: usize,
+) -> BTreeMap<String, SharedCounts> {
     prefixes
         .iter()
         .map(|prefix| {
@@ -170,7 +178,11 @@ fn processes(events: &[&Event], infos: &[ProcessInfo]) -> Vec<ProcessRow> {
 /// The directory a call looked in: a listing's own directory, a lookup's parent.
 fn dir_of(e: &Event) -> Option<&str> {
     let path = e.path.as_deref()?;
-    Some(if e.kind == Kind::DirList { path } else { parent(path) })
+    Some(if e.kind == Kind::DirList {
+        path
+    } else {
+        parent(path)
+    })
 }
 
 fn top_dirs(events: &[&Event]) -> TopDirs {

@@ -21,17 +21,59 @@ fn sample() -> Vec<Event> {
     let venv = "/lustre/proj/venv/lib/python3.11/site-packages";
     vec![
         ev(10, "execve", Kind::Path, "/usr/bin/python3", 0, 0),
-        ev(10, "newfstatat", Kind::Path, &format!("{venv}/numpy"), 0, 10),
-        ev(10, "openat", Kind::Path, &format!("{venv}/numpy/__init__.py"), 3, 20),
-        ev(10, "openat", Kind::Path, &format!("{venv}/numpy/__pycache__/__init__.cpython-311.pyc"), 4, 30),
-        ev(10, "newfstatat", Kind::Path, &format!("{venv}/missing.py"), -2, 40),
-        ev(10, "openat", Kind::Path, &format!("{venv}/missing.so"), -2, 150),
+        ev(
+            10,
+            "newfstatat",
+            Kind::Path,
+            &format!("{venv}/numpy"),
+            0,
+            10,
+        ),
+        ev(
+            10,
+            "openat",
+            Kind::Path,
+            &format!("{venv}/numpy/__init__.py"),
+            3,
+            20,
+        ),
+        ev(
+            10,
+            "openat",
+            Kind::Path,
+            &format!("{venv}/numpy/__pycache__/__init__.cpython-311.pyc"),
+            4,
+            30,
+        ),
+        ev(
+            10,
+            "newfstatat",
+            Kind::Path,
+            &format!("{venv}/missing.py"),
+            -2,
+            40,
+        ),
+        ev(
+            10,
+            "openat",
+            Kind::Path,
+            &format!("{venv}/missing.so"),
+            -2,
+            150,
+        ),
         ev(11, "openat", Kind::Path, "/etc/secret", -13, 160),
         ev(11, "getdents64", Kind::DirList, venv, 120, 170),
         ev(11, "newfstatat", Kind::FdStat, "", 0, 180),
         ev(11, "fstat", Kind::FdStat, "", -9, 190),
         ev(11, "openat", Kind::Path, "", -2, 199),
-        ev(11, "openat", Kind::Path, "/usr/lib/python3.11/json/__init__.py", 5, 199),
+        ev(
+            11,
+            "openat",
+            Kind::Path,
+            "/usr/lib/python3.11/json/__init__.py",
+            5,
+            199,
+        ),
     ]
 }
 
@@ -80,11 +122,29 @@ fn totals_exclude_fd_stats() {
     assert_eq!(r.enoent, 3);
     assert_eq!(r.fd_stat.count, 2);
     assert_eq!(r.fd_stat.failed, 1);
-    assert_eq!(r.fd_stat.by_syscall["newfstatat"], Counts { count: 1, failed: 0 });
+    assert_eq!(
+        r.fd_stat.by_syscall["newfstatat"],
+        Counts {
+            count: 1,
+            failed: 0
+        }
+    );
     assert_eq!(r.failures_by_errno["ENOENT"], 3);
     assert_eq!(r.failures_by_errno["EACCES"], 1);
-    assert_eq!(r.by_syscall["openat"], Counts { count: 6, failed: 3 });
-    assert_eq!(r.by_syscall["getdents64"], Counts { count: 1, failed: 0 });
+    assert_eq!(
+        r.by_syscall["openat"],
+        Counts {
+            count: 6,
+            failed: 3
+        }
+    );
+    assert_eq!(
+        r.by_syscall["getdents64"],
+        Counts {
+            count: 1,
+            failed: 0
+        }
+    );
     assert!(!r.by_syscall.contains_key("fstat"));
 }
 
@@ -92,7 +152,10 @@ fn totals_exclude_fd_stats() {
 fn per_filesystem_and_shared_prefix() {
     let r = report();
     let lustre = &r.by_filesystem["/lustre"];
-    assert_eq!((lustre.total, lustre.failed, lustre.fstype.as_str()), (6, 2, "lustre"));
+    assert_eq!(
+        (lustre.total, lustre.failed, lustre.fstype.as_str()),
+        (6, 2, "lustre")
+    );
     assert_eq!(r.by_filesystem["/"].total, 3);
     assert_eq!(r.by_filesystem[UNRESOLVED].total, 1);
     let proj = &r.shared["/lustre/proj"];
@@ -104,19 +167,31 @@ fn per_filesystem_and_shared_prefix() {
 #[test]
 fn peak_and_timeline() {
     let r = report();
-    assert_eq!(r.peak_per_sec, 50, "5 calls in each of the first two buckets");
+    assert_eq!(
+        r.peak_per_sec, 50,
+        "5 calls in each of the first two buckets"
+    );
     assert_eq!(r.timeline.buckets.len(), 3);
     let totals: Vec<u64> = r.timeline.buckets.iter().map(|b| b.total).collect();
     assert_eq!(totals, vec![5, 5, 0]);
     assert_eq!(r.timeline.filesystems, vec![UNRESOLVED, "/", "/lustre"]);
-    assert!(r.timeline_csv().starts_with("bucket_start_s,(unresolved),/,/lustre\n0.0,0,1,4\n"));
+    assert!(r
+        .timeline_csv()
+        .starts_with("bucket_start_s,(unresolved),/,/lustre\n0.0,0,1,4\n"));
 }
 
 #[test]
 fn processes_and_exit_codes() {
     let r = report();
     assert_eq!(r.processes.len(), 2);
-    assert_eq!((r.processes[0].pid, r.processes[0].total, r.processes[0].failed), (10, 6, 2));
+    assert_eq!(
+        (
+            r.processes[0].pid,
+            r.processes[0].total,
+            r.processes[0].failed
+        ),
+        (10, 6, 2)
+    );
     assert_eq!(r.processes[1].exit_code, Some(137));
     assert_eq!(r.processes[1].total, 4);
 }
@@ -127,8 +202,21 @@ fn top_dirs_and_modules() {
     let venv = "/lustre/proj/venv/lib/python3.11/site-packages";
     assert_eq!(r.top_dirs.lookups[0].dir, venv);
     assert_eq!(r.top_dirs.lookups[0].count, 4);
-    assert_eq!(r.top_dirs.failed[0], DirCount { dir: venv.into(), count: 2 });
-    assert_eq!(r.python_modules, PythonModules { loaded: 2, stdlib: 1, site_packages: 1 });
+    assert_eq!(
+        r.top_dirs.failed[0],
+        DirCount {
+            dir: venv.into(),
+            count: 2
+        }
+    );
+    assert_eq!(
+        r.python_modules,
+        PythonModules {
+            loaded: 2,
+            stdlib: 1,
+            site_packages: 1
+        }
+    );
 }
 
 #[test]
@@ -139,7 +227,11 @@ fn files_are_sorted_distinct_paths() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(paths, sorted);
-    let missing = r.files.iter().find(|f| f.path.ends_with("missing.py")).unwrap();
+    let missing = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("missing.py"))
+        .unwrap();
     assert_eq!((missing.ops, missing.failed), (1, 1));
 }
 
@@ -149,9 +241,24 @@ fn json_round_trip_keeps_every_key() {
     let text = serde_json::to_string(&r).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     for key in [
-        "schema_version", "command", "exit_code", "duration_s", "total", "failed", "enoent",
-        "peak_per_sec", "by_syscall", "by_filesystem", "shared", "processes", "top_dirs",
-        "python_modules", "files", "fd_stat", "timeline", "lustre",
+        "schema_version",
+        "command",
+        "exit_code",
+        "duration_s",
+        "total",
+        "failed",
+        "enoent",
+        "peak_per_sec",
+        "by_syscall",
+        "by_filesystem",
+        "shared",
+        "processes",
+        "top_dirs",
+        "python_modules",
+        "files",
+        "fd_stat",
+        "timeline",
+        "lustre",
     ] {
         assert!(value.get(key).is_some(), "missing key {key}");
     }
