@@ -56,21 +56,22 @@ pub fn syscall_info(pid: Pid) -> Result<SyscallInfo, Errno> {
 /// Read a NUL-terminated string (at most `PATH_MAX` bytes) from the tracee.
 pub fn read_cstring(pid: Pid, addr: u64) -> Option<String> {
     const PAGE: u64 = 4096;
+    const CHUNK: u64 = 512;
     let mut out: Vec<u8> = Vec::new();
+    let mut buf = [0u8; CHUNK as usize];
     let mut addr = addr;
     while out.len() < libc::PATH_MAX as usize {
         // Never cross a page boundary in one read: the next page may be unmapped.
-        let chunk = (PAGE - addr % PAGE) as usize;
-        let mut buf = vec![0u8; chunk];
+        let len = CHUNK.min(PAGE - addr % PAGE) as usize;
         let local = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
-            iov_len: chunk,
+            iov_len: len,
         };
         let remote = libc::iovec {
             iov_base: addr as *mut libc::c_void,
-            iov_len: chunk,
+            iov_len: len,
         };
-        // SAFETY: local points to `chunk` writable bytes; remote memory is the tracee's.
+        // SAFETY: local points to `len` writable bytes; remote memory is the tracee's.
         let n = unsafe { libc::process_vm_readv(pid.as_raw(), &local, 1, &remote, 1, 0) };
         if n <= 0 {
             return None;
@@ -127,6 +128,9 @@ mod tests {
         let text = std::ffi::CString::new("/some/path").unwrap();
         let got = read_cstring(me, text.as_ptr() as u64);
         assert_eq!(got.as_deref(), Some("/some/path"));
+        let long = std::ffi::CString::new("d/".repeat(900)).unwrap();
+        let got = read_cstring(me, long.as_ptr() as u64).unwrap();
+        assert_eq!(got.len(), 1800, "strings longer than one read chunk");
         assert!(proc_link(me.as_raw(), "cwd").is_some());
         let (tgid, _) = tgid_and_ppid(me.as_raw()).unwrap();
         assert_eq!(tgid, me.as_raw());
