@@ -15,7 +15,7 @@ pub enum TraceError {
         searched: Vec<PathBuf>,
     },
 
-    #[error("cannot execute `{path}`: {source}")]
+    #[error("cannot execute `{path}`; is it a program for this machine, or a script without a `#!` line?")]
     Exec {
         path: PathBuf,
         #[source]
@@ -38,7 +38,7 @@ pub enum TraceError {
     #[error("cannot install the seccomp filter in the traced command ({errno}); the kernel needs CONFIG_SECCOMP_FILTER, and a container may forbid seccomp(2)")]
     SeccompInstall { errno: nix::errno::Errno },
 
-    #[error("cannot build the seccomp filter: {0}")]
+    #[error("cannot build the seccomp filter for the traced syscalls")]
     SeccompBuild(#[source] seccompiler::BackendError),
 
     #[error("cannot start the traced command: {what} failed: {errno}")]
@@ -47,7 +47,7 @@ pub enum TraceError {
         errno: nix::errno::Errno,
     },
 
-    #[error("waiting for traced processes failed: {0}")]
+    #[error("waiting for the traced processes failed")]
     Wait(#[source] nix::errno::Errno),
 
     #[error("the traced command stopped unexpectedly before exec ({status})")]
