@@ -326,3 +326,62 @@ fn pandas_import_agrees_with_strace() {
     };
     agrees_with_strace(&[python.to_str().unwrap(), "-c", "import pandas"]);
 }
+
+#[test]
+fn threads_and_forked_children_are_followed() {
+    let Some(python) = real_python() else {
+        require(false, "a real python3 interpreter");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import os, sys, threading
+base = sys.argv[1]
+def look(name):
+    try:
+        os.stat(os.path.join(base, name))
+    except FileNotFoundError:
+        pass
+t = threading.Thread(target=look, args=("from-thread",))
+t.start(); t.join()
+pid = os.fork()
+if pid == 0:
+    look("from-child")
+    os._exit(3)
+_, status = os.waitpid(pid, 0)
+look("from-parent")
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let base = dir.path().to_str().unwrap();
+    let (out, r) = profile_json(
+        dir.path(),
+        &[],
+        &[python.to_str().unwrap(), "-c", script, base],
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let files = r["files"].as_array().unwrap();
+    for name in ["from-thread", "from-child", "from-parent"] {
+        let path = format!("{base}/{name}");
+        let f = files.iter().find(|f| f["path"] == path.as_str());
+        assert_eq!(
+            f.map(|f| f["failed"].clone()),
+            Some(1.into()),
+            "{name}: {f:?}"
+        );
+    }
+    let procs = r["processes"].as_array().unwrap();
+    assert_eq!(
+        procs.len(),
+        2,
+        "the thread belongs to its process: {procs:?}"
+    );
+    let child = procs
+        .iter()
+        .find(|p| p["parent"] == procs[0]["pid"])
+        .expect("forked child");
+    assert_eq!(
+        (child["exit_code"].clone(), child["total"].clone()),
+        (3.into(), 1.into())
+    );
+    assert!(child["executable"].as_str().unwrap().contains("python"));
+}
