@@ -35,7 +35,8 @@
 //!   with their numbers and path arguments
 //! - `filter`: the seccomp BPF program (built with `seccompiler`)
 //! - `spawn`: fork, `PTRACE_TRACEME`, filter, exec
-//! - [`tracer`]: the ptrace loop turning stops into events
+//! - [`tracer`]: the ptrace loop; its state machine (`tracer::machine`) reacts to each
+//!   stop through the `Tracee` trait (`tracer::ops`), so it is tested with a fake
 //! - `tracee`: reading a stopped tracee (syscall info, memory, `/proc`)
 //! - `interrupt`: Ctrl-C / SIGTERM kill the traced tree
 //! - [`event`]: the events and process records the tracer emits
