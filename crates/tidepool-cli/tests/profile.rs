@@ -90,6 +90,32 @@ fn unknown_command_is_named() {
 }
 
 #[test]
+fn ptrace_refusal_is_explained() {
+    // Under `strace -f` the traced command already has a tracer, so its
+    // PTRACE_TRACEME is refused with EPERM, as in a container that forbids ptrace.
+    if !require(which("strace").is_some(), "strace") {
+        return;
+    }
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-o",
+            "/dev/null",
+            env!("CARGO_BIN_EXE_tidepool"),
+            "profile",
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ptrace is not permitted here"), "{stderr}");
+    assert!(stderr.contains("itself being traced"), "{stderr}");
+    assert!(stderr.contains("SYS_PTRACE"), "{stderr}");
+}
+
+#[test]
 fn report_resolves_relative_paths_and_counts_failures() {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");

@@ -72,6 +72,11 @@ pub fn ptrace_denied_hint() -> String {
         .map(|s| s.trim().to_string())
         .ok();
     let mut hint = String::new();
+    if let Some(tracer) = own_tracer() {
+        hint.push_str(&format!(
+            "tidepool is itself being traced (by pid {tracer}) and a process has only one tracer: run tidepool outside strace or gdb. "
+        ));
+    }
     match yama.as_deref() {
         Some("3") => hint.push_str(
             "Yama ptrace_scope is 3: ptrace is disabled until reboot on this machine. ",
@@ -87,6 +92,16 @@ pub fn ptrace_denied_hint() -> String {
          Apptainer/Singularity allow ptrace by default. Check that strace works here too.",
     );
     hint
+}
+
+/// The pid tracing this process, if any (`TracerPid` in /proc/self/status).
+fn own_tracer() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|pid| *pid != 0)
 }
 
 #[cfg(test)]
