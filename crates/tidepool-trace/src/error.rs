@@ -47,6 +47,16 @@ pub enum TraceError {
         errno: nix::errno::Errno,
     },
 
+    #[error("argument {index} of the command contains a NUL byte, which no program can receive")]
+    NulInArgument { index: usize },
+
+    #[error("cannot read {path}: the tracer needs /proc mounted to resolve paths and filesystems")]
+    Proc {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("waiting for the traced processes failed")]
     Wait(#[source] nix::errno::Errno),
 

@@ -58,21 +58,19 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-fn cstring(bytes: &[u8]) -> Result<CString, TraceError> {
-    CString::new(bytes).map_err(|_| TraceError::Spawn {
-        what: "an argument contains a NUL byte; building argv",
-        errno: Errno::EINVAL,
-    })
+fn cstring(bytes: &[u8], index: usize) -> Result<CString, TraceError> {
+    CString::new(bytes).map_err(|_| TraceError::NulInArgument { index })
 }
 
 /// Fork the command stopped under ptrace, its filter not installed yet.
 pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError> {
     let name = argv.first().ok_or(TraceError::EmptyCommand)?;
     let program = find_program(name)?;
-    let c_program = cstring(program.as_os_str().as_bytes())?;
+    let c_program = cstring(program.as_os_str().as_bytes(), 0)?;
     let c_args = argv
         .iter()
-        .map(|a| cstring(a.as_bytes()))
+        .enumerate()
+        .map(|(i, a)| cstring(a.as_bytes(), i))
         .collect::<Result<Vec<_>, _>>()?;
     let mut c_argv: Vec<*const libc::c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
     c_argv.push(std::ptr::null());

@@ -139,6 +139,8 @@ impl<'a, T: Tracee> Machine<'a, T> {
     /// Learn a task we have not seen (a new thread or process).
     fn ensure_task(&mut self, tid: i32) {
         if !self.tasks.contains_key(&tid) {
+            // A task that vanished before we could read its status is taken as a
+            // process of its own with an unknown parent.
             let (tgid, ppid) = self.ops.tgid_and_ppid(tid).unwrap_or((tid, 0));
             let parent = (ppid > 0).then_some(ppid);
             self.add_task(tid, tgid, parent, true);

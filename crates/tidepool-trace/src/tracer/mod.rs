@@ -79,9 +79,14 @@ pub fn trace(argv: &[OsString], sink: &mut dyn EventSink) -> Result<TraceOutcome
             },
         });
     }
-    let mounts = std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
-        .map(|t| MountTable::parse(&t))
-        .unwrap_or_default();
+    let mounts = match read_mounts(pid.as_raw()) {
+        Ok(mounts) => mounts,
+        Err(err) => {
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = waitpid(pid, Some(WaitPidFlag::__WALL));
+            return Err(err);
+        }
+    };
     // Orphaned descendants are re-parented to us, so we reap them too.
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
@@ -114,6 +119,13 @@ pub fn trace(argv: &[OsString], sink: &mut dyn EventSink) -> Result<TraceOutcome
         mounts,
         unfinished: state.unfinished,
     })
+}
+
+fn read_mounts(pid: i32) -> Result<MountTable, TraceError> {
+    let path = std::path::PathBuf::from(format!("/proc/{pid}/mountinfo"));
+    std::fs::read_to_string(&path)
+        .map(|text| MountTable::parse(&text))
+        .map_err(|source| TraceError::Proc { path, source })
 }
 
 fn options() -> Options {
