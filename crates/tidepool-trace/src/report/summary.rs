@@ -55,11 +55,14 @@ pub fn render(r: &Report) -> String {
         "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); fd-based fstat apart: {}",
         r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count
     );
-    let _ = writeln!(
-        out,
-        "python modules loaded: {} ({} stdlib, {} site-packages)\n",
-        r.python_modules.loaded, r.python_modules.stdlib, r.python_modules.site_packages
-    );
+    if r.python_modules.loaded > 0 {
+        let _ = writeln!(
+            out,
+            "python modules loaded: {} ({} stdlib, {} site-packages)",
+            r.python_modules.loaded, r.python_modules.stdlib, r.python_modules.site_packages
+        );
+    }
+    out.push('\n');
     let mut syscalls: Vec<_> = r.by_syscall.iter().collect();
     syscalls.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
     let rows: Vec<Vec<String>> = syscalls

@@ -8,9 +8,9 @@ use std::time::Duration;
 pub const BUCKET: Duration = Duration::from_millis(100);
 
 /// One bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRow {
-    pub start_s: String,
+    pub start_s: f64,
     pub total: u64,
     /// One count per entry of [`Timeline::filesystems`].
     pub by_filesystem: Vec<u64>,
@@ -42,7 +42,7 @@ impl Timeline {
             .map(|i| {
                 let by_filesystem: Vec<u64> = counts.iter().map(|c| c[i]).collect();
                 TimelineRow {
-                    start_s: format!("{:.1}", i as f64 * BUCKET.as_secs_f64()),
+                    start_s: (i as u128 * BUCKET.as_millis()) as f64 / 1000.0,
                     total: by_filesystem.iter().sum(),
                     by_filesystem,
                 }
@@ -63,7 +63,7 @@ impl Timeline {
         }
         out.push('\n');
         for row in &self.buckets {
-            out.push_str(&row.start_s);
+            let _ = write!(out, "{:.1}", row.start_s);
             for n in &row.by_filesystem {
                 let _ = write!(out, ",{n}");
             }
@@ -102,5 +102,6 @@ mod tests {
         );
         assert_eq!(t.to_csv(), "bucket_start_s,/,\"/a,b\"\n0.0,1,0\n0.1,2,5\n");
         assert_eq!(t.buckets[1].total, 7);
+        assert_eq!(serde_json::to_string(&t.buckets[1].start_s).unwrap(), "0.1");
     }
 }
