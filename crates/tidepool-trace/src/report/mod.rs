@@ -1,0 +1,152 @@
+//! The report: pure aggregation of tracer events into counts, rates and tables, its
+//! versioned JSON form, the timeline CSV, the terminal summary, and side-by-side
+//! comparison of two reports. No ptrace here: everything is a function of the events.
+
+mod build;
+mod compare;
+mod python;
+mod summary;
+mod timeline;
+
+pub use build::ReportInput;
+pub use compare::{compare, CompareRow, Comparison};
+pub use python::module_key;
+pub use summary::table as table_rows;
+pub use timeline::{Timeline, TimelineRow, BUCKET};
+
+use crate::lustre::LustreDelta;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON schema; bumped when a key changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Filesystem key for calls whose path could not be resolved.
+pub const UNRESOLVED: &str = "(unresolved)";
+
+/// Calls and failures of one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub count: u64,
+    pub failed: u64,
+}
+
+/// Lookups on one filesystem.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilesystemCounts {
+    pub fstype: String,
+    pub source: String,
+    pub total: u64,
+    pub failed: u64,
+    pub peak_per_sec: u64,
+}
+
+/// Lookups under one `--shared` prefix.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SharedCounts {
+    pub total: u64,
+    pub failed: u64,
+    pub enoent: u64,
+    pub peak_per_sec: u64,
+}
+
+/// fd-based stats, kept out of `total`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FdStat {
+    pub count: u64,
+    pub failed: u64,
+    pub by_syscall: BTreeMap<String, Counts>,
+}
+
+/// One traced process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessRow {
+    pub pid: i32,
+    pub parent: Option<i32>,
+    pub executable: Option<String>,
+    pub total: u64,
+    pub failed: u64,
+    pub exit_code: Option<i32>,
+}
+
+/// A directory and how many lookups (or failed lookups) it saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirCount {
+    pub dir: String,
+    pub count: u64,
+}
+
+/// The 10 directories with the most lookups, and with the most failed lookups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopDirs {
+    pub lookups: Vec<DirCount>,
+    pub failed: Vec<DirCount>,
+}
+
+/// Python modules loaded: distinct modules whose .py, .pyc or .so was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonModules {
+    pub loaded: u64,
+    pub stdlib: u64,
+    pub site_packages: u64,
+}
+
+/// One distinct resolved path and the calls on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRow {
+    pub path: String,
+    pub ops: u64,
+    pub failed: u64,
+}
+
+/// Everything `tidepool profile` reports; its JSON form is documented in
+/// docs/profiling.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub command: Vec<String>,
+    pub exit_code: i32,
+    pub interrupted_by: Option<i32>,
+    pub duration_s: f64,
+    pub total: u64,
+    pub failed: u64,
+    pub enoent: u64,
+    pub peak_per_sec: u64,
+    pub failures_by_errno: BTreeMap<String, u64>,
+    pub by_syscall: BTreeMap<String, Counts>,
+    pub fd_stat: FdStat,
+    pub by_filesystem: BTreeMap<String, FilesystemCounts>,
+    pub shared: BTreeMap<String, SharedCounts>,
+    pub processes: Vec<ProcessRow>,
+    pub top_dirs: TopDirs,
+    pub python_modules: PythonModules,
+    pub timeline: Timeline,
+    pub lustre: Option<LustreDelta>,
+    pub unfinished: u64,
+    pub files: Vec<FileRow>,
+}
+
+impl Report {
+    /// Aggregate a trace.
+    pub fn build(input: &ReportInput<'_>) -> Self {
+        build::build(input)
+    }
+
+    /// The aligned text summary for a terminal.
+    pub fn summary(&self) -> String {
+        summary::render(self)
+    }
+
+    /// The timeline as CSV: bucket start in seconds, then one column per filesystem.
+    pub fn timeline_csv(&self) -> String {
+        self.timeline.to_csv()
+    }
+}
+
+/// Name of an errno value (`ENOENT`), or `errno N` when unknown.
+pub fn errno_name(errno: i32) -> String {
+    match nix::errno::Errno::from_raw(errno) {
+        nix::errno::Errno::UnknownErrno => format!("errno {errno}"),
+        known => format!("{known:?}"),
+    }
+}

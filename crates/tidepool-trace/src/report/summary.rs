@@ -1,0 +1,194 @@
+//! The terminal summary: a few aligned tables.
+
+use super::Report;
+use std::fmt::Write;
+
+/// Left-align the first column, right-align the others.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::from("  ");
+        for (i, cell) in cells.iter().enumerate().take(cols) {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            if i == 0 {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            } else {
+                out.push_str("  ");
+                out.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn n(v: u64) -> String {
+    v.to_string()
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "command: {}", r.command.join(" "));
+    let _ = writeln!(
+        out,
+        "exit code {}, {:.2} s, {} processes{}",
+        r.exit_code,
+        r.duration_s,
+        r.processes.len(),
+        r.interrupted_by
+            .map_or(String::new(), |s| format!(" (interrupted by signal {s})"))
+    );
+    let _ = writeln!(
+        out,
+        "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); fd-based fstat apart: {}",
+        r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count
+    );
+    if r.python_modules.loaded > 0 {
+        let _ = writeln!(
+            out,
+            "python modules loaded: {} ({} stdlib, {} site-packages)",
+            r.python_modules.loaded, r.python_modules.stdlib, r.python_modules.site_packages
+        );
+    }
+    out.push('\n');
+    let mut syscalls: Vec<_> = r.by_syscall.iter().collect();
+    syscalls.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+    let rows: Vec<Vec<String>> = syscalls
+        .iter()
+        .map(|(name, c)| vec![name.to_string(), n(c.count), n(c.failed)])
+        .collect();
+    out.push_str(&table(&["syscall", "calls", "failed"], &rows));
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .by_filesystem
+        .iter()
+        .map(|(mp, c)| {
+            vec![
+                mp.clone(),
+                c.fstype.clone(),
+                n(c.total),
+                n(c.failed),
+                n(c.peak_per_sec),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["filesystem", "type", "total", "failed", "peak/s"],
+        &rows,
+    ));
+    if !r.shared.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .shared
+            .iter()
+            .map(|(p, c)| {
+                vec![
+                    p.clone(),
+                    n(c.total),
+                    n(c.failed),
+                    n(c.enoent),
+                    n(c.peak_per_sec),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &["shared prefix", "total", "failed", "ENOENT", "peak/s"],
+            &rows,
+        ));
+    }
+    render_failures_and_dirs(r, &mut out);
+    render_processes(r, &mut out);
+    if let Some(l) = &r.lustre {
+        let _ = writeln!(
+            out,
+            "\nLustre client metadata requests during the run ({}): {}",
+            l.source, l.total
+        );
+    }
+    out
+}
+
+fn render_failures_and_dirs(r: &Report, out: &mut String) {
+    if !r.failures_by_errno.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .failures_by_errno
+            .iter()
+            .map(|(e, c)| vec![e.clone(), n(*c)])
+            .collect();
+        out.push_str(&table(&["errno", "failed"], &rows));
+    }
+    for (title, dirs) in [
+        ("directory (most lookups)", &r.top_dirs.lookups),
+        ("directory (most failed lookups)", &r.top_dirs.failed),
+    ] {
+        if !dirs.is_empty() {
+            out.push('\n');
+            let rows: Vec<Vec<String>> = dirs
+                .iter()
+                .map(|d| vec![d.dir.clone(), n(d.count)])
+                .collect();
+            out.push_str(&table(&[title, "calls"], &rows));
+        }
+    }
+}
+
+fn render_processes(r: &Report, out: &mut String) {
+    const SHOWN: usize = 10;
+    let mut procs: Vec<_> = r.processes.iter().collect();
+    procs.sort_by(|a, b| b.total.cmp(&a.total).then(a.pid.cmp(&b.pid)));
+    let rows: Vec<Vec<String>> = procs
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            vec![
+                p.executable.clone().unwrap_or_else(|| "?".into()),
+                p.pid.to_string(),
+                n(p.total),
+                n(p.failed),
+                p.exit_code.map_or("-".into(), |c| c.to_string()),
+            ]
+        })
+        .collect();
+    out.push('\n');
+    out.push_str(&table(
+        &["process", "pid", "total", "failed", "exit"],
+        &rows,
+    ));
+    if procs.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  ... and {} more processes (see --json)",
+            procs.len() - SHOWN
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_aligned() {
+        let t = table(
+            &["name", "calls"],
+            &[
+                vec!["openat".into(), "1234".into()],
+                vec!["x".into(), "5".into()],
+            ],
+        );
+        assert_eq!(t, "  name    calls\n  openat   1234\n  x           5\n");
+    }
+}
