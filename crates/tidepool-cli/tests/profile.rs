@@ -60,7 +60,7 @@ fn real_python() -> Option<PathBuf> {
 
 fn profile_json(dir: &Path, extra: &[&str], command: &[&str]) -> (Output, Value) {
     let json = dir.join("report.json");
-    let mut args = vec!["profile", "--json-out", json.to_str().unwrap()];
+    let mut args = vec!["profile", "--json", json.to_str().unwrap()];
     args.extend_from_slice(extra);
     args.push("--");
     args.extend_from_slice(command);
@@ -190,11 +190,11 @@ fn compare_shows_ratios() {
         .unwrap();
     assert!(total.trim_end().ends_with('x'), "{text}");
     let out = tidepool(&[
-        "--json",
         "profile",
         "compare",
         ra.to_str().unwrap(),
         rb.to_str().unwrap(),
+        "--json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ratio = v["rows"][0]["ratio"].as_f64().unwrap();

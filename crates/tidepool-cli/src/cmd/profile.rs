@@ -15,15 +15,13 @@ const LUSTRE_MDC_DIR: &str = "/proc/fs/lustre/mdc";
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Examples:\n  tidepool profile --shared $PROJECT -- python -c 'import pandas'\n  \
-                  tidepool profile --json-out a.json -- ./run.sh\n  tidepool profile compare a.json b.json"
+                  tidepool profile --json a.json -- ./run.sh\n  tidepool profile compare a.json b.json"
 )]
 pub struct Args {
     #[command(subcommand)]
     pub action: Option<Action>,
     /// Write the full report as JSON (versioned schema, see docs/profiling.md) to FILE.
-    /// (The global `--json` prints it on stdout instead, mixed with the command's own
-    /// output.)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "json", value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Write operations per 100 ms bucket, one column per filesystem, as CSV to FILE.
     #[arg(long, value_name = "FILE")]
@@ -45,12 +43,15 @@ pub enum Action {
         a: PathBuf,
         /// The report compared with it.
         b: PathBuf,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     match args.action {
-        Some(Action::Compare { ref a, ref b }) => compare(a, b, out),
+        Some(Action::Compare { ref a, ref b, json }) => compare(a, b, &out.with_json(json)),
         None => profile(args, out),
     }
 }
@@ -92,11 +93,7 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         std::fs::write(path, report.timeline_csv())
             .with_context(|| format!("cannot write the timeline CSV to {}", path.display()))?;
     }
-    if out.is_json() {
-        out.json(&report)?;
-    } else {
-        out.human(&report.summary());
-    }
+    out.human(&report.summary());
     Ok(exit_code(outcome.exit_code()))
 }
 
@@ -129,7 +126,7 @@ fn read_report(path: &Path) -> anyhow::Result<Report> {
         .with_context(|| format!("cannot read the report {}", path.display()))?;
     let report: Report = serde_json::from_str(&text).with_context(|| {
         format!(
-            "{} is not a tidepool profile report (schema version {}); write one with `tidepool profile --json-out FILE -- CMD`",
+            "{} is not a tidepool profile report (schema version {}); write one with `tidepool profile --json FILE -- CMD`",
             path.display(),
             tidepool_trace::SCHEMA_VERSION
         )
