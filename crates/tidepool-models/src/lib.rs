@@ -73,7 +73,7 @@ pub use trial::{TrialInput, TrialOutcome};
 pub enum Worker {
     Noop,
     Command(CommandWorker),
-    Python(PythonWorker),
+    Python(Box<PythonWorker>),
 }
 
 impl Worker {
@@ -83,7 +83,9 @@ impl Worker {
         match spec {
             WorkerSpec::Noop => Ok(Worker::Noop),
             WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).map(Worker::Command),
-            WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx).await.map(Worker::Python),
+            WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Python(Box::new(worker))),
         }
     }
 
