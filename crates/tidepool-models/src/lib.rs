@@ -8,6 +8,19 @@
 //! directory; only a tail of stderr (at most [`STDERR_TAIL_BYTES`]) comes back with a
 //! failure.
 //!
+//! What a model sees:
+//! - `command`: each stage runs in the trial directory `trial-<id>-<attempt>` under the
+//!   slot's scratch, with `{name}`, `{trial}`, `{attempt}` and `{workdir}` replaced in
+//!   its arguments (`{{`/`}}` for literal braces), the parameters also as
+//!   `TIDEPOOL_PARAM_<NAME>` (upper case, other characters as `_`) and in `params.json`,
+//!   plus `TIDEPOOL_TRIAL`, `TIDEPOOL_ATTEMPT`, `TIDEPOOL_WORKDIR`. The result is the
+//!   last non-empty line of the last stage's stdout: a number (the objective), a JSON
+//!   object of numbers (`objective` optional, the rest are responses), or anything else
+//!   (no objective). A non-zero exit fails the trial with the exit code or signal.
+//! - `python`: `function(params: dict)` returns a number, a dict of numbers (with an
+//!   optional `"objective"`) or `None`; an exception fails the trial with its
+//!   traceback; whatever the function prints lands in the slot's `python.err`.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), tidepool_models::ModelError> {
 //! use tidepool_models::*;
