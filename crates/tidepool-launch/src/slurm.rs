@@ -185,6 +185,23 @@ mod tests {
         assert_eq!(alloc.min_cpus_per_node, Some(24));
     }
 
+    /// Captured from `env | grep ^SLURM_JOB | sort` in a 2-node sbatch job, Slurm 22.05.
+    const CAPTURED_22_05: &str = "SLURM_JOBID=1\nSLURM_JOB_CPUS_PER_NODE=1(x2)\n\
+        SLURM_JOB_GID=0\nSLURM_JOB_ID=1\nSLURM_JOB_NAME=wrap\nSLURM_JOB_NODELIST=tp[1-2]\n\
+        SLURM_JOB_NUM_NODES=2\nSLURM_JOB_PARTITION=debug\nSLURM_JOB_UID=0\n\
+        SLURM_JOB_USER=root\n";
+
+    #[test]
+    fn reads_a_real_job_environment() {
+        let pairs: Vec<(&str, &str)> = CAPTURED_22_05
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .collect();
+        let alloc = SlurmAllocation::from_env(env(&pairs)).unwrap();
+        assert_eq!(alloc.nodes, ["tp1", "tp2"]);
+        assert_eq!(alloc.min_cpus_per_node, Some(1));
+    }
+
     #[test]
     fn older_variable_names_are_accepted() {
         let alloc = SlurmAllocation::from_env(env(&[

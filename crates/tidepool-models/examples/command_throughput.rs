@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let trials: u64 = args.next().map_or(10_000, |a| a.parse().expect("trial count"));
+    let trials: u64 = args
+        .next()
+        .map_or(10_000, |a| a.parse().expect("trial count"));
     let slots: u64 = args.next().map_or(16, |a| a.parse().expect("slot count"));
     let scratch = tempfile::tempdir().expect("scratch dir");
     let spec = WorkerSpec::Command(CommandSpec {
