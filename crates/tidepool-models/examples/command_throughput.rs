@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tidepool_models::*;
 use tokio_util::sync::CancellationToken;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let trials: u64 = args

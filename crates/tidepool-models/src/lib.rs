@@ -26,7 +26,7 @@
 //! use tidepool_models::*;
 //! use std::time::Duration;
 //! let spec = WorkerSpec::Command(CommandSpec {
-//!     stages: vec![vec!["./model".into(), "--k={k}".into(), "{workdir}".into()]],
+//!     stages: vec![vec!["/opt/models/hymod".into(), "--k={k}".into(), "{workdir}".into()]],
 //!     env: Default::default(),
 //! });
 //! let ctx = SlotContext {
@@ -54,6 +54,8 @@
 //!   [`TrialOutcome`], [`ModelError`]);
 //! - `noop`: trials that return at once;
 //! - `command`: command pipelines run by the slot, one trial directory each;
+//! - `stage`: starting and awaiting one stage of a pipeline;
+//! - `trialdir`: the trial directory: preparation, result, removal;
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
 //! - `group`: process groups, SIGTERM-then-SIGKILL;
@@ -69,17 +71,20 @@ mod objective;
 mod python;
 mod shim;
 mod spec;
+mod stage;
 mod tail;
 mod template;
 mod trial;
+mod trialdir;
 
-pub use command::{trial_dir_name, CommandWorker, KEEP_FAILED_TRIALS};
+pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
 pub use error::ModelError;
 pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
 pub use spec::{CommandSpec, PythonSpec, SlotContext, WorkerSpec};
 pub use tail::STDERR_TAIL_BYTES;
 pub use trial::{TrialInput, TrialOutcome};
+pub use trialdir::trial_dir_name;
 
 /// A started slot worker.
 #[derive(Debug)]
