@@ -4,7 +4,7 @@
 //! process group; the last stage's stdout carries the result. The directory is removed
 //! after success and kept (the last few per slot) after a failure.
 
-use crate::stage::{Limits, Stage};
+use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
 use crate::trialdir::{finish, off_thread, remove, trial_dir_name};
 use crate::{CommandSpec, ModelError, SlotContext, TrialInput, TrialOutcome};
@@ -23,7 +23,12 @@ pub struct CommandWorker {
     spec: CommandSpec,
     ctx: SlotContext,
     kept_failures: VecDeque<PathBuf>,
+    /// An emptied directory of an earlier successful trial, ready for reuse.
+    spare: Option<PathBuf>,
 }
+
+/// Where a slot keeps its spare trial directory, under its scratch.
+const SPARE_DIR: &str = ".spare-trial";
 
 impl CommandWorker {
     pub(crate) fn start(spec: &CommandSpec, ctx: &SlotContext) -> Result<Self, ModelError> {
@@ -44,6 +49,7 @@ impl CommandWorker {
             spec: spec.clone(),
             ctx: ctx.clone(),
             kept_failures: VecDeque::new(),
+            spare: None,
         })
     }
 
@@ -62,7 +68,7 @@ impl CommandWorker {
     }
 
     async fn run_trial(
-        &self,
+        &mut self,
         workdir: &Path,
         trial: &TrialInput,
         cancel: &CancellationToken,
@@ -91,14 +97,31 @@ impl CommandWorker {
                 args,
                 workdir: workdir.to_path_buf(),
                 env: Arc::clone(&env),
-                prepare: (index == 0).then(|| trial.params.clone()),
+                prepare: (index == 0).then(|| Preparation {
+                    params: trial.params.clone(),
+                    spare: self.spare.take(),
+                }),
             };
             if let Err(outcome) = stage.run(&limits).await {
                 return outcome;
             }
         }
         let (workdir, last) = (workdir.to_path_buf(), self.spec.stages.len());
-        off_thread(move || finish(&workdir, last)).await
+        let spare = self.ctx.scratch.join(SPARE_DIR);
+        let (outcome, recycled) = off_thread(move || {
+            let (outcome, recycled) = finish(&workdir, last, &spare);
+            (outcome, recycled.then_some(spare))
+        })
+        .await;
+        self.spare = recycled;
+        outcome
+    }
+
+    /// Removes the spare trial directory, leaving only kept failures on scratch.
+    pub(crate) async fn shutdown(mut self) {
+        if let Some(spare) = self.spare.take() {
+            off_thread(move || remove(&spare)).await;
+        }
     }
 
     fn trial_env(&self, trial: &TrialInput, workdir: &Path) -> Vec<(String, String)> {
@@ -117,7 +140,7 @@ impl CommandWorker {
     }
 
     /// Which directories to remove now: a cancelled trial's (a successful one's is
-    /// already gone); a failed one is kept, and the oldest kept beyond
+    /// already recycled or gone); a failed one is kept, and the oldest kept beyond
     /// [`KEEP_FAILED_TRIALS`] goes.
     fn settle(&mut self, workdir: PathBuf, outcome: &TrialOutcome) -> Vec<PathBuf> {
         match outcome {

@@ -133,7 +133,8 @@ impl Worker {
     /// Stop the worker and wait for its processes to exit.
     pub async fn shutdown(self) {
         match self {
-            Worker::Noop | Worker::Command(_) => {}
+            Worker::Noop => {}
+            Worker::Command(worker) => worker.shutdown().await,
             Worker::Python(worker) => worker.shutdown().await,
         }
     }

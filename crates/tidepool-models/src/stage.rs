@@ -22,8 +22,15 @@ pub(crate) struct Stage {
     pub args: Vec<String>,
     pub workdir: PathBuf,
     pub env: Arc<Vec<(String, String)>>,
-    /// For the first stage: the parameters to prepare the trial directory with.
-    pub prepare: Option<Vec<(String, f64)>>,
+    /// For the first stage: how to prepare the trial directory.
+    pub prepare: Option<Preparation>,
+}
+
+/// What the first stage prepares the trial directory with.
+pub(crate) struct Preparation {
+    pub params: Vec<(String, f64)>,
+    /// A spare directory to recycle.
+    pub spare: Option<PathBuf>,
 }
 
 /// When and how a stage is stopped.
@@ -72,8 +79,8 @@ impl Stage {
 
     /// Synchronous part: trial directory (first stage), output files, spawn.
     fn start(self) -> Result<Child, TrialOutcome> {
-        if let Some(params) = &self.prepare {
-            prepare(&self.workdir, params)?;
+        if let Some(prep) = &self.prepare {
+            prepare(&self.workdir, &prep.params, prep.spare.as_deref())?;
         }
         let out = self.output_file("out")?;
         let err = self.output_file("err")?;

@@ -17,16 +17,26 @@ pub(crate) fn stage_file(workdir: &Path, number: usize, which: &str) -> PathBuf 
     workdir.join(format!("stage-{number}.{which}"))
 }
 
-/// A fresh trial directory (an old one of the same name is replaced) holding
-/// `params.json`, an object of the parameters.
-pub(crate) fn prepare(workdir: &Path, params: &[(String, f64)]) -> Result<(), TrialOutcome> {
+/// Files a recycled trial directory keeps: they are rewritten or truncated by the next
+/// trial before its first stage starts, so it sees the same entries as in a new one.
+const RECYCLED_KEEP: [&str; 3] = ["params.json", "stage-1.out", "stage-1.err"];
+
+/// A trial directory (an old one of the same name is replaced) holding `params.json`,
+/// an object of the parameters. A `spare` directory left by an earlier successful
+/// trial is renamed into place rather than creating a new one: on filesystems such as
+/// ext4, allocating fresh inodes right after deleting many is what costs most here.
+pub(crate) fn prepare(
+    workdir: &Path,
+    params: &[(String, f64)],
+    spare: Option<&Path>,
+) -> Result<(), TrialOutcome> {
     let create = || -> std::io::Result<()> {
-        match std::fs::create_dir(workdir) {
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                std::fs::remove_dir_all(workdir)?;
-                std::fs::create_dir(workdir)?;
-            }
-            other => other?,
+        if workdir.exists() {
+            std::fs::remove_dir_all(workdir)?;
+        }
+        let recycled = spare.is_some_and(|spare| std::fs::rename(spare, workdir).is_ok());
+        if !recycled {
+            std::fs::create_dir(workdir)?;
         }
         let object: serde_json::Map<String, serde_json::Value> = params
             .iter()
@@ -43,14 +53,41 @@ pub(crate) fn prepare(workdir: &Path, params: &[(String, f64)]) -> Result<(), Tr
     })
 }
 
-/// Reads the result from the last stage's stdout; removes the directory when the trial
-/// succeeded.
-pub(crate) fn finish(workdir: &Path, last_stage: usize) -> TrialOutcome {
+/// Reads the result from the last stage's stdout. After success the directory is gone
+/// from its trial's name: emptied of everything but [`RECYCLED_KEEP`] and renamed to
+/// `spare` for the next trial (returns true), or removed if that fails.
+pub(crate) fn finish(workdir: &Path, last_stage: usize, spare: &Path) -> (TrialOutcome, bool) {
     let outcome = read_result(workdir, last_stage);
-    if matches!(outcome, TrialOutcome::Ok { .. }) {
-        remove(workdir);
+    if !matches!(outcome, TrialOutcome::Ok { .. }) {
+        return (outcome, false);
     }
-    outcome
+    match recycle(workdir, spare) {
+        Ok(()) => (outcome, true),
+        Err(err) => {
+            tracing::debug!(dir = %workdir.display(), %err, "cannot recycle trial directory");
+            remove(workdir);
+            (outcome, false)
+        }
+    }
+}
+
+fn recycle(workdir: &Path, spare: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(workdir)? {
+        let entry = entry?;
+        let keep = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| RECYCLED_KEEP.contains(&name));
+        if keep && entry.file_type()?.is_file() {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    std::fs::rename(workdir, spare)
 }
 
 fn read_result(workdir: &Path, last_stage: usize) -> TrialOutcome {

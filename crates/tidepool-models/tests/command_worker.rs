@@ -62,6 +62,14 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The `trial-*` directories on a slot's scratch.
+fn trial_dirs(scratch: &Path) -> Vec<String> {
+    entries(scratch)
+        .into_iter()
+        .filter(|name| name.starts_with("trial-"))
+        .collect()
+}
+
 fn process_gone(pid: i32) -> bool {
     for _ in 0..300 {
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -111,11 +119,36 @@ async fn stages_run_in_order_with_placeholders_env_and_params_json() {
     let expected =
         format!("0.25/42/1/{workdir}|0.25|42|ctx|spec|{{\"k_sat\":0.25,\"n\":3.0}}|{workdir}");
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), expected);
+    assert_eq!(trial_dirs(&slot.scratch), Vec::<String>::new());
+    slot.worker.shutdown().await;
     assert!(
         entries(&slot.scratch).is_empty(),
         "{:?}",
         entries(&slot.scratch)
     );
+}
+
+#[tokio::test]
+async fn every_trial_starts_in_a_clean_directory_even_when_recycled() {
+    let out = tempfile::tempdir().unwrap();
+    let stage: &[&str] = &[
+        "/bin/sh",
+        "-c",
+        "ls -A | tr '\\n' ' ' > \"$SEEN_DIR/ls-$TIDEPOOL_TRIAL\"; cat params.json stage-1.out stage-1.err >> \"$SEEN_DIR/ls-$TIDEPOOL_TRIAL\"; \
+         mkdir sub; touch sub/x junk; echo stale-output; echo stale-error >&2",
+    ];
+    let seen_dir = out.path().to_str().unwrap();
+    let mut slot = slot(&[stage], &[("SEEN_DIR", seen_dir)]).await;
+    for id in 1..=3 {
+        let outcome = run(&mut slot, &trial(id, &[("x", id as f64)], None)).await;
+        assert!(matches!(outcome, TrialOutcome::Ok { .. }), "{outcome:?}");
+        let listing = std::fs::read_to_string(out.path().join(format!("ls-{id}"))).unwrap();
+        assert_eq!(
+            listing,
+            format!("params.json stage-1.err stage-1.out {{\"x\":{id}.0}}")
+        );
+    }
+    assert_eq!(trial_dirs(&slot.scratch), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -225,7 +258,7 @@ async fn cancel_kills_the_stage_and_removes_the_directory() {
     });
     let outcome = slot.worker.evaluate(&trial(4, &[], None), &cancel).await;
     assert_eq!(outcome, TrialOutcome::Cancelled);
-    assert!(entries(&slot.scratch).is_empty());
+    assert_eq!(trial_dirs(&slot.scratch), Vec::<String>::new());
 }
 
 #[tokio::test]
