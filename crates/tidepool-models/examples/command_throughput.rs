@@ -1,6 +1,7 @@
 //! Runs N `/bin/true` trials through S `command` slots at once and prints one JSON line
 //! with the wall time: the per-trial cost of the command fast path (trial directory,
-//! params.json, output files, process group, reading the result, clean-up).
+//! params.json, output files, process group, reading the result, clean-up). Runs on a
+//! single-threaded runtime; file work and process starts go to tokio's blocking pool.
 //!
 //! `cargo run --release -p tidepool-models --example command_throughput -- 10000 16`
 

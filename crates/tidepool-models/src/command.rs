@@ -1,8 +1,9 @@
 //! `command` slots: the agent runs the trial's pipeline itself. Per trial: a directory
 //! `trial-<id>-<attempt>` under the slot's scratch holding `params.json` and each
 //! stage's `stage-<n>.out` / `stage-<n>.err`; the stages run in order, each as its own
-//! process group; the last stage's stdout carries the result. The directory is removed
-//! after success and kept (the last few per slot) after a failure.
+//! process group; the last stage's stdout carries the result. After success the
+//! directory is emptied and kept aside as the slot's spare (`.spare-trial`), renamed into
+//! place for the next trial; after a failure it is kept (the last few per slot).
 
 use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
