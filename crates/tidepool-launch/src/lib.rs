@@ -1,6 +1,20 @@
 //! Start one tidepool agent per node: local processes (simulated nodes), Slurm's
 //! `srun`, any MPI launcher, or by hand. Every launcher sits behind [`Launcher`]; the
 //! parsing of launcher environment and output is pure and tested on captured text.
+//!
+//! Layout:
+//! - `nodelist`: pure parsing of Slurm hostlists, `scontrol show hostnames` output,
+//!   CPU counts and MPI hostfiles;
+//! - `slurm`: [`SlurmAllocation`] from `SLURM_*` variables and [`SrunLauncher`];
+//! - `mpirun`: [`MpirunLauncher`] for any MPI launcher's argv prefix.
+
+pub mod mpirun;
+pub mod nodelist;
+pub mod slurm;
+
+pub use mpirun::MpirunLauncher;
+pub use nodelist::NodelistError;
+pub use slurm::{SlurmAllocation, SrunLauncher};
 
 use std::path::PathBuf;
 
@@ -64,6 +78,29 @@ pub enum LaunchError {
     },
     #[error("{mode:?} launch needs {what}")]
     Missing { mode: LaunchMode, what: String },
+    #[error("cannot read {var}=`{value}`: {source}")]
+    SlurmEnv {
+        var: String,
+        value: String,
+        #[source]
+        source: NodelistError,
+    },
+    #[error(
+        "{count_var}={count} but the nodelist `{nodelist}` names {expanded} node(s); \
+         the Slurm environment is inconsistent (was it changed by hand?)"
+    )]
+    SlurmMismatch {
+        count_var: String,
+        count: String,
+        nodelist: String,
+        expanded: usize,
+    },
+    #[error("cannot read the MPI hostfile {}: {source}", path.display())]
+    Hostfile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Starts one agent per node, by whatever means the cluster offers.

@@ -1,117 +1,97 @@
 //! Trial evaluation in persistent slots. A [`Worker`] is started once per slot (for a
 //! `python` slot: one interpreter that imports the user's function once), reports ready,
 //! then evaluates trials one after another until it is shut down.
+//!
+//! Every process a worker starts leads its own process group: a timeout or a cancel
+//! sends SIGTERM to the whole group, then SIGKILL after the trial's `kill_grace`, so
+//! nothing a model started outlives its trial. Trial output stays in the slot's scratch
+//! directory; only a tail of stderr (at most [`STDERR_TAIL_BYTES`]) comes back with a
+//! failure.
+//!
+//! What a model sees:
+//! - `command`: each stage runs in the trial directory `trial-<id>-<attempt>` under the
+//!   slot's scratch, with `{name}`, `{trial}`, `{attempt}` and `{workdir}` replaced in
+//!   its arguments (`{{`/`}}` for literal braces), the parameters also as
+//!   `TIDEPOOL_PARAM_<NAME>` (upper case, other characters as `_`) and in `params.json`,
+//!   plus `TIDEPOOL_TRIAL`, `TIDEPOOL_ATTEMPT`, `TIDEPOOL_WORKDIR`. The result is the
+//!   last non-empty line of the last stage's stdout: a number (the objective), a JSON
+//!   object of numbers (`objective` optional, the rest are responses), or anything else
+//!   (no objective). A non-zero exit fails the trial with the exit code or signal.
+//! - `python`: `function(params: dict)` returns a number, a dict of numbers (with an
+//!   optional `"objective"`) or `None`; an exception fails the trial with its
+//!   traceback; whatever the function prints lands in the slot's `python.err`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tidepool_models::ModelError> {
+//! use tidepool_models::*;
+//! use std::time::Duration;
+//! let spec = WorkerSpec::Command(CommandSpec {
+//!     stages: vec![vec!["/opt/models/hymod".into(), "--k={k}".into(), "{workdir}".into()]],
+//!     env: Default::default(),
+//! });
+//! let ctx = SlotContext {
+//!     node: "node01".into(),
+//!     slot: 0,
+//!     scratch: "/tmp/tidepool/slot-0".into(),
+//!     env: vec![],
+//! };
+//! let mut worker = Worker::start(&spec, &ctx).await?;
+//! let trial = TrialInput {
+//!     trial_id: 1,
+//!     attempt: 1,
+//!     params: vec![("k".into(), 0.5)],
+//!     timeout: Some(Duration::from_secs(600)),
+//!     kill_grace: Duration::from_secs(5),
+//! };
+//! let outcome = worker.evaluate(&trial, &Default::default()).await;
+//! # let _ = outcome;
+//! worker.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Layout:
+//! - `spec`, `trial`, `error`: the data types ([`WorkerSpec`], [`TrialInput`],
+//!   [`TrialOutcome`], [`ModelError`]);
+//! - `noop`: trials that return at once;
+//! - `command`: command pipelines run by the slot, one trial directory each;
+//! - `stage`: starting and awaiting one stage of a pipeline;
+//! - `trialdir`: the trial directory: preparation, result, removal;
+//! - `python`: one interpreter per slot driving the embedded shim;
+//! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
+//! - `group`: process groups, SIGTERM-then-SIGKILL;
+//! - `template`: `{name}` placeholders and `TIDEPOOL_PARAM_*` variables;
+//! - `objective`: reading the result from the last line of stdout;
+//! - `tail`: reading the end of output files.
 
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Duration;
+mod command;
+mod error;
+mod group;
+mod noop;
+mod objective;
+mod python;
+mod shim;
+mod spec;
+mod stage;
+mod tail;
+mod template;
+mod trial;
+mod trialdir;
 
-/// What a slot runs (`[model]` in the run config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum WorkerSpec {
-    /// Returns at once; for measuring the engine.
-    Noop,
-    /// The agent runs the trial's command pipeline (one process tree per trial).
-    Command(CommandSpec),
-    /// One long-lived interpreter per slot evaluating `module:function`.
-    Python(PythonSpec),
-}
-
-/// A command pipeline: each stage is argv; `{name}` in an argument is replaced by the
-/// parameter's value, `{trial}` by the trial id, `{workdir}` by the trial's directory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CommandSpec {
-    pub stages: Vec<Vec<String>>,
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-}
-
-/// A Python function `module:function` taking a dict of parameters and returning a
-/// number (the objective) or a dict of named responses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PythonSpec {
-    pub function: String,
-    /// The interpreter to start (e.g. a staged venv's bin/python).
-    pub python: PathBuf,
-    /// Directories prepended to sys.path.
-    #[serde(default)]
-    pub path: Vec<PathBuf>,
-}
-
-/// Where a slot lives and what it may use.
-#[derive(Debug, Clone)]
-pub struct SlotContext {
-    pub node: String,
-    pub slot: u32,
-    /// The slot's own directory on node-local scratch; trial output stays here.
-    pub scratch: PathBuf,
-    /// Extra environment (e.g. staged PATH, VIRTUAL_ENV, LD_LIBRARY_PATH).
-    pub env: Vec<(String, String)>,
-}
-
-/// One trial to evaluate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrialInput {
-    pub trial_id: u64,
-    pub attempt: u32,
-    /// Parameter names and values, in definition order.
-    pub params: Vec<(String, f64)>,
-    /// Wall-clock limit; over it the trial's process group gets SIGTERM, then SIGKILL
-    /// after `kill_grace`.
-    pub timeout: Option<Duration>,
-    pub kill_grace: Duration,
-}
-
-/// What a trial gave back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum TrialOutcome {
-    /// Finished; `objective` is what the optimiser minimises, if the model gave one.
-    Ok {
-        objective: Option<f64>,
-        responses: BTreeMap<String, f64>,
-    },
-    /// The model ran and failed (non-zero exit, exception, unreadable output).
-    Failed { reason: String, stderr_tail: String },
-    /// Over its timeout; its process group was killed.
-    TimedOut { stderr_tail: String },
-    /// The slot's process died; the slot must be restarted before its next trial.
-    Crashed { reason: String, stderr_tail: String },
-    /// Cancelled on request (a straggler copy that lost, or shutdown).
-    Cancelled,
-}
-
-/// Errors starting a slot's worker.
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    #[error("slot {slot} on {node}: cannot start `{program}`: {source}")]
-    Spawn {
-        node: String,
-        slot: u32,
-        program: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("slot {slot} on {node}: worker did not become ready: {reason}\n{stderr_tail}")]
-    NotReady {
-        node: String,
-        slot: u32,
-        reason: String,
-        stderr_tail: String,
-    },
-    #[error("slot {slot} on {node}: worker kind `{kind}` is not available in this build")]
-    Unsupported {
-        node: String,
-        slot: u32,
-        kind: String,
-    },
-}
+pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
+pub use error::ModelError;
+pub use python::PythonWorker;
+pub use shim::SHIM_SOURCE;
+pub use spec::{CommandSpec, PythonSpec, SlotContext, WorkerSpec};
+pub use tail::STDERR_TAIL_BYTES;
+pub use trial::{TrialInput, TrialOutcome};
+pub use trialdir::trial_dir_name;
 
 /// A started slot worker.
 #[derive(Debug)]
 pub enum Worker {
     Noop,
+    Command(CommandWorker),
+    Python(Box<PythonWorker>),
 }
 
 impl Worker {
@@ -120,8 +100,10 @@ impl Worker {
     pub async fn start(spec: &WorkerSpec, ctx: &SlotContext) -> Result<Worker, ModelError> {
         match spec {
             WorkerSpec::Noop => Ok(Worker::Noop),
-            WorkerSpec::Command(_) => Err(unsupported(ctx, "command")),
-            WorkerSpec::Python(_) => Err(unsupported(ctx, "python")),
+            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).map(Worker::Command),
+            WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Python(Box::new(worker))),
         }
     }
 
@@ -129,25 +111,31 @@ impl Worker {
     /// yields [`TrialOutcome::Cancelled`].
     pub async fn evaluate(
         &mut self,
-        _trial: &TrialInput,
-        _cancel: &tokio_util::sync::CancellationToken,
+        trial: &TrialInput,
+        cancel: &tokio_util::sync::CancellationToken,
     ) -> TrialOutcome {
         match self {
-            Worker::Noop => TrialOutcome::Ok {
-                objective: None,
-                responses: BTreeMap::new(),
-            },
+            Worker::Noop => noop::outcome(),
+            Worker::Command(worker) => worker.evaluate(trial, cancel).await,
+            Worker::Python(worker) => worker.evaluate(trial, cancel).await,
+        }
+    }
+
+    /// False when the worker must be restarted before its next trial: a python slot
+    /// whose interpreter crashed or was killed by a timeout or a cancel.
+    pub fn is_alive(&self) -> bool {
+        match self {
+            Worker::Noop | Worker::Command(_) => true,
+            Worker::Python(worker) => worker.is_alive(),
         }
     }
 
     /// Stop the worker and wait for its processes to exit.
-    pub async fn shutdown(self) {}
-}
-
-fn unsupported(ctx: &SlotContext, kind: &str) -> ModelError {
-    ModelError::Unsupported {
-        node: ctx.node.clone(),
-        slot: ctx.slot,
-        kind: kind.to_string(),
+    pub async fn shutdown(self) {
+        match self {
+            Worker::Noop => {}
+            Worker::Command(worker) => worker.shutdown().await,
+            Worker::Python(worker) => worker.shutdown().await,
+        }
     }
 }

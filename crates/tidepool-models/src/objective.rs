@@ -1,0 +1,110 @@
+//! Reading a model's result from the last non-empty line of its stdout: a number (the
+//! objective), a JSON object of named numeric responses with an optional `objective`,
+//! or nothing the model meant as a result (objective absent).
+
+use std::collections::BTreeMap;
+
+/// A model's result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Reading {
+    pub objective: Option<f64>,
+    pub responses: BTreeMap<String, f64>,
+}
+
+/// Output that looks like a result but cannot be read as one.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub(crate) enum ReadingError {
+    #[error("last line of stdout is not a valid JSON object ({detail}): {line}")]
+    BadJson { line: String, detail: String },
+    #[error("response `{key}` in the last line of stdout is {found}; expected a number")]
+    NotANumber { key: String, found: String },
+}
+
+/// Reads the last non-empty line of `stdout`. A line that is neither a number nor starts
+/// with `{` is ordinary output: the objective is absent. A line starting with `{` must be
+/// a JSON object whose values are numbers.
+pub(crate) fn read_last_line(stdout: &str) -> Result<Reading, ReadingError> {
+    let Some(line) = stdout.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+        return Ok(Reading::default());
+    };
+    if line.starts_with('{') {
+        return read_object(line);
+    }
+    Ok(Reading {
+        objective: line.parse::<f64>().ok(),
+        responses: BTreeMap::new(),
+    })
+}
+
+fn read_object(line: &str) -> Result<Reading, ReadingError> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(line).map_err(|err| ReadingError::BadJson {
+            line: shorten(line),
+            detail: err.to_string(),
+        })?;
+    let mut reading = Reading::default();
+    for (key, value) in object {
+        let number = value.as_f64().ok_or_else(|| ReadingError::NotANumber {
+            key: key.clone(),
+            found: shorten(&value.to_string()),
+        })?;
+        if key == "objective" {
+            reading.objective = Some(number);
+        } else {
+            reading.responses.insert(key, number);
+        }
+    }
+    Ok(reading)
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_on_the_last_non_empty_line_is_the_objective() {
+        let r = read_last_line("starting\nstep 1\n0.8125\n\n  \n").unwrap();
+        assert_eq!(r.objective, Some(0.8125));
+        assert!(r.responses.is_empty());
+        assert_eq!(read_last_line("-1e-3").unwrap().objective, Some(-0.001));
+    }
+
+    #[test]
+    fn a_json_object_gives_responses_and_optional_objective() {
+        let r = read_last_line("log\n{\"objective\": 0.5, \"kge\": 0.7, \"nse\": 0.6}\n").unwrap();
+        assert_eq!(r.objective, Some(0.5));
+        assert_eq!(r.responses.len(), 2);
+        assert_eq!(r.responses["kge"], 0.7);
+        let r = read_last_line("{\"peak\": 12}").unwrap();
+        assert_eq!(r.objective, None);
+        assert_eq!(r.responses["peak"], 12.0);
+    }
+
+    #[test]
+    fn empty_or_plain_text_output_has_no_objective() {
+        assert_eq!(read_last_line("").unwrap(), Reading::default());
+        assert_eq!(read_last_line("done\n").unwrap(), Reading::default());
+    }
+
+    #[test]
+    fn broken_json_and_non_numbers_are_errors() {
+        let err = read_last_line("{\"kge\": 0.7").unwrap_err();
+        assert!(matches!(err, ReadingError::BadJson { .. }), "{err}");
+        let err = read_last_line("{\"kge\": \"high\"}").unwrap_err();
+        assert_eq!(
+            err,
+            ReadingError::NotANumber {
+                key: "kge".into(),
+                found: "\"high\"".into()
+            }
+        );
+    }
+}
