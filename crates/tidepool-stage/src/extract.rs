@@ -1,0 +1,263 @@
+//! Reading archives: the header and manifest entries, and unpacking the remaining
+//! entries into a directory while checking every path, size and digest.
+
+use crate::error::StageError;
+use crate::manifest::{id_of, Header, Kind, Manifest, FORMAT_VERSION, MANIFEST_PATH, NORMAL_MTIME};
+use serde::de::DeserializeOwned;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// The tar stream of an archive, decompressing on the fly.
+pub type ArchiveStream<R> = tar::Archive<zstd::Decoder<'static, std::io::BufReader<R>>>;
+
+/// Progress of an extraction: file bytes written so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageProgress {
+    pub done_bytes: u64,
+    pub total_bytes: u64,
+}
+
+fn corrupt(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StageError {
+    let what = what.into();
+    move |source| StageError::Corrupt {
+        what,
+        source: Some(source),
+    }
+}
+
+/// Start reading an archive from any byte stream.
+pub fn open_stream<R: Read>(reader: R) -> Result<ArchiveStream<R>, StageError> {
+    let decoder = zstd::Decoder::new(reader).map_err(corrupt("not a zstd stream"))?;
+    Ok(tar::Archive::new(decoder))
+}
+
+/// Read the next entry, which must be `expected`, as JSON; also return its bytes.
+pub fn read_json_entry<T: DeserializeOwned, R: Read>(
+    entries: &mut tar::Entries<'_, R>,
+    expected: &str,
+) -> Result<(T, Vec<u8>), StageError> {
+    let entry = entries.next().ok_or_else(|| StageError::Corrupt {
+        what: format!("no {expected} entry"),
+        source: None,
+    })?;
+    let mut entry = entry.map_err(corrupt(format!("reading {expected}")))?;
+    let path = entry.path().map_err(corrupt("entry path"))?.into_owned();
+    if path != Path::new(expected) {
+        return Err(StageError::Corrupt {
+            what: format!("expected {expected}, found {}", path.display()),
+            source: None,
+        });
+    }
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(corrupt(format!("reading {expected}")))?;
+    let value = serde_json::from_slice(&bytes).map_err(|err| StageError::Corrupt {
+        what: format!("{expected}: {err}"),
+        source: None,
+    })?;
+    Ok((value, bytes))
+}
+
+/// Refuse archives this build cannot stage on this machine.
+pub fn check_header(header: &Header) -> Result<(), StageError> {
+    if header.format != FORMAT_VERSION {
+        return Err(StageError::Format {
+            found: header.format,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let host = std::env::consts::ARCH;
+    if header.arch != host {
+        return Err(StageError::WrongArch {
+            archive: header.arch.clone(),
+            host: host.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Read the manifest entry and check it against the header's id and its own paths.
+pub fn read_manifest<R: Read>(
+    entries: &mut tar::Entries<'_, R>,
+    header: &Header,
+) -> Result<Manifest, StageError> {
+    let (manifest, bytes): (Manifest, Vec<u8>) = read_json_entry(entries, MANIFEST_PATH)?;
+    let actual = id_of(&bytes);
+    if actual != header.id {
+        return Err(StageError::Digest {
+            path: MANIFEST_PATH.into(),
+            expected: header.id.clone(),
+            actual,
+        });
+    }
+    if let Some(bad) = manifest.entries.iter().find(|e| !is_safe_relative(&e.path)) {
+        return Err(StageError::Corrupt {
+            what: format!("unsafe entry path {}", bad.path),
+            source: None,
+        });
+    }
+    Ok(manifest)
+}
+
+/// A relative path with only normal components (no `..`, no root).
+pub fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Unpack every remaining entry into `dest`, in manifest order, verifying each.
+pub fn unpack_entries<R: Read>(
+    entries: &mut tar::Entries<'_, R>,
+    manifest: &Manifest,
+    dest: &Path,
+    progress: &mut dyn FnMut(StageProgress),
+) -> Result<(), StageError> {
+    let total_bytes = manifest.header().unpacked_bytes;
+    let mut done_bytes = 0;
+    let mut buf = vec![0u8; 1 << 18];
+    let mut dirs = Vec::new();
+    for (index, expected) in manifest.entries.iter().enumerate() {
+        let truncated = || StageError::Truncated {
+            missing: expected.path.clone(),
+            more: manifest.entries.len() - index - 1,
+        };
+        let mut entry = entries
+            .next()
+            .ok_or_else(truncated)?
+            .map_err(corrupt(format!("reading {}", expected.path)))?;
+        let path = entry.path().map_err(corrupt("entry path"))?.into_owned();
+        if path != Path::new(&expected.path) {
+            return Err(StageError::Corrupt {
+                what: format!("expected {}, found {}", expected.path, path.display()),
+                source: None,
+            });
+        }
+        let target = dest.join(&expected.path);
+        match &expected.kind {
+            Kind::Dir { mode } => {
+                std::fs::create_dir(&target)
+                    .map_err(StageError::io("create directory", &target))?;
+                dirs.push((target, *mode));
+            }
+            Kind::Symlink { target: link } => {
+                std::os::unix::fs::symlink(link, &target)
+                    .map_err(StageError::io("create symlink", &target))?;
+            }
+            Kind::File { mode, size, blake3 } => {
+                write_verified(
+                    &mut entry,
+                    &target,
+                    &expected.path,
+                    (*size, *mode, blake3),
+                    &mut buf,
+                )?;
+                done_bytes += size;
+                progress(StageProgress {
+                    done_bytes,
+                    total_bytes,
+                });
+            }
+        }
+    }
+    if let Some(extra) = entries.next() {
+        let what = match extra {
+            Ok(entry) => format!(
+                "unexpected entry {:?} after the manifest's last",
+                entry.path().map(|p| p.into_owned()).ok()
+            ),
+            Err(err) => format!("trailing data: {err}"),
+        };
+        return Err(StageError::Corrupt { what, source: None });
+    }
+    for (dir, mode) in dirs.into_iter().rev() {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))
+            .map_err(StageError::io("set mode of", &dir))?;
+    }
+    Ok(())
+}
+
+fn write_verified(
+    entry: &mut impl Read,
+    target: &Path,
+    path: &str,
+    expect: (u64, u32, &str),
+    buf: &mut [u8],
+) -> Result<(), StageError> {
+    let (size, mode, digest) = expect;
+    let mut file = std::fs::File::create(target).map_err(StageError::io("create", target))?;
+    let mut hasher = blake3::Hasher::new();
+    let mut written = 0u64;
+    loop {
+        let n = entry
+            .read(buf)
+            .map_err(corrupt(format!("reading {path}")))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(StageError::io("write", target))?;
+        written += n as u64;
+    }
+    let actual = hasher.finalize().to_hex();
+    if written != size || actual.as_str() != digest {
+        return Err(StageError::Digest {
+            path: path.to_string(),
+            expected: digest.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    finish_file(&file, target, mode)
+}
+
+/// Give an open file its mode and the normalised mtime.
+pub fn finish_file(file: &std::fs::File, target: &Path, mode: u32) -> Result<(), StageError> {
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(StageError::io("set mode of", target))?;
+    file.set_modified(UNIX_EPOCH + Duration::from_secs(NORMAL_MTIME))
+        .map_err(StageError::io("set mtime of", target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_rejected() {
+        assert!(is_safe_relative("python/venv/bin/python"));
+        assert!(!is_safe_relative("../etc/passwd"));
+        assert!(!is_safe_relative("/etc/passwd"));
+        assert!(!is_safe_relative("a/../../b"));
+        assert!(!is_safe_relative(""));
+    }
+
+    #[test]
+    fn other_arch_and_format_refused() {
+        let header = Header {
+            format: FORMAT_VERSION,
+            id: "x".into(),
+            arch: "riscv64".into(),
+            unpacked_bytes: 0,
+            files: 0,
+            dirs: 0,
+            symlinks: 0,
+        };
+        let err = check_header(&header).unwrap_err();
+        assert!(matches!(err, StageError::WrongArch { .. }));
+        assert!(err.to_string().contains("riscv64"), "{err}");
+        let header = Header {
+            format: 99,
+            arch: std::env::consts::ARCH.into(),
+            ..header
+        };
+        assert!(matches!(
+            check_header(&header),
+            Err(StageError::Format { found: 99, .. })
+        ));
+    }
+}
