@@ -53,6 +53,13 @@ pub fn read_info(path: &Path) -> Result<ElfInfo, PackError> {
     parse_info(path, &bytes)
 }
 
+/// The DT_RUNPATH (or else DT_RPATH) value of an ELF image, if any.
+pub fn runpath_value(bytes: &[u8]) -> Option<String> {
+    let elf = Elf::parse(bytes).ok()?;
+    let list = if elf.runpaths.is_empty() { &elf.rpaths } else { &elf.runpaths };
+    (!list.is_empty()).then(|| list.join(":"))
+}
+
 /// Replace the DT_RUNPATH (or DT_RPATH) string of an ELF image with `new_value`,
 /// in place, padding with NULs. Returns `Ok(None)` when the object has neither,
 /// when the new value does not fit, or when another dynamic string shares bytes

@@ -12,6 +12,7 @@ use crate::manifest::{
 };
 use crate::plan::{PackSpec, Plan, Planned, PlannedKind, Transform};
 use crate::python::EditableInstall;
+use crate::relocate::{relative_runpath, PrefixMap};
 use crate::trim::{self, TrimReport};
 use serde::Serialize;
 use std::io::Write;
@@ -85,7 +86,7 @@ pub fn pack(
 }
 
 /// The bytes that go into the archive for a planned file (after its transform).
-fn load(planned: &Planned, transform: &Transform) -> Result<Vec<u8>, PackError> {
+fn load(path: &str, planned: &Planned, transform: &Transform, map: &PrefixMap) -> Result<Vec<u8>, PackError> {
     let bytes = std::fs::read(&planned.source).map_err(PackError::read(&planned.source))?;
     match transform {
         Transform::None => Ok(bytes),
@@ -94,6 +95,13 @@ fn load(planned: &Planned, transform: &Transform) -> Result<Vec<u8>, PackError> 
                 return Ok(bytes);
             }
             Ok(elf::patch_runpath(&planned.source, &bytes, value)?.unwrap_or(bytes))
+        }
+        Transform::ElfPrefixes => {
+            let new_value = elf::is_elf(&bytes).then(|| elf::runpath_value(&bytes)).flatten().and_then(|old| relative_runpath(&old, path, map));
+            match new_value {
+                Some(value) => Ok(elf::patch_runpath(&planned.source, &bytes, &value)?.unwrap_or(bytes)),
+                None => Ok(bytes),
+            }
         }
         Transform::Pyc { source } => Ok(normalise_pyc(bytes, source)),
     }
@@ -155,8 +163,8 @@ fn build_manifest(
     plan: &Plan,
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<Manifest, PackError> {
-    let olds: Vec<String> = plan
-        .archive_prefix_map()
+    let map = plan.archive_prefix_map();
+    let olds: Vec<String> = map
         .olds()
         .map(str::to_string)
         .collect();
@@ -178,7 +186,7 @@ fn build_manifest(
                 None,
             ),
             PlannedKind::File(transform) => {
-                let bytes = load(planned, transform)?;
+                let bytes = load(path, planned, transform, &map)?;
                 done_bytes += bytes.len() as u64;
                 progress(PackProgress {
                     phase: PackPhase::Hashing,
@@ -285,6 +293,7 @@ fn write_archive(
     }
     let total_bytes = header.unpacked_bytes;
     let mut done_bytes = 0;
+    let map = plan.archive_prefix_map();
     for (entry, planned) in manifest.entries.iter().zip(plan.entries.values()) {
         match (&entry.kind, &planned.kind) {
             (Kind::Dir { mode }, _) => {
@@ -300,7 +309,7 @@ fn write_archive(
                     .map_err(write_err)?;
             }
             (Kind::File { mode, size, .. }, PlannedKind::File(transform)) => {
-                let bytes = load(planned, transform)?;
+                let bytes = load(&entry.path, planned, transform, &map)?;
                 if bytes.len() as u64 != *size {
                     let changed = std::io::Error::other(
                         "the file changed while it was being packed; pack again",

@@ -30,6 +30,8 @@ pub enum Transform {
     None,
     /// Set DT_RUNPATH/DT_RPATH to this value if it fits.
     Runpath(String),
+    /// If ELF, make RUNPATH/RPATH entries under a packed prefix `$ORIGIN`-relative.
+    ElfPrefixes,
     /// Normalise the source mtime recorded in a timestamp-based `.pyc` header.
     Pyc {
         source: PathBuf,
@@ -118,6 +120,7 @@ impl Plan {
         root: &str,
         skip: &dyn Fn(&Path) -> bool,
     ) -> Result<(), PackError> {
+        let python = matches!(self.parts[part].role, Role::PythonVenv | Role::PythonBase);
         let walker = walkdir::WalkDir::new(source)
             .follow_links(false)
             .sort_by_file_name();
@@ -146,7 +149,7 @@ impl Plan {
                     std::fs::read_link(item.path()).map_err(PackError::read(item.path()))?;
                 PlannedKind::Symlink(target.to_string_lossy().into_owned())
             } else if item.file_type().is_file() {
-                PlannedKind::File(file_transform(item.path()))
+                PlannedKind::File(file_transform(item.path(), python))
             } else {
                 continue;
             };
@@ -185,7 +188,7 @@ impl Plan {
             part: base_part,
             source: env.interpreter.clone(),
             record_source: !env.interpreter.starts_with(&base),
-            kind: PlannedKind::File(Transform::Runpath("$ORIGIN/../lib".into())),
+            kind: PlannedKind::File(Transform::ElfPrefixes),
         };
         self.insert(join_archive("python/base", &interp_rel), interp)?;
         self.add_libpython(base_part, &env)?;
@@ -249,7 +252,7 @@ impl Plan {
                 let target = std::fs::read_link(&lib).map_err(PackError::read(&lib))?;
                 PlannedKind::Symlink(target.to_string_lossy().into_owned())
             } else {
-                PlannedKind::File(Transform::Runpath("$ORIGIN".into()))
+                PlannedKind::File(Transform::ElfPrefixes)
             };
             let name = lib.file_name().expect("listed file has a name");
             self.insert(
@@ -398,7 +401,10 @@ pub fn join_archive(root: &str, rel: &Path) -> String {
     }
 }
 
-fn file_transform(path: &Path) -> Transform {
+fn file_transform(path: &Path, python: bool) -> Transform {
+    if !python {
+        return Transform::None;
+    }
     let is_pyc = path.extension().is_some_and(|e| e == "pyc");
     let parent = path.parent();
     if is_pyc
@@ -415,7 +421,7 @@ fn file_transform(path: &Path) -> Transform {
             source: dir.join(format!("{module}.py")),
         };
     }
-    Transform::None
+    Transform::ElfPrefixes
 }
 
 #[cfg(test)]

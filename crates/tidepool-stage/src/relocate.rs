@@ -143,6 +143,30 @@ pub fn relink_symlink(link: &str, target: &str, map: &PrefixMap) -> Option<Strin
     )
 }
 
+/// A RUNPATH/RPATH value for the file at archive path `file`: entries under an old
+/// prefix (mapped by `map` to archive directories) become `$ORIGIN`-relative, others
+/// are kept. Returns `None` when no entry maps.
+pub fn relative_runpath(old: &str, file: &str, map: &PrefixMap) -> Option<String> {
+    let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+    let mut changed = false;
+    let entries: Vec<String> = old
+        .split(':')
+        .map(|entry| match map.map_path(entry.trim_end_matches('/')) {
+            Some(mapped) => {
+                changed = true;
+                let rel = relative_path(dir, Path::new(&mapped));
+                if rel.as_os_str().is_empty() {
+                    "$ORIGIN".to_string()
+                } else {
+                    format!("$ORIGIN/{}", rel.to_string_lossy())
+                }
+            }
+            None => entry.to_string(),
+        })
+        .collect();
+    changed.then(|| entries.join(":"))
+}
+
 /// `to` expressed relative to directory `from` (both absolute, or both relative to
 /// the same root), without touching the filesystem.
 pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
@@ -256,6 +280,16 @@ mod tests {
             "hello from __main__\n",
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn runpath_entries_under_prefix_become_origin_relative() {
+        let m = PrefixMap::new([("/opt/py/3.11".to_string(), "python/base".to_string())]);
+        let file = "python/base/lib/python3.11/lib-dynload/_ctypes.so";
+        assert_eq!(relative_runpath("/opt/py/3.11/lib", file, &m).as_deref(), Some("$ORIGIN/../.."));
+        assert_eq!(relative_runpath("/opt/py/3.11/lib:/usr/lib", "python/base/bin/python3.11", &m).as_deref(), Some("$ORIGIN/../lib:/usr/lib"));
+        assert_eq!(relative_runpath("/opt/py/3.11/lib/", "python/base/lib/libx.so", &m).as_deref(), Some("$ORIGIN"));
+        assert_eq!(relative_runpath("$ORIGIN/../numpy.libs", file, &m), None);
     }
 
     #[test]
