@@ -56,7 +56,11 @@ pub fn read_info(path: &Path) -> Result<ElfInfo, PackError> {
 /// The DT_RUNPATH (or else DT_RPATH) value of an ELF image, if any.
 pub fn runpath_value(bytes: &[u8]) -> Option<String> {
     let elf = Elf::parse(bytes).ok()?;
-    let list = if elf.runpaths.is_empty() { &elf.rpaths } else { &elf.runpaths };
+    let list = if elf.runpaths.is_empty() {
+        &elf.rpaths
+    } else {
+        &elf.runpaths
+    };
     (!list.is_empty()).then(|| list.join(":"))
 }
 

@@ -86,7 +86,12 @@ pub fn pack(
 }
 
 /// The bytes that go into the archive for a planned file (after its transform).
-fn load(path: &str, planned: &Planned, transform: &Transform, map: &PrefixMap) -> Result<Vec<u8>, PackError> {
+fn load(
+    path: &str,
+    planned: &Planned,
+    transform: &Transform,
+    map: &PrefixMap,
+) -> Result<Vec<u8>, PackError> {
     let bytes = std::fs::read(&planned.source).map_err(PackError::read(&planned.source))?;
     match transform {
         Transform::None => Ok(bytes),
@@ -97,9 +102,14 @@ fn load(path: &str, planned: &Planned, transform: &Transform, map: &PrefixMap) -
             Ok(elf::patch_runpath(&planned.source, &bytes, value)?.unwrap_or(bytes))
         }
         Transform::ElfPrefixes => {
-            let new_value = elf::is_elf(&bytes).then(|| elf::runpath_value(&bytes)).flatten().and_then(|old| relative_runpath(&old, path, map));
+            let new_value = elf::is_elf(&bytes)
+                .then(|| elf::runpath_value(&bytes))
+                .flatten()
+                .and_then(|old| relative_runpath(&old, path, map));
             match new_value {
-                Some(value) => Ok(elf::patch_runpath(&planned.source, &bytes, &value)?.unwrap_or(bytes)),
+                Some(value) => {
+                    Ok(elf::patch_runpath(&planned.source, &bytes, &value)?.unwrap_or(bytes))
+                }
                 None => Ok(bytes),
             }
         }
@@ -164,10 +174,7 @@ fn build_manifest(
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<Manifest, PackError> {
     let map = plan.archive_prefix_map();
-    let olds: Vec<String> = map
-        .olds()
-        .map(str::to_string)
-        .collect();
+    let olds: Vec<String> = map.olds().map(str::to_string).collect();
     let total_bytes = total_file_bytes(plan)?;
     let mut done_bytes = 0;
     let mut entries = Vec::with_capacity(plan.entries.len());

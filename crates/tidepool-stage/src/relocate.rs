@@ -286,9 +286,23 @@ mod tests {
     fn runpath_entries_under_prefix_become_origin_relative() {
         let m = PrefixMap::new([("/opt/py/3.11".to_string(), "python/base".to_string())]);
         let file = "python/base/lib/python3.11/lib-dynload/_ctypes.so";
-        assert_eq!(relative_runpath("/opt/py/3.11/lib", file, &m).as_deref(), Some("$ORIGIN/../.."));
-        assert_eq!(relative_runpath("/opt/py/3.11/lib:/usr/lib", "python/base/bin/python3.11", &m).as_deref(), Some("$ORIGIN/../lib:/usr/lib"));
-        assert_eq!(relative_runpath("/opt/py/3.11/lib/", "python/base/lib/libx.so", &m).as_deref(), Some("$ORIGIN"));
+        assert_eq!(
+            relative_runpath("/opt/py/3.11/lib", file, &m).as_deref(),
+            Some("$ORIGIN/../..")
+        );
+        assert_eq!(
+            relative_runpath(
+                "/opt/py/3.11/lib:/usr/lib",
+                "python/base/bin/python3.11",
+                &m
+            )
+            .as_deref(),
+            Some("$ORIGIN/../lib:/usr/lib")
+        );
+        assert_eq!(
+            relative_runpath("/opt/py/3.11/lib/", "python/base/lib/libx.so", &m).as_deref(),
+            Some("$ORIGIN")
+        );
         assert_eq!(relative_runpath("$ORIGIN/../numpy.libs", file, &m), None);
     }
 

@@ -40,12 +40,26 @@ fn pair_dirs(args: &Args) -> anyhow::Result<Vec<(PathBuf, Option<String>)>> {
     }
     let matches = crate::cmd::Cli::command().get_matches_from(std::env::args_os());
     let (_, sub) = matches.subcommand().context("`pack` subcommand expected")?;
-    let dir_at: Vec<usize> = sub.indices_of("dirs").map(|i| i.collect()).unwrap_or_default();
-    let as_at: Vec<usize> = sub.indices_of("names").map(|i| i.collect()).unwrap_or_default();
-    let mut pairs: Vec<(PathBuf, Option<String>)> = args.dirs.iter().map(|d| (d.clone(), None)).collect();
+    let dir_at: Vec<usize> = sub
+        .indices_of("dirs")
+        .map(|i| i.collect())
+        .unwrap_or_default();
+    let as_at: Vec<usize> = sub
+        .indices_of("names")
+        .map(|i| i.collect())
+        .unwrap_or_default();
+    let mut pairs: Vec<(PathBuf, Option<String>)> =
+        args.dirs.iter().map(|d| (d.clone(), None)).collect();
     for (name, at) in args.names.iter().zip(as_at) {
-        let owner = dir_at.iter().rposition(|&d| d < at).with_context(|| format!("--as {name} must follow a --dir"))?;
-        anyhow::ensure!(pairs[owner].1.is_none(), "--dir {} has two --as names", pairs[owner].0.display());
+        let owner = dir_at
+            .iter()
+            .rposition(|&d| d < at)
+            .with_context(|| format!("--as {name} must follow a --dir"))?;
+        anyhow::ensure!(
+            pairs[owner].1.is_none(),
+            "--dir {} has two --as names",
+            pairs[owner].0.display()
+        );
         pairs[owner].1 = Some(name.clone());
     }
     Ok(pairs)
@@ -56,9 +70,10 @@ fn progress_bar(out: &Output) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template("{msg:8} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-        .expect("valid progress template")
-        .progress_chars("=> ");
+    let style =
+        ProgressStyle::with_template("{msg:8} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("valid progress template")
+            .progress_chars("=> ");
     bar.set_style(style);
     bar
 }
@@ -112,8 +127,18 @@ fn human(report: &PackReport) -> String {
         mb(report.archive_bytes)
     );
     for part in &report.parts {
-        let from = part.prefix.as_deref().map(|p| format!(" from {p}")).unwrap_or_default();
-        text.push_str(&format!("  {:<12} {:>6} files {:>10}  {}{from}\n", part.name, part.files, mb(part.bytes), part.root));
+        let from = part
+            .prefix
+            .as_deref()
+            .map(|p| format!(" from {p}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  {:<12} {:>6} files {:>10}  {}{from}\n",
+            part.name,
+            part.files,
+            mb(part.bytes),
+            part.root
+        ));
     }
     if let Some(trim) = &report.trim {
         text.push_str(&format!(
@@ -127,7 +152,12 @@ fn human(report: &PackReport) -> String {
     if !report.editable_installs.is_empty() {
         text.push_str("warning: editable installs point outside the venv and are NOT packed:\n");
         for e in &report.editable_installs {
-            text.push_str(&format!("  {} -> {} (from {})\n", e.package, e.location, e.evidence.display()));
+            text.push_str(&format!(
+                "  {} -> {} (from {})\n",
+                e.package,
+                e.location,
+                e.evidence.display()
+            ));
         }
     }
     text

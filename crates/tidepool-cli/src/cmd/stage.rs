@@ -48,9 +48,10 @@ fn progress_bar(out: &Output) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template("staging [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-        .expect("valid progress template")
-        .progress_chars("=> ");
+    let style =
+        ProgressStyle::with_template("staging [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("valid progress template")
+            .progress_chars("=> ");
     bar.set_style(style);
     bar
 }
@@ -65,7 +66,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         bar.set_position(p.done_bytes);
     };
     let staged = tidepool_stage::stage_file(&args.archive, &args.to, &mut on_progress)
-        .with_context(|| format!("staging {} into {}", args.archive.display(), args.to.display()))?;
+        .with_context(|| {
+            format!(
+                "staging {} into {}",
+                args.archive.display(),
+                args.to.display()
+            )
+        })?;
     bar.finish_and_clear();
     print_env(&staged, args.format, out)?;
     Ok(ExitCode::SUCCESS)
@@ -76,7 +83,10 @@ fn print_env(staged: &Staged, format: Format, out: &Output) -> anyhow::Result<()
         out.human(&staged.env.to_sh());
         return Ok(());
     }
-    let env = staged.env.vars(std::env::var("PATH").ok().as_deref(), std::env::var("LD_LIBRARY_PATH").ok().as_deref());
+    let env = staged.env.vars(
+        std::env::var("PATH").ok().as_deref(),
+        std::env::var("LD_LIBRARY_PATH").ok().as_deref(),
+    );
     out.json(&StageOutput {
         id: &staged.header.id,
         root: &staged.env.root,
@@ -88,7 +98,8 @@ fn print_env(staged: &Staged, format: Format, out: &Output) -> anyhow::Result<()
 }
 
 fn remove(args: &Args, out: &Output) -> anyhow::Result<ExitCode> {
-    let (header, _) = tidepool_stage::open_archive(&args.archive).with_context(|| format!("reading {}", args.archive.display()))?;
+    let (header, _) = tidepool_stage::open_archive(&args.archive)
+        .with_context(|| format!("reading {}", args.archive.display()))?;
     let removed = tidepool_stage::remove(&args.to, &header.id)
         .with_context(|| format!("removing {} from {}", header.id, args.to.display()))?;
     let value = serde_json::json!({ "id": header.id, "removed": removed });
