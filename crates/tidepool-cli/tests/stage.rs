@@ -14,8 +14,11 @@ fn tidepool() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tidepool"))
 }
 
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("spawn");
+fn run_ok(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
+    let cmd = cmd.borrow_mut();
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "command failed: {cmd:?}\nstdout: {}\nstderr: {}",
@@ -137,7 +140,7 @@ fn staged_venv_runs_pandas_without_touching_original_prefixes() {
     let root = PathBuf::from(staged["root"].as_str().unwrap());
     assert!(root.starts_with(&to));
     let python = root.join("python/venv/bin/python");
-    let out = run_ok(&mut Command::new(&python).env_clear().args(["-c", "import sys, pandas; print(sys.prefix); print(sys.base_prefix); print(pandas.DataFrame({'a': [1, 2]}).a.sum())"]));
+    let out = run_ok(Command::new(&python).env_clear().args(["-c", "import sys, pandas; print(sys.prefix); print(sys.base_prefix); print(pandas.DataFrame({'a': [1, 2]}).a.sum())"]));
     let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -190,7 +193,7 @@ fn second_stage_reuses_and_sh_output_works() {
         String::from_utf8_lossy(&sh.stdout)
     );
     let out = run_ok(
-        &mut Command::new("/bin/sh")
+        Command::new("/bin/sh")
             .args(["-c", &script])
             .env_clear()
             .env("PATH", "/usr/bin:/bin"),
@@ -285,7 +288,7 @@ fn killed_extraction_leaves_nothing_that_looks_complete() {
         tmp.display()
     );
     let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
-    run_ok(&mut Command::new(python).args(["-c", "import numpy"]));
+    run_ok(Command::new(python).args(["-c", "import numpy"]));
 }
 
 /// Copy an archive, letting `edit` change entries (path, header, data) on the way.
@@ -442,7 +445,7 @@ fn packing_twice_gives_identical_bytes() {
         std::fs::read_to_string(model.join("params/trial.txt")).unwrap(),
         "k = 0.5\n".repeat(1000)
     );
-    let out = run_ok(&mut Command::new(model.join("run.sh")));
+    let out = run_ok(Command::new(model.join("run.sh")));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "run\n");
 }
 
@@ -460,13 +463,13 @@ fn build_c_program(dir: &Path) -> PathBuf {
     )
     .unwrap();
     run_ok(
-        &mut Command::new("gcc")
+        Command::new("gcc")
             .args(["-shared", "-fPIC", "-o"])
             .arg(dir.join("lib/libgreet.so"))
             .arg(dir.join("greet.c")),
     );
     run_ok(
-        &mut Command::new("gcc")
+        Command::new("gcc")
             .arg("-o")
             .arg(dir.join("hello"))
             .arg(dir.join("main.c"))
@@ -513,7 +516,7 @@ fn executable_with_its_library_closure_runs_staged() {
     let hello = PathBuf::from(staged["executables"]["hello"].as_str().unwrap());
     let ld_library_path = staged["env"]["LD_LIBRARY_PATH"].as_str().unwrap();
     let out = run_ok(
-        &mut Command::new(&hello)
+        Command::new(&hello)
             .env_clear()
             .env("LD_LIBRARY_PATH", ld_library_path),
     );
@@ -532,7 +535,7 @@ fn editable_installs_are_listed() {
     let dir = scratch("editable");
     let venv = dir.join("venv");
     run_ok(
-        &mut Command::new(&python)
+        Command::new(&python)
             .args(["-m", "venv", "--without-pip"])
             .arg(&venv),
     );
@@ -564,7 +567,7 @@ fn editable_installs_are_listed() {
 fn profile_with_strace(python: &Path, code: &str, dest: &Path) {
     let trace = dest.with_extension("strace");
     run_ok(
-        &mut Command::new("strace")
+        Command::new("strace")
             .args(["-f", "-e", "trace=%file", "-o"])
             .arg(&trace)
             .arg(python)
@@ -626,7 +629,7 @@ fn trimmed_archive_still_imports_pandas() {
     );
     let staged = stage_json(&archive, &dir.join("to"));
     let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
-    let out = run_ok(&mut Command::new(python).env_clear().args(["-c", workload]));
+    let out = run_ok(Command::new(python).env_clear().args(["-c", workload]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
 }
 

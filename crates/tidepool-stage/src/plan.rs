@@ -431,15 +431,20 @@ mod tests {
     #[test]
     fn pyc_transform_points_at_source() {
         assert_eq!(
-            file_transform(Path::new(
-                "/v/lib/pkg/__pycache__/mod.cpython-311.opt-1.pyc"
-            )),
+            file_transform(
+                Path::new("/v/lib/pkg/__pycache__/mod.cpython-311.opt-1.pyc"),
+                true
+            ),
             Transform::Pyc {
                 source: PathBuf::from("/v/lib/pkg/mod.py")
             }
         );
         assert_eq!(
-            file_transform(Path::new("/v/lib/pkg/mod.py")),
+            file_transform(Path::new("/v/lib/pkg/mod.so"), true),
+            Transform::ElfPrefixes
+        );
+        assert_eq!(
+            file_transform(Path::new("/d/__pycache__/m.cpython-311.pyc"), false),
             Transform::None
         );
     }
