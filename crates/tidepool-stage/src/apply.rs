@@ -57,7 +57,7 @@ pub fn apply_relocations(
                 .write(true)
                 .open(&path)
                 .map_err(StageError::io("open", &path))?;
-            finish_file(&file, &path, *mode)?;
+            finish_file(&file, &path, *mode, true)?;
             rewritten += 1;
         }
     }

@@ -5,7 +5,7 @@ use crate::error::StageError;
 use crate::manifest::{id_of, Header, Kind, Manifest, FORMAT_VERSION, MANIFEST_PATH, NORMAL_MTIME};
 use serde::de::DeserializeOwned;
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -140,9 +140,14 @@ pub fn unpack_entries<R: Read>(
         let target = dest.join(&expected.path);
         match &expected.kind {
             Kind::Dir { mode } => {
-                std::fs::create_dir(&target)
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new()
+                    .mode(*mode | 0o700)
+                    .create(&target)
                     .map_err(StageError::io("create directory", &target))?;
-                dirs.push((target, *mode));
+                if (*mode | 0o700) & !process_umask() != *mode {
+                    dirs.push((target, *mode));
+                }
             }
             Kind::Symlink { target: link } => {
                 std::os::unix::fs::symlink(link, &target)
@@ -189,7 +194,12 @@ fn write_verified(
     buf: &mut [u8],
 ) -> Result<(), StageError> {
     let (size, mode, digest) = expect;
-    let mut file = std::fs::File::create(target).map_err(StageError::io("create", target))?;
+    let mut file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(target)
+        .map_err(StageError::io("create", target))?;
     let mut hasher = blake3::Hasher::new();
     let mut written = 0u64;
     loop {
@@ -212,20 +222,58 @@ fn write_verified(
             actual: actual.to_string(),
         });
     }
-    finish_file(&file, target, mode)
+    finish_file(&file, target, mode, mode & process_umask() != 0)
 }
 
-/// Give an open file its mode and the normalised mtime.
-pub fn finish_file(file: &std::fs::File, target: &Path, mode: u32) -> Result<(), StageError> {
+/// This process's file-creation mask, read once from `/proc/self/status`
+/// (changing it to read it would race with other threads). Assumes the strictest
+/// mask (0o777) when it cannot be read, so modes are always set explicitly.
+fn process_umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        parse_umask(&status).unwrap_or(0o777)
+    })
+}
+
+/// The `Umask:` value of a `/proc/PID/status` text.
+pub fn parse_umask(status: &str) -> Option<u32> {
+    let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+    u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+}
+
+/// Give an open file its mode (when `set_mode`, i.e. the umask may have changed it)
+/// and, for Python sources, the normalised mtime their `.pyc` files were packed with.
+pub fn finish_file(
+    file: &std::fs::File,
+    target: &Path,
+    mode: u32,
+    set_mode: bool,
+) -> Result<(), StageError> {
+    if target.extension().is_some_and(|e| e == "py") {
+        file.set_modified(UNIX_EPOCH + Duration::from_secs(NORMAL_MTIME))
+            .map_err(StageError::io("set mtime of", target))?;
+    }
+    if !set_mode {
+        return Ok(());
+    }
     file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(StageError::io("set mode of", target))?;
-    file.set_modified(UNIX_EPOCH + Duration::from_secs(NORMAL_MTIME))
-        .map_err(StageError::io("set mtime of", target))
+        .map_err(StageError::io("set mode of", target))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn umask_parsed_from_proc_status() {
+        assert_eq!(
+            parse_umask("Name:\tx\nUmask:\t0022\nState:\tR\n"),
+            Some(0o022)
+        );
+        assert_eq!(parse_umask("Name:\tx\n"), None);
+        assert!(process_umask() <= 0o777);
+    }
 
     #[test]
     fn unsafe_paths_rejected() {

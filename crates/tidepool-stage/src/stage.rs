@@ -286,6 +286,53 @@ mod tests {
     }
 
     #[test]
+    fn stage_reader_from_bytes_keeps_modes_and_reuses() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        std::fs::create_dir_all(tree.join("private")).unwrap();
+        std::fs::write(tree.join("private/key"), "secret").unwrap();
+        std::fs::write(tree.join("tool.py"), "print(1)\n").unwrap();
+        let mode =
+            |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        mode(&tree.join("private/key"), 0o600);
+        mode(&tree.join("private"), 0o700);
+        mode(&tree.join("tool.py"), 0o750);
+        let spec = crate::PackSpec {
+            dirs: vec![(tree, None)],
+            ..Default::default()
+        };
+        let archive = dir.path().join("t.tpk");
+        let report = crate::pack(&spec, &archive, &mut |_| {}).unwrap();
+        let bytes = std::fs::read(&archive).unwrap();
+        let to = dir.path().join("to");
+        let staged = stage_reader(std::io::Cursor::new(&bytes), &to, &mut |_| {}).unwrap();
+        assert!(!staged.reused);
+        assert_eq!(staged.header.id, report.id);
+        let root = staged.env.data["tree"].clone();
+        let mode_of = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode_of(&root.join("private")), 0o700);
+        assert_eq!(mode_of(&root.join("private/key")), 0o600);
+        assert_eq!(mode_of(&root.join("tool.py")), 0o750);
+        let mtime = std::fs::metadata(root.join("tool.py"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(
+            mtime,
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(crate::manifest::NORMAL_MTIME)
+        );
+        let header_only = &bytes[..bytes.len().min(4096)];
+        let again = stage_reader(std::io::Cursor::new(header_only), &to, &mut |_| {}).unwrap();
+        assert!(
+            again.reused,
+            "a staged id must be recognised from the header alone"
+        );
+        assert!(remove(&to, &report.id).unwrap());
+        assert!(lookup(&to, &report.id).unwrap().is_none());
+    }
+
+    #[test]
     fn lookup_ignores_unmarked_tree() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("abc/.tidepool")).unwrap();
