@@ -32,6 +32,8 @@ pub enum PackError {
         interpreter: PathBuf,
         prefix: PathBuf,
     },
+    #[error("cannot ask the base interpreter {path} where it lives: {reason}; check that it runs")]
+    Interpreter { path: PathBuf, reason: String },
     #[error("{path} is not an ELF file we can read: {reason}")]
     Elf { path: PathBuf, reason: String },
     #[error("{library} (needed by {needed_by}) was not found in RPATH/RUNPATH, LD_LIBRARY_PATH, /etc/ld.so.cache or the default directories; set LD_LIBRARY_PATH so that the program runs, then pack again")]

@@ -3,10 +3,12 @@
 
 use crate::error::StageError;
 use crate::manifest::{id_of, Header, Kind, Manifest, FORMAT_VERSION, MANIFEST_PATH, NORMAL_MTIME};
+use crate::writer::WriteOp;
 use serde::de::DeserializeOwned;
-use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path};
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The tar stream of an archive, decompressing on the fly.
@@ -110,17 +112,90 @@ pub fn is_safe_relative(path: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Unpack every remaining entry into `dest`, in manifest order, verifying each.
+/// Chunk size of file data handed to the writer thread.
+const CHUNK: usize = 1 << 20;
+/// Batches in flight between the reader and the writer.
+const QUEUE: usize = 8;
+/// A batch is handed over when it holds this many data bytes or operations
+/// (so memory in flight stays below about `QUEUE * (BATCH_BYTES + CHUNK)`).
+const BATCH_BYTES: usize = 4 << 20;
+const BATCH_OPS: usize = 256;
+
+/// Operations collected for the writer thread, handed over in batches.
+struct Batcher<'a> {
+    tx: &'a SyncSender<Vec<WriteOp>>,
+    ops: Vec<WriteOp>,
+    bytes: usize,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, op: WriteOp) -> Result<(), Stop> {
+        if let WriteOp::Data(data) = &op {
+            self.bytes += data.len();
+        }
+        self.ops.push(op);
+        if self.bytes >= BATCH_BYTES || self.ops.len() >= BATCH_OPS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        self.bytes = 0;
+        let ops = std::mem::take(&mut self.ops);
+        self.tx.send(ops).map_err(|_| Stop::WriterGone)
+    }
+}
+
+/// Why the reading half stopped early.
+enum Stop {
+    Failed(StageError),
+    WriterGone,
+}
+
+impl From<StageError> for Stop {
+    fn from(err: StageError) -> Self {
+        Stop::Failed(err)
+    }
+}
+
+/// Unpack every remaining entry into `dest`, in manifest order, verifying each
+/// path, size and digest. Decompression and verification run on this thread,
+/// file creation and writing on a second one.
 pub fn unpack_entries<R: Read>(
     entries: &mut tar::Entries<'_, R>,
     manifest: &Manifest,
     dest: &Path,
     progress: &mut dyn FnMut(StageProgress),
 ) -> Result<(), StageError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let writer = scope.spawn(move || crate::writer::run(rx));
+        let read = read_entries(entries, manifest, dest, &tx, progress);
+        drop(tx);
+        let written = writer.join().expect("the writer thread does not panic");
+        match read {
+            Ok(()) => written,
+            Err(Stop::Failed(err)) => Err(err),
+            Err(Stop::WriterGone) => Err(written.err().expect("the writer stops only on error")),
+        }
+    })
+}
+
+fn read_entries<R: Read>(
+    entries: &mut tar::Entries<'_, R>,
+    manifest: &Manifest,
+    dest: &Path,
+    tx: &SyncSender<Vec<WriteOp>>,
+    progress: &mut dyn FnMut(StageProgress),
+) -> Result<(), Stop> {
+    let mut batch = Batcher {
+        tx,
+        ops: Vec::with_capacity(BATCH_OPS),
+        bytes: 0,
+    };
     let total_bytes = manifest.header().unpacked_bytes;
     let mut done_bytes = 0;
-    let mut buf = vec![0u8; 1 << 18];
-    let mut dirs = Vec::new();
     for (index, expected) in manifest.entries.iter().enumerate() {
         let truncated = || StageError::Truncated {
             missing: expected.path.clone(),
@@ -132,35 +207,28 @@ pub fn unpack_entries<R: Read>(
             .map_err(corrupt(format!("reading {}", expected.path)))?;
         let path = entry.path().map_err(corrupt("entry path"))?.into_owned();
         if path != Path::new(&expected.path) {
-            return Err(StageError::Corrupt {
+            return Err(Stop::Failed(StageError::Corrupt {
                 what: format!("expected {}, found {}", expected.path, path.display()),
                 source: None,
-            });
+            }));
         }
         let target = dest.join(&expected.path);
         match &expected.kind {
-            Kind::Dir { mode } => {
-                use std::os::unix::fs::DirBuilderExt;
-                std::fs::DirBuilder::new()
-                    .mode(*mode | 0o700)
-                    .create(&target)
-                    .map_err(StageError::io("create directory", &target))?;
-                if (*mode | 0o700) & !process_umask() != *mode {
-                    dirs.push((target, *mode));
-                }
-            }
-            Kind::Symlink { target: link } => {
-                std::os::unix::fs::symlink(link, &target)
-                    .map_err(StageError::io("create symlink", &target))?;
-            }
+            Kind::Dir { mode } => batch.push(WriteOp::Dir {
+                path: target,
+                mode: *mode,
+            })?,
+            Kind::Symlink { target: link } => batch.push(WriteOp::Symlink {
+                path: target,
+                target: link.clone(),
+            })?,
             Kind::File { mode, size, blake3 } => {
-                write_verified(
-                    &mut entry,
-                    &target,
-                    &expected.path,
-                    (*size, *mode, blake3),
-                    &mut buf,
-                )?;
+                batch.push(WriteOp::Open {
+                    path: target,
+                    mode: *mode,
+                })?;
+                read_verified(&mut entry, &expected.path, *size, blake3, &mut batch)?;
+                batch.push(WriteOp::Close)?;
                 done_bytes += size;
                 progress(StageProgress {
                     done_bytes,
@@ -177,58 +245,49 @@ pub fn unpack_entries<R: Read>(
             ),
             Err(err) => format!("trailing data: {err}"),
         };
-        return Err(StageError::Corrupt { what, source: None });
+        return Err(Stop::Failed(StageError::Corrupt { what, source: None }));
     }
-    for (dir, mode) in dirs.into_iter().rev() {
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))
-            .map_err(StageError::io("set mode of", &dir))?;
-    }
-    Ok(())
+    batch.flush()
 }
 
-fn write_verified(
+/// Read one file's data in chunks, hash it, hand the chunks to the writer, and
+/// check size and digest at the end.
+fn read_verified(
     entry: &mut impl Read,
-    target: &Path,
     path: &str,
-    expect: (u64, u32, &str),
-    buf: &mut [u8],
-) -> Result<(), StageError> {
-    let (size, mode, digest) = expect;
-    let mut file = std::fs::File::options()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(target)
-        .map_err(StageError::io("create", target))?;
+    size: u64,
+    digest: &str,
+    batch: &mut Batcher<'_>,
+) -> Result<(), Stop> {
     let mut hasher = blake3::Hasher::new();
-    let mut written = 0u64;
-    loop {
-        let n = entry
-            .read(buf)
-            .map_err(corrupt(format!("reading {path}")))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])
-            .map_err(StageError::io("write", target))?;
-        written += n as u64;
+    let mut remaining = size;
+    while remaining > 0 {
+        let mut chunk = vec![0u8; remaining.min(CHUNK as u64) as usize];
+        entry
+            .read_exact(&mut chunk)
+            .map_err(|source| StageError::Corrupt {
+                what: format!("reading {path}"),
+                source: Some(source),
+            })?;
+        hasher.update(&chunk);
+        remaining -= chunk.len() as u64;
+        batch.push(WriteOp::Data(chunk))?;
     }
     let actual = hasher.finalize().to_hex();
-    if written != size || actual.as_str() != digest {
-        return Err(StageError::Digest {
+    if actual.as_str() != digest {
+        return Err(Stop::Failed(StageError::Digest {
             path: path.to_string(),
             expected: digest.to_string(),
             actual: actual.to_string(),
-        });
+        }));
     }
-    finish_file(&file, target, mode, mode & process_umask() != 0)
+    Ok(())
 }
 
 /// This process's file-creation mask, read once from `/proc/self/status`
 /// (changing it to read it would race with other threads). Assumes the strictest
 /// mask (0o777) when it cannot be read, so modes are always set explicitly.
-fn process_umask() -> u32 {
+pub fn process_umask() -> u32 {
     static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *UMASK.get_or_init(|| {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

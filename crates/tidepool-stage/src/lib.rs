@@ -39,7 +39,8 @@
 //!   RUNPATH patching
 //! - [`trim`]: keep only what a profile shows was used
 //! - [`pack`](mod@pack): hashing and writing the archive
-//! - [`extract`]: reading and verifying archive streams
+//! - [`extract`]: reading and verifying archive streams; [`writer`]: the thread
+//!   that writes the verified entries
 //! - [`relocate`]: pure prefix-rewriting functions; [`apply`]: applying them
 //! - [`stage`](mod@stage): the lock / extract / rename / marker protocol, free space
 //! - [`env`]: the environment of a staged directory
@@ -59,6 +60,7 @@ pub mod python;
 pub mod relocate;
 pub mod stage;
 pub mod trim;
+pub mod writer;
 
 pub use env::StagedEnv;
 pub use error::{PackError, StageError};

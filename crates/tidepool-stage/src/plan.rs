@@ -229,8 +229,16 @@ impl Plan {
     fn add_libpython(&mut self, part: usize, env: &PythonEnv) -> Result<(), PackError> {
         let base = &env.facts.base_prefix;
         let libdir = env.facts.libdir.clone().unwrap_or_else(|| base.join("lib"));
-        let Ok(listing) = std::fs::read_dir(&libdir) else {
-            return Ok(());
+        let listing = match std::fs::read_dir(&libdir) {
+            Ok(listing) => listing,
+            // A statically linked interpreter has no libpython and may have no LIBDIR.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(PackError::Read {
+                    path: libdir,
+                    source,
+                })
+            }
         };
         let mut libs: Vec<PathBuf> = listing
             .filter_map(|e| e.ok().map(|e| e.path()))

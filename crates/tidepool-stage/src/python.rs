@@ -148,7 +148,7 @@ fn ask_interpreter(interpreter: &Path) -> Result<BaseFacts, PackError> {
         .args(["-I", "-S", "-c", FACTS_SCRIPT])
         .output()
         .map_err(PackError::read(interpreter))?;
-    let bad = |reason: String| PackError::Elf {
+    let bad = |reason: String| PackError::Interpreter {
         path: interpreter.to_path_buf(),
         reason,
     };
