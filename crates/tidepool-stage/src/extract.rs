@@ -177,7 +177,7 @@ pub fn unpack_entries<R: Read>(
         match read {
             Ok(()) => written,
             Err(Stop::Failed(err)) => Err(err),
-            Err(Stop::WriterGone) => Err(written.err().expect("the writer stops only on error")),
+            Err(Stop::WriterGone) => Err(written.expect_err("the writer stops only on error")),
         }
     })
 }
