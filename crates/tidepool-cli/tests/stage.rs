@@ -449,6 +449,47 @@ fn packing_twice_gives_identical_bytes() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "run\n");
 }
 
+#[test]
+fn each_as_names_the_dir_before_it() {
+    let dir = scratch("dir-names");
+    for name in ["forcing", "settings"] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name).join("f.txt"), name).unwrap();
+    }
+    let out = run_ok(
+        tidepool()
+            .args(["--json", "pack", "--dir"])
+            .arg(dir.join("forcing"))
+            .arg("--dir")
+            .arg(dir.join("settings"))
+            .args(["--as", "model", "-o"])
+            .arg(dir.join("d.tpk")),
+    );
+    let report = json_of(&out);
+    let names: Vec<&str> = report["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["forcing", "model"]);
+    let staged = stage_json(&dir.join("d.tpk"), &dir.join("to"));
+    let model = PathBuf::from(staged["data"]["model"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(model.join("f.txt")).unwrap(),
+        "settings"
+    );
+    let bad = tidepool()
+        .args(["pack", "--as", "x", "--dir"])
+        .arg(dir.join("forcing"))
+        .arg("-o")
+        .arg(dir.join("e.tpk"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--as x must follow a --dir"));
+}
+
 /// A C program using a shared library of its own, found through RUNPATH $ORIGIN/lib.
 fn build_c_program(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir.join("lib")).unwrap();
