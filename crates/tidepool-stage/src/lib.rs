@@ -4,7 +4,7 @@
 //! A Python venv is not self-contained (its interpreter and standard library live in
 //! the base installation), executables load shared libraries from wherever they were
 //! built, and many workers importing from a shared filesystem flood its metadata
-//! server. [`pack`] builds one reproducible `.tpk` archive (tar + zstd) holding a
+//! server. [`pack()`] builds one reproducible `.tpk` archive (tar + zstd) holding a
 //! venv *and* its base interpreter, executables *and* their library closure, and
 //! data trees, described by a [`Manifest`] whose digest is the archive id.
 //! [`stage_file`] / [`stage_reader`] extract it once per node into `DIR/<id>` under a
@@ -43,7 +43,7 @@
 //!   that writes the verified entries
 //! - [`relocate`]: pure prefix-rewriting functions; [`apply`]: applying them
 //! - [`stage`](mod@stage): the lock / extract / rename / marker protocol, free space
-//! - [`env`]: the environment of a staged directory
+//! - [`env`](mod@env): the environment of a staged directory
 //! - [`error`]: [`PackError`], [`StageError`]
 
 pub mod apply;

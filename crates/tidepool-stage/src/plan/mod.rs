@@ -1,8 +1,8 @@
 //! The pack plan: which original files go to which archive path, per part.
 //!
 //! Layout: this module walks trees and data dirs and finishes the plan (parent
-//! directories, relative symlinks); [`python`] adds a venv and its base
-//! installation, [`exe`] executables and their library closure.
+//! directories, relative symlinks); `python` adds a venv and its base
+//! installation, `exe` executables and their library closure.
 
 use crate::error::PackError;
 use crate::manifest::{Part, Role};
