@@ -99,6 +99,7 @@ pub fn stage_reader<R: Read>(
     let (header, _): (Header, _) = extract::read_json_entry(&mut entries, HEADER_PATH)?;
     extract::check_header(&header)?;
     if let Some(env) = lookup(to, &header.id)? {
+        tracing::debug!(id = %header.id, root = %env.root.display(), "already staged");
         return Ok(Staged {
             header,
             env,
@@ -121,6 +122,7 @@ pub fn stage_reader<R: Read>(
     clean_leftovers(to, &header.id)?;
     check_space(to, needed_bytes(&header))?;
     let tmp = to.join(format!(".{}.tmp-{}", header.id, std::process::id()));
+    tracing::info!(id = %header.id, tmp = %tmp.display(), bytes = header.unpacked_bytes, "extracting");
     let result = extract_into(&mut entries, &header, to, &tmp, progress);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
