@@ -102,7 +102,12 @@ fn stage_json(archive: &Path, to: &Path) -> Value {
 
 /// Paths under `prefixes` that a command touches (file syscalls and directory
 /// listings, failures included), traced with strace.
-fn touched_under(prefixes: &[&Path], program: &Path, args: &[&str]) -> Vec<String> {
+fn touched_under(
+    prefixes: &[&Path],
+    program: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Vec<String> {
     let trace = tempfile::NamedTempFile::new().unwrap();
     let out = Command::new("strace")
         .args(["-f", "-e", "trace=%file,getdents64", "-o"])
@@ -110,6 +115,7 @@ fn touched_under(prefixes: &[&Path], program: &Path, args: &[&str]) -> Vec<Strin
         .arg(program)
         .args(args)
         .env_clear()
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -161,6 +167,7 @@ fn staged_venv_runs_pandas_without_touching_original_prefixes() {
         &[&venv, &test_venv(), Path::new("/root/.pyenv")],
         &python,
         &["-c", "import pandas"],
+        &[],
     );
     assert!(
         touched.is_empty(),
@@ -491,7 +498,8 @@ fn each_as_names_the_dir_before_it() {
 }
 
 /// A C program using a shared library of its own, found through RUNPATH $ORIGIN/lib.
-fn build_c_program(dir: &Path) -> PathBuf {
+/// `dtags` picks DT_RUNPATH (`--enable-new-dtags`) or DT_RPATH (`--disable-new-dtags`).
+fn build_c_program(dir: &Path, name: &str, dtags: &str, rpath: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("lib")).unwrap();
     std::fs::write(
         dir.join("greet.c"),
@@ -512,26 +520,43 @@ fn build_c_program(dir: &Path) -> PathBuf {
     run_ok(
         Command::new("gcc")
             .arg("-o")
-            .arg(dir.join("hello"))
+            .arg(dir.join(name))
             .arg(dir.join("main.c"))
             .arg(format!("-L{}", dir.join("lib").display()))
-            .args(["-lgreet", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib"]),
+            .arg("-lgreet")
+            .arg(format!("-Wl,{dtags},-rpath,{rpath}")),
     );
-    dir.join("hello")
+    dir.join(name)
 }
 
 #[test]
-fn executable_with_its_library_closure_runs_staged() {
-    if !available("gcc", has_program("gcc")) {
+fn executables_with_their_library_closure_run_staged() {
+    if !available("gcc", has_program("gcc")) || !available("strace", has_program("strace")) {
         return;
     }
     let dir = scratch("exe");
-    let exe = build_c_program(&dir.join("build"));
+    let build = dir.join("build");
+    // RUNPATH $ORIGIN/lib: too short to patch, LD_LIBRARY_PATH wins anyway.
+    let with_runpath =
+        build_c_program(&build, "hello_runpath", "--enable-new-dtags", "$ORIGIN/lib");
+    // RPATH $ORIGIN/lib: too short to patch, so it is turned into a RUNPATH.
+    let with_rpath = build_c_program(&build, "hello_rpath", "--disable-new-dtags", "$ORIGIN/lib");
+    // Absolute RPATH into the build dir: patched to $ORIGIN/../lib.
+    let lib_dir = build.join("lib").to_string_lossy().into_owned();
+    let absolute = build_c_program(&build, "hello_abs", "--disable-new-dtags", &lib_dir);
+    assert!(!tidepool_stage::elf::read_info(&with_rpath)
+        .unwrap()
+        .rpath
+        .is_empty());
     let archive = dir.join("exe.tpk");
     let report = json_of(&run_ok(
         tidepool()
             .args(["--json", "pack", "--exe"])
-            .arg(&exe)
+            .arg(&with_runpath)
+            .arg("--exe")
+            .arg(&with_rpath)
+            .arg("--exe")
+            .arg(&absolute)
             .arg("-o")
             .arg(&archive),
     ));
@@ -544,7 +569,7 @@ fn executable_with_its_library_closure_runs_staged() {
     let with_libc = json_of(&run_ok(
         tidepool()
             .args(["--json", "pack", "--include-libc", "--exe"])
-            .arg(&exe)
+            .arg(&with_runpath)
             .arg("-o")
             .arg(dir.join("libc.tpk")),
     ));
@@ -552,19 +577,27 @@ fn executable_with_its_library_closure_runs_staged() {
         with_libc["parts"][1]["files"].as_u64().unwrap() >= 2,
         "{with_libc}"
     );
-    std::fs::remove_dir_all(dir.join("build")).unwrap();
     let staged = stage_json(&archive, &dir.join("to"));
-    let hello = PathBuf::from(staged["executables"]["hello"].as_str().unwrap());
     let ld_library_path = staged["env"]["LD_LIBRARY_PATH"].as_str().unwrap();
-    let out = run_ok(
-        Command::new(&hello)
-            .env_clear()
-            .env("LD_LIBRARY_PATH", ld_library_path),
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "hello from libgreet\n"
-    );
+    for name in ["hello_runpath", "hello_rpath"] {
+        let exe = PathBuf::from(staged["executables"][name].as_str().unwrap());
+        let info = tidepool_stage::elf::read_info(&exe).unwrap();
+        assert!(
+            info.rpath.is_empty() && !info.runpath.is_empty(),
+            "{name}: {info:?}"
+        );
+        let envs = [("LD_LIBRARY_PATH", ld_library_path)];
+        let out = run_ok(Command::new(&exe).env_clear().envs(envs));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "hello from libgreet\n"
+        );
+        let touched = touched_under(&[&build], &exe, &[], &envs);
+        assert!(
+            touched.is_empty(),
+            "{name} looked in the build dir: {touched:?}"
+        );
+    }
 }
 
 #[test]

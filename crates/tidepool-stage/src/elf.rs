@@ -2,8 +2,8 @@
 //! RUNPATH patching when the new value fits.
 
 use crate::error::PackError;
-use goblin::elf::dynamic::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
-use goblin::elf::program_header::PT_LOAD;
+use goblin::elf::dynamic::{DT_NEEDED, DT_NULL, DT_RPATH, DT_RUNPATH, DT_SONAME};
+use goblin::elf::program_header::{PT_DYNAMIC, PT_LOAD};
 use goblin::elf::Elf;
 use std::path::Path;
 
@@ -121,6 +121,66 @@ pub fn patch_runpath(
 
 fn c_len(bytes: &[u8], at: usize) -> Option<usize> {
     bytes.get(at..)?.iter().position(|&b| b == 0)
+}
+
+/// Set an object's search path for the staged tree: `new_value` in place of the
+/// old DT_RUNPATH/DT_RPATH when [`patch_runpath`] can do it safely; otherwise turn
+/// a DT_RPATH into a DT_RUNPATH ([`rpath_to_runpath`]) so that `LD_LIBRARY_PATH`,
+/// which points at the staged libraries, is searched before the old directories.
+/// Returns the bytes unchanged when neither applies.
+pub fn retarget(path: &Path, bytes: Vec<u8>, new_value: &str) -> Result<Vec<u8>, PackError> {
+    if let Some(patched) = patch_runpath(path, &bytes, new_value)? {
+        return Ok(patched);
+    }
+    Ok(rpath_to_runpath(&bytes).unwrap_or(bytes))
+}
+
+/// Change the tag of a DT_RPATH entry to DT_RUNPATH in place (the value is kept),
+/// as `chrpath -c` does. `None` if the object has no DT_RPATH or already has a
+/// DT_RUNPATH (then DT_RPATH is ignored by the loader anyway).
+pub fn rpath_to_runpath(bytes: &[u8]) -> Option<Vec<u8>> {
+    let elf = Elf::parse(bytes).ok()?;
+    if !elf.runpaths.is_empty() || elf.rpaths.is_empty() {
+        return None;
+    }
+    let dynamic = elf
+        .program_headers
+        .iter()
+        .find(|ph| ph.p_type == PT_DYNAMIC)?;
+    let width = if elf.is_64 { 8 } else { 4 };
+    let read = |at: usize| -> Option<u64> {
+        let raw = bytes.get(at..at + width)?;
+        let mut buf = [0u8; 8];
+        if elf.little_endian {
+            buf[..width].copy_from_slice(raw);
+            Some(u64::from_le_bytes(buf))
+        } else {
+            buf[8 - width..].copy_from_slice(raw);
+            Some(u64::from_be_bytes(buf))
+        }
+    };
+    let start = dynamic.p_offset as usize;
+    let end = start + dynamic.p_filesz as usize;
+    let mut out = bytes.to_vec();
+    let mut at = start;
+    while at + 2 * width <= end {
+        let tag = read(at)?;
+        if tag == DT_NULL {
+            break;
+        }
+        if tag == DT_RPATH {
+            let new_tag = DT_RUNPATH.to_le_bytes();
+            let field = &mut out[at..at + width];
+            if elf.little_endian {
+                field.copy_from_slice(&new_tag[..width]);
+            } else {
+                field.copy_from_slice(&DT_RUNPATH.to_be_bytes()[8 - width..]);
+            }
+            return Some(out);
+        }
+        at += 2 * width;
+    }
+    None
 }
 
 fn vaddr_to_offset(elf: &Elf, vaddr: u64) -> Option<usize> {

@@ -99,7 +99,7 @@ fn load(
             if !elf::is_elf(&bytes) {
                 return Ok(bytes);
             }
-            Ok(elf::patch_runpath(&planned.source, &bytes, value)?.unwrap_or(bytes))
+            elf::retarget(&planned.source, bytes, value)
         }
         Transform::ElfPrefixes => {
             let new_value = elf::is_elf(&bytes)
@@ -107,9 +107,7 @@ fn load(
                 .flatten()
                 .and_then(|old| relative_runpath(&old, path, map));
             match new_value {
-                Some(value) => {
-                    Ok(elf::patch_runpath(&planned.source, &bytes, &value)?.unwrap_or(bytes))
-                }
+                Some(value) => elf::retarget(&planned.source, bytes, &value),
                 None => Ok(bytes),
             }
         }
