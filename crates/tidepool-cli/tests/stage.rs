@@ -579,13 +579,20 @@ fn executables_with_their_library_closure_run_staged() {
     );
     let staged = stage_json(&archive, &dir.join("to"));
     let ld_library_path = staged["env"]["LD_LIBRARY_PATH"].as_str().unwrap();
-    for name in ["hello_runpath", "hello_rpath"] {
+    for name in ["hello_runpath", "hello_rpath", "hello_abs"] {
         let exe = PathBuf::from(staged["executables"][name].as_str().unwrap());
         let info = tidepool_stage::elf::read_info(&exe).unwrap();
+        let search = [info.rpath.clone(), info.runpath.clone()].concat();
         assert!(
-            info.rpath.is_empty() && !info.runpath.is_empty(),
+            search.iter().all(|p| p.starts_with("$ORIGIN")),
             "{name}: {info:?}"
         );
+        if name == "hello_rpath" {
+            assert!(
+                info.rpath.is_empty() && !info.runpath.is_empty(),
+                "{name}: {info:?}"
+            );
+        }
         let envs = [("LD_LIBRARY_PATH", ld_library_path)];
         let out = run_ok(Command::new(&exe).env_clear().envs(envs));
         assert_eq!(
