@@ -153,13 +153,20 @@ impl Resolver {
     }
 }
 
+/// Whether `candidate` is an ELF object of the executable's class and machine,
+/// judged from its 64-byte header alone. Like `ld.so`, unreadable or foreign
+/// candidates are skipped rather than reported.
 fn compatible(candidate: &Path, root: &ElfInfo) -> bool {
-    let Ok(bytes) = std::fs::read(candidate) else {
+    use std::io::Read;
+    let mut header = [0u8; goblin::elf::header::header64::SIZEOF_EHDR];
+    let read = std::fs::File::open(candidate).and_then(|mut f| f.read_exact(&mut header));
+    if read.is_err() || !elf::is_elf(&header) {
         return false;
-    };
-    elf::is_elf(&bytes)
-        && elf::parse_info(candidate, &bytes)
-            .is_ok_and(|info| info.machine == root.machine && info.is_64 == root.is_64)
+    }
+    goblin::elf::Elf::parse_header(&header).is_ok_and(|h| {
+        let is_64 = h.e_ident[goblin::elf::header::EI_CLASS] == goblin::elf::header::ELFCLASS64;
+        h.e_machine == root.machine && is_64 == root.is_64
+    })
 }
 
 fn expand_all(paths: &[String], object: &Path) -> Vec<String> {
