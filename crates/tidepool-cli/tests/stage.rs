@@ -438,7 +438,7 @@ fn packing_twice_gives_identical_bytes() {
     assert_eq!(first_bytes, std::fs::read(second).unwrap());
     let out = run_ok(
         tidepool()
-            .args(["--json", "pack", "--dir"])
+            .args(["pack", "--json", "--dir"])
             .arg(dir.join("settings"))
             .args(["--as", "model", "-o"])
             .arg(dir.join("third.tpk")),
@@ -465,7 +465,7 @@ fn each_as_names_the_dir_before_it() {
     }
     let out = run_ok(
         tidepool()
-            .args(["--json", "pack", "--dir"])
+            .args(["pack", "--json", "--dir"])
             .arg(dir.join("forcing"))
             .arg("--dir")
             .arg(dir.join("settings"))
@@ -551,7 +551,7 @@ fn executables_with_their_library_closure_run_staged() {
     let archive = dir.join("exe.tpk");
     let report = json_of(&run_ok(
         tidepool()
-            .args(["--json", "pack", "--exe"])
+            .args(["pack", "--json", "--exe"])
             .arg(&with_runpath)
             .arg("--exe")
             .arg(&with_rpath)
@@ -568,7 +568,7 @@ fn executables_with_their_library_closure_run_staged() {
     );
     let with_libc = json_of(&run_ok(
         tidepool()
-            .args(["--json", "pack", "--include-libc", "--exe"])
+            .args(["pack", "--json", "--include-libc", "--exe"])
             .arg(&with_runpath)
             .arg("-o")
             .arg(dir.join("libc.tpk")),
@@ -627,7 +627,7 @@ fn editable_installs_are_listed() {
     .unwrap();
     let out = run_ok(
         tidepool()
-            .args(["--json", "pack", "--python"])
+            .args(["pack", "--json", "--python"])
             .arg(&venv)
             .arg("-o")
             .arg(dir.join("e.tpk")),
@@ -644,59 +644,32 @@ fn editable_installs_are_listed() {
     );
 }
 
-/// A profile in the `tidepool profile --json` shape, built from strace output.
-fn profile_with_strace(python: &Path, code: &str, dest: &Path) {
-    let trace = dest.with_extension("strace");
+/// Profile `python -c code` with `tidepool profile --json` (needs ptrace).
+fn profile_with_tidepool(python: &Path, code: &str, dest: &Path) {
     run_ok(
-        Command::new("strace")
-            .args(["-f", "-e", "trace=%file", "-o"])
-            .arg(&trace)
+        tidepool()
+            .args(["profile", "--json"])
+            .arg(dest)
+            .arg("--")
             .arg(python)
             .args(["-c", code]),
     );
-    let mut files: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
-    for line in std::fs::read_to_string(&trace).unwrap().lines() {
-        let Some(start) = line.find('"') else {
-            continue;
-        };
-        let Some(len) = line[start + 1..].find('"') else {
-            continue;
-        };
-        let counts = files
-            .entry(line[start + 1..start + 1 + len].to_string())
-            .or_default();
-        counts.0 += 1;
-        counts.1 += u64::from(line.contains("= -1 "));
-    }
-    let files: Vec<Value> = files
-        .into_iter()
-        .map(
-            |(path, (ops, failed))| serde_json::json!({"path": path, "ops": ops, "failed": failed}),
-        )
-        .collect();
-    std::fs::write(
-        dest,
-        serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap(),
-    )
-    .unwrap();
 }
 
 #[test]
 fn trimmed_archive_still_imports_pandas() {
-    if !available("test venv", test_venv().join("pyvenv.cfg").exists())
-        || !available("strace", has_program("strace"))
-    {
+    if !available("test venv", test_venv().join("pyvenv.cfg").exists()) {
         return;
     }
     let dir = scratch("trim");
     let profile = dir.join("profile.json");
     let workload =
         "import importlib.metadata as m, pandas; print(m.version('pandas') == pandas.__version__)";
-    profile_with_strace(&test_venv().join("bin/python"), workload, &profile);
+    profile_with_tidepool(&test_venv().join("bin/python"), workload, &profile);
     let archive = dir.join("trim.tpk");
     let report = json_of(&run_ok(
         tidepool()
-            .args(["--json", "pack", "--python"])
+            .args(["pack", "--json", "--python"])
             .arg(test_venv())
             .arg("--trim-from")
             .arg(&profile)
@@ -724,7 +697,7 @@ fn remove_deletes_the_staged_copy() {
     assert!(root.exists());
     let out = json_of(&run_ok(
         tidepool()
-            .args(["--json", "stage", "--remove"])
+            .args(["stage", "--json", "--remove"])
             .arg(&archive)
             .arg("--to")
             .arg(&to),

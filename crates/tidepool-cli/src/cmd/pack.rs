@@ -31,6 +31,9 @@ pub struct Args {
     /// Also pack glibc's core libraries (libc, libm, libpthread, libdl, librt, ld-linux...).
     #[arg(long)]
     pub include_libc: bool,
+    /// Print the report as JSON (id, sizes, file counts, parts, editable installs, trim).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Pair each `--as NAME` with the `--dir` right before it on the command line.
@@ -79,6 +82,7 @@ fn progress_bar(out: &Output) -> ProgressBar {
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let out = &out.with_json(args.json);
     let spec = PackSpec {
         python: args.python.clone(),
         exes: args.exes.clone(),

@@ -31,6 +31,9 @@ pub struct Args {
     /// Remove this archive's staged copy from DIR instead of staging it.
     #[arg(long)]
     pub remove: bool,
+    /// Print JSON (the same as `--format json`; with `--remove`, a JSON summary).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +60,7 @@ fn progress_bar(out: &Output) -> ProgressBar {
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let out = &out.with_json(args.json);
     if args.remove {
         return remove(&args, out);
     }
