@@ -5,7 +5,9 @@ use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod export;
+pub mod pack;
 pub mod profile;
+pub mod stage;
 
 /// Calibrate and run ensembles of hydrological models on HPC clusters with persistent
 /// workers and node-local environments, and measure the metadata load on the shared
@@ -35,6 +37,12 @@ pub enum Command {
     /// Write a run's trials table (one row per trial, a column per parameter and per
     /// response) as CSV, to stdout or a file.
     Export(export::Args),
+    /// Pack a Python venv (with its base interpreter), executables (with their shared
+    /// libraries) and input trees into one reproducible archive.
+    Pack(pack::Args),
+    /// Extract an archive once per node into node-local storage and print the
+    /// environment to use (PATH, VIRTUAL_ENV, LD_LIBRARY_PATH, executables).
+    Stage(stage::Args),
 }
 
 /// Run one subcommand; its `Ok` value is the process exit code.
@@ -42,5 +50,7 @@ pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
     match command {
         Command::Profile(args) => profile::run(args, out),
         Command::Export(args) => export::run(args, out),
+        Command::Pack(args) => pack::run(args, out),
+        Command::Stage(args) => stage::run(args, out),
     }
 }
