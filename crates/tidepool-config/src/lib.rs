@@ -15,12 +15,12 @@
 //! ```
 //!
 //! Layout:
-//! - [`sections`]: the typed sections and their defaults.
-//! - [`duration`]: durations written as seconds or `"500ms"`, `"30s"`, `"5m"`, `"2h"`.
-//! - [`locate`]: from a byte offset in the file to its line and key path.
-//! - [`model_keys`]: unknown-key check for `[model]` (whose type lives in tidepool-models).
-//! - [`trials_csv`]: parameter sets read from a CSV file, one per row.
-//! - [`error`]: [`ConfigError`].
+//! - `sections`: the typed sections and their defaults.
+//! - `duration`: durations written as seconds or `"500ms"`, `"30s"`, `"5m"`, `"2h"`.
+//! - `locate`: from a byte offset in the file to its line and key path.
+//! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
+//! - `trials_csv`: parameter sets read from a CSV file, one per row.
+//! - `error`: [`ConfigError`].
 
 pub mod duration;
 pub mod error;
