@@ -50,11 +50,7 @@ impl Output {
 
     /// Print either the JSON form (with `--json`) or the human form of a result.
     #[allow(dead_code)]
-    pub fn result<T: Serialize>(
-        &self,
-        value: &T,
-        human: impl FnOnce(&T) -> String,
-    ) -> anyhow::Result<()> {
+    pub fn result<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
         if self.json {
             self.json(value)
         } else {

@@ -101,11 +101,7 @@ pub enum ModelError {
         stderr_tail: String,
     },
     #[error("slot {slot} on {node}: worker kind `{kind}` is not available in this build")]
-    Unsupported {
-        node: String,
-        slot: u32,
-        kind: String,
-    },
+    Unsupported { node: String, slot: u32, kind: String },
 }
 
 /// A started slot worker.
