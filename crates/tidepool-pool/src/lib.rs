@@ -20,5 +20,11 @@
 //! - `coordinator`: the listener, connections and the event loop.
 //! - `agent`: the node agent and its slots.
 
+pub mod auth;
+pub mod connect;
+pub mod frame;
+pub mod protocol;
+pub mod recorder;
 pub mod scheduler;
+pub mod status;
 pub mod trial_source;
