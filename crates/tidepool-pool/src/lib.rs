@@ -20,8 +20,10 @@
 //! - `coordinator`: the listener, connections and the event loop.
 //! - `agent`: the node agent and its slots.
 
+pub mod agent;
 pub mod auth;
 pub mod connect;
+pub mod coordinator;
 pub mod frame;
 pub mod protocol;
 pub mod recorder;
