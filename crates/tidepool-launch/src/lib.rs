@@ -2,6 +2,10 @@
 //! `srun`, any MPI launcher, or by hand. Every launcher sits behind [`Launcher`]; the
 //! parsing of launcher environment and output is pure and tested on captured text.
 
+pub mod local;
+pub mod manual;
+pub mod select;
+
 use std::path::PathBuf;
 
 /// How agents are started (`[launch] mode` in the run config).

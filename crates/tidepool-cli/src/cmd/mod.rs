@@ -4,7 +4,10 @@ use crate::output::Output;
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod agent;
 pub mod profile;
+pub mod run;
+pub mod status;
 
 /// Calibrate and run ensembles of hydrological models on HPC clusters with persistent
 /// workers and node-local environments, and measure the metadata load on the shared
@@ -34,11 +37,20 @@ pub enum Command {
     /// Trace a command and count its filesystem-metadata operations (the "storm"),
     /// per syscall, per filesystem, per shared prefix, failures included.
     Profile(profile::Args),
+    /// Run a config: start the coordinator, launch agents, run every trial.
+    Run(run::Args),
+    /// The per-node agent (started by `tidepool run`'s launcher, or by hand).
+    Agent(agent::Args),
+    /// Show the state of a run from its run directory.
+    Status(status::Args),
 }
 
 /// Run one subcommand; its `Ok` value is the process exit code.
 pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
     match command {
         Command::Profile(args) => profile::run(args, out),
+        Command::Run(args) => run::run(args, out),
+        Command::Agent(args) => agent::run(args, out),
+        Command::Status(args) => status::run(args, out),
     }
 }
