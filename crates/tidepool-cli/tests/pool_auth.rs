@@ -25,7 +25,10 @@ fn wait_for_connect(dir: &RunDir) -> serde_json::Value {
 
 /// Complete the challenge without knowing the secret: the coordinator must reject it.
 fn forged_proof(address: &str) -> Option<ToAgent> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut s = tokio::net::TcpStream::connect(address).await.unwrap();
         let hello = FromAgent::Hello {
@@ -41,7 +44,15 @@ fn forged_proof(address: &str) -> Option<ToAgent> {
             scratch: "/tmp".into(),
             pid: 1,
         };
-        write_frame(&mut s, &FromAgent::Auth { proof: [0; 32], info }).await.unwrap();
+        write_frame(
+            &mut s,
+            &FromAgent::Auth {
+                proof: [0; 32],
+                info,
+            },
+        )
+        .await
+        .unwrap();
         read_frame::<_, ToAgent>(&mut s).await.ok().flatten()
     })
 }
@@ -49,7 +60,9 @@ fn forged_proof(address: &str) -> Option<ToAgent> {
 #[test]
 fn bad_connections_are_dropped_and_the_run_completes() {
     let dir = RunDir::new(3000, 1, "");
-    let config = std::fs::read_to_string(dir.config()).unwrap().replace("mode = \"local\"", "mode = \"manual\"");
+    let config = std::fs::read_to_string(dir.config())
+        .unwrap()
+        .replace("mode = \"local\"", "mode = \"manual\"");
     std::fs::write(dir.config(), config).unwrap();
     let coordinator = dir.spawn(&[]);
     let connect = wait_for_connect(&dir);
@@ -70,15 +83,25 @@ fn bad_connections_are_dropped_and_the_run_completes() {
     let wrong = dir.tmp.path().join("wrong-secret");
     std::fs::write(&wrong, "00".repeat(32)).unwrap();
     let bad_agent = tidepool()
-        .args(["agent", "--address", &address, "--secret-file", &path_str(&wrong)])
+        .args([
+            "agent",
+            "--address",
+            &address,
+            "--secret-file",
+            &path_str(&wrong),
+        ])
         .output()
         .unwrap();
     assert!(!bad_agent.status.success(), "{}", show(&bad_agent));
-    assert!(String::from_utf8_lossy(&bad_agent.stderr).contains("secret"), "{}", show(&bad_agent));
+    assert!(
+        String::from_utf8_lossy(&bad_agent.stderr).contains("secret"),
+        "{}",
+        show(&bad_agent)
+    );
 
     // The legitimate agent joins and the run finishes.
     let connect_file = dir.run_dir().join("connect.json");
-    let agent = tidepool()
+    let mut agent = tidepool()
         .args(["agent", "--connect", &path_str(&connect_file), "--scratch"])
         .arg(dir.tmp.path().join("scratch"))
         .spawn()
@@ -86,9 +109,19 @@ fn bad_connections_are_dropped_and_the_run_completes() {
     let out = wait_with_deadline(coordinator, Duration::from_secs(60));
     assert!(out.status.success(), "{}", show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("tidepool agent --connect") || stdout.contains("agent --connect"), "{stdout}");
-    assert!(stdout.matches("rejected connection").count() >= 3, "{stdout}");
+    assert!(
+        stdout.contains("tidepool agent --connect") || stdout.contains("agent --connect"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.matches("rejected connection").count() >= 3,
+        "{stdout}"
+    );
     assert!(wait_gone(&[agent.id()], Duration::from_secs(10)));
+    assert!(
+        agent.wait().unwrap().success(),
+        "the agent exits cleanly on shutdown"
+    );
     let status = dir.status().unwrap();
     assert_eq!(status["state"], "finished");
     assert_eq!(status["trials_done"], 3000);

@@ -15,7 +15,9 @@ fn killed_agent_trials_are_rerun_elsewhere() {
     let total = 300_000;
     let dir = RunDir::new(total, 3, "[slots]\nper_node = 2\nheartbeat = \"500ms\"\n");
     let coordinator = dir.spawn(&[]);
-    dir.wait_status(Duration::from_secs(30), |s| done(s) > 0 && s["slots_ready"] == 6);
+    dir.wait_status(Duration::from_secs(30), |s| {
+        done(s) > 0 && s["slots_ready"] == 6
+    });
     let agents = children(coordinator.id());
     assert_eq!(agents.len(), 3, "three local agents");
     signal(agents[0], SIGKILL);
@@ -25,7 +27,11 @@ fn killed_agent_trials_are_rerun_elsewhere() {
     assert!(stdout.contains("lost agent"), "{stdout}");
     let status = dir.status().unwrap();
     assert_eq!(status["state"], "finished");
-    assert_eq!(done(&status), total as u64, "every trial finished exactly once");
+    assert_eq!(
+        done(&status),
+        total as u64,
+        "every trial finished exactly once"
+    );
     assert_eq!(status["trials_failed"], 0);
     assert!(wait_gone(&agents, Duration::from_secs(10)));
 }
@@ -33,7 +39,11 @@ fn killed_agent_trials_are_rerun_elsewhere() {
 #[test]
 fn crashed_slots_restart_and_trials_are_retried() {
     let dir = RunDir::new(500, 2, "[slots]\nper_node = 2\n");
-    let out = dir.run().env("TIDEPOOL_FAULT_CRASH_TRIALS", "5,17,300").output().unwrap();
+    let out = dir
+        .run()
+        .env("TIDEPOOL_FAULT_CRASH_TRIALS", "5,17,300")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", show(&out));
     let status = dir.status().unwrap();
     assert_eq!(done(&status), 500);
@@ -43,7 +53,11 @@ fn crashed_slots_restart_and_trials_are_retried() {
 #[test]
 fn crashing_trials_fail_after_max_attempts() {
     let dir = RunDir::new(200, 1, "[slots]\nper_node = 2\nmax_attempts = 1\n");
-    let out = dir.run().env("TIDEPOOL_FAULT_CRASH_TRIALS", "3,9").output().unwrap();
+    let out = dir
+        .run()
+        .env("TIDEPOOL_FAULT_CRASH_TRIALS", "3,9")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", show(&out));
     let status = dir.status().unwrap();
     assert_eq!(done(&status), 200);
@@ -65,7 +79,10 @@ fn interrupt_with(sig: i32) {
     let status = dir.status().unwrap();
     assert_eq!(status["state"], "interrupted");
     assert!(done(&status) < 5_000_000);
-    assert!(wait_gone(&agents, Duration::from_secs(10)), "agents left behind");
+    assert!(
+        wait_gone(&agents, Duration::from_secs(10)),
+        "agents left behind"
+    );
 }
 
 #[test]
@@ -82,9 +99,17 @@ fn sigterm_stops_the_run_and_leaves_no_process() {
 /// command workers, which must not happen under CI=true.
 fn run_command_model(dir: &RunDir, name: &str) -> Option<std::process::Output> {
     let out = dir.run().output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if text.contains("is not available in this build") {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{name}: command workers missing under CI");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{name}: command workers missing under CI"
+        );
         eprintln!("SKIP: {name}: `command` workers are not available in this build");
         return None;
     }
@@ -95,22 +120,30 @@ fn command_dir(rows: &[&str], slots: &str, stage: &str) -> RunDir {
     let dir = RunDir::new(0, 1, slots);
     let csv = format!("x\n{}\n", rows.join("\n"));
     std::fs::write(dir.tmp.path().join("trials.csv"), csv).unwrap();
-    let config = std::fs::read_to_string(dir.config())
-        .unwrap()
-        .replace("kind = \"noop\"", &format!("kind = \"command\"\nstages = [{stage}]"));
+    let config = std::fs::read_to_string(dir.config()).unwrap().replace(
+        "kind = \"noop\"",
+        &format!("kind = \"command\"\nstages = [{stage}]"),
+    );
     std::fs::write(dir.config(), config).unwrap();
     dir
 }
 
 #[test]
 fn trial_over_its_timeout_is_killed_and_recorded() {
-    let dir = command_dir(&["0", "60"], "[slots]\nper_node = 2\ntimeout = \"1s\"\nkill_grace = \"1s\"\n", r#"["sleep", "{x}"]"#);
+    let dir = command_dir(
+        &["0", "60"],
+        "[slots]\nper_node = 2\ntimeout = \"1s\"\nkill_grace = \"1s\"\n",
+        r#"["sleep", "{x}"]"#,
+    );
     let started = Instant::now();
     let Some(out) = run_command_model(&dir, "trial timeout") else {
         return;
     };
     assert!(out.status.success(), "{}", show(&out));
-    assert!(started.elapsed() < Duration::from_secs(30), "the 60 s trial was cut short");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the 60 s trial was cut short"
+    );
     let status = dir.status().unwrap();
     assert_eq!(done(&status), 2);
     assert_eq!(status["trials_failed"], 1);
@@ -124,13 +157,20 @@ fn straggler_is_duplicated_and_first_result_wins() {
         claims.path().display()
     );
     let rows = ["0.05", "0.05", "0.05", "0.05", "0.05", "0.05", "60"];
-    let dir = command_dir(&rows, "[slots]\nper_node = 2\noverdue_factor = 1.5\n", &stage);
+    let dir = command_dir(
+        &rows,
+        "[slots]\nper_node = 2\noverdue_factor = 1.5\n",
+        &stage,
+    );
     let started = Instant::now();
     let Some(out) = run_command_model(&dir, "straggler duplication") else {
         return;
     };
     assert!(out.status.success(), "{}", show(&out));
-    assert!(started.elapsed() < Duration::from_secs(30), "the duplicate finished first");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the duplicate finished first"
+    );
     let status = dir.status().unwrap();
     assert_eq!(done(&status), 7);
     assert_eq!(status["trials_failed"], 0);

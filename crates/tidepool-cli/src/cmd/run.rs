@@ -68,7 +68,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     progress.done();
     match result {
         Ok(summary) => {
-            out.result(&summary.status, |s| summary_text(s))?;
+            out.result(&summary.status, summary_text)?;
             Ok(match summary.state {
                 RunState::Finished => ExitCode::SUCCESS,
                 _ => ExitCode::from(EXIT_INTERRUPTED),

@@ -43,24 +43,37 @@ impl RunDir {
 
     pub fn run(&self) -> Command {
         let mut cmd = tidepool();
-        cmd.arg("run").arg(self.config()).env("TMPDIR", self.tmp.path());
+        cmd.arg("run")
+            .arg(self.config())
+            .env("TMPDIR", self.tmp.path());
         cmd
     }
 
     pub fn spawn(&self, extra_env: &[(&str, &str)]) -> Child {
         let mut cmd = self.run();
-        cmd.envs(extra_env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.envs(extra_env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         cmd.spawn().unwrap()
     }
 
     /// `tidepool status RUNDIR --json`, parsed.
     pub fn status(&self) -> Option<serde_json::Value> {
-        let out = tidepool().arg("status").arg(self.run_dir()).arg("--json").output().unwrap();
+        let out = tidepool()
+            .arg("status")
+            .arg(self.run_dir())
+            .arg("--json")
+            .output()
+            .unwrap();
         serde_json::from_slice(&out.stdout).ok()
     }
 
     /// Wait until status.json satisfies `pred`.
-    pub fn wait_status(&self, timeout: Duration, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    pub fn wait_status(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let start = Instant::now();
         loop {
             if let Some(s) = self.status() {
@@ -68,7 +81,11 @@ impl RunDir {
                     return s;
                 }
             }
-            assert!(start.elapsed() < timeout, "status never matched; last: {:?}", self.status());
+            assert!(
+                start.elapsed() < timeout,
+                "status never matched; last: {:?}",
+                self.status()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -92,7 +109,10 @@ pub fn children(pid: u32) -> Vec<u32> {
     };
     for task in tasks.flatten() {
         if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            kids.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+            kids.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
         }
     }
     kids
@@ -101,7 +121,12 @@ pub fn children(pid: u32) -> Vec<u32> {
 /// True while `pid` exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
         Err(_) => false,
     }
 }
