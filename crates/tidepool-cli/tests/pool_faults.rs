@@ -65,7 +65,7 @@ fn crashing_trials_fail_after_max_attempts() {
 }
 
 fn interrupt_with(sig: i32) {
-    let dir = RunDir::new(5_000_000, 2, "[slots]\nper_node = 2\n");
+    let dir = RunDir::new(2_000_000, 2, "[slots]\nper_node = 2\n");
     let coordinator = dir.spawn(&[]);
     let pid = coordinator.id();
     dir.wait_status(Duration::from_secs(60), |s| done(s) > 0);
@@ -78,7 +78,7 @@ fn interrupt_with(sig: i32) {
     assert!(started.elapsed() < Duration::from_secs(30));
     let status = dir.status().unwrap();
     assert_eq!(status["state"], "interrupted");
-    assert!(done(&status) < 5_000_000);
+    assert!(done(&status) < 2_000_000);
     assert!(
         wait_gone(&agents, Duration::from_secs(10)),
         "agents left behind"
@@ -174,4 +174,24 @@ fn straggler_is_duplicated_and_first_result_wins() {
     let status = dir.status().unwrap();
     assert_eq!(done(&status), 7);
     assert_eq!(status["trials_failed"], 0);
+}
+
+#[test]
+fn agents_exit_by_themselves_when_the_coordinator_dies() {
+    let dir = RunDir::new(
+        2_000_000,
+        2,
+        "[slots]\nper_node = 2\nheartbeat = \"500ms\"\n",
+    );
+    let coordinator = dir.spawn(&[]);
+    dir.wait_status(Duration::from_secs(60), |s| done(s) > 0);
+    let agents = children(coordinator.id());
+    assert_eq!(agents.len(), 2);
+    signal(coordinator.id(), SIGKILL);
+    let out = wait_with_deadline(coordinator, Duration::from_secs(10));
+    assert!(!out.status.success());
+    assert!(
+        wait_gone(&agents, Duration::from_secs(10)),
+        "orphaned agents {agents:?}"
+    );
 }
