@@ -57,6 +57,23 @@ fn forged_proof(address: &str) -> Option<ToAgent> {
     })
 }
 
+/// Say hello with a protocol version from the future: the coordinator must refuse.
+fn wrong_version(address: &str) -> Option<ToAgent> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut s = tokio::net::TcpStream::connect(address).await.unwrap();
+        let hello = FromAgent::Hello {
+            version: PROTOCOL_VERSION + 1,
+            nonce: [1; 32],
+        };
+        write_frame(&mut s, &hello).await.unwrap();
+        read_frame::<_, ToAgent>(&mut s).await.ok().flatten()
+    })
+}
+
 #[test]
 fn bad_connections_are_dropped_and_the_run_completes() {
     let dir = RunDir::new(3000, 1, "");
@@ -77,6 +94,12 @@ fn bad_connections_are_dropped_and_the_run_completes() {
     // A forged proof.
     match forged_proof(&address) {
         Some(ToAgent::Reject { reason }) => assert!(reason.contains("secret"), "{reason}"),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    match wrong_version(&address) {
+        Some(ToAgent::Reject { reason }) => {
+            assert!(reason.contains("protocol version"), "{reason}")
+        }
         other => panic!("expected a rejection, got {other:?}"),
     }
     // A real agent with the wrong secret refuses the coordinator and fails.
@@ -114,7 +137,7 @@ fn bad_connections_are_dropped_and_the_run_completes() {
         "{stdout}"
     );
     assert!(
-        stdout.matches("rejected connection").count() >= 3,
+        stdout.matches("rejected connection").count() >= 4,
         "{stdout}"
     );
     assert!(wait_gone(&[agent.id()], Duration::from_secs(10)));

@@ -20,6 +20,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The coordinator must complete the handshake within this time.
+const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
+
 /// How to reach the coordinator.
 #[derive(Debug, Clone)]
 pub struct AgentOptions {
@@ -54,6 +57,8 @@ pub enum AgentError {
     CoordinatorAuth,
     #[error("the coordinator rejected this agent: {reason}")]
     Rejected { reason: String },
+    #[error("{address} did not complete the tidepool handshake within {HANDSHAKE_DEADLINE:?}; is it a tidepool coordinator?")]
+    HandshakeTimeout { address: String },
     #[error("protocol error: {detail}")]
     Protocol { detail: String },
     #[error("cannot create scratch directory {path}: {source}")]
@@ -84,7 +89,12 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         scratch: base.clone(),
         pid: std::process::id(),
     };
-    let (run_id, welcome) = handshake::handshake(&mut stream, &opts.secret, info.clone()).await?;
+    let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
+    let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
+        .await
+        .map_err(|_| AgentError::HandshakeTimeout {
+            address: opts.address.clone(),
+        })??;
     let spec: WorkerSpec =
         serde_json::from_str(&welcome.spec_json).map_err(|e| AgentError::Protocol {
             detail: format!("model spec from the coordinator: {e}"),
