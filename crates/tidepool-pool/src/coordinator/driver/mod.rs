@@ -1,10 +1,13 @@
 //! The event loop: network events and ticks in, scheduler actions out.
 
+mod actions;
+mod shutdown;
+
 use super::report::{snapshot, ProgressSink, SnapshotInput};
 use super::{CoordinatorError, CoordinatorOptions, Inbound, RunSummary};
 use crate::protocol::{FromAgent, ToAgent, TrialOrder};
-use crate::recorder::{RecordError, RunRecorder, RunState, SlotName};
-use crate::scheduler::{Action, Event, Record, RunEnd, Scheduler, SlotRef};
+use crate::recorder::{RecordError, RunRecorder, RunState};
+use crate::scheduler::{Action, Event, RunEnd, Scheduler, SlotRef};
 use crate::status::RunStatus;
 use std::collections::HashMap;
 use std::future::Future;
@@ -263,136 +266,6 @@ impl<'a> Driver<'a> {
         }
     }
 
-    fn apply(&mut self, action: Action) {
-        match action {
-            Action::StartSlot(s) => self.send(s.agent, ToAgent::StartSlot { slot: s.slot }),
-            Action::SendTrial {
-                slot,
-                trial,
-                attempt,
-                values,
-            } => self.outbox.entry(slot.agent).or_default().push(TrialOrder {
-                slot: slot.slot,
-                trial,
-                attempt,
-                values,
-            }),
-            Action::CancelTrial {
-                slot,
-                trial,
-                attempt,
-            } => {
-                self.flush_agent(slot.agent);
-                self.send(
-                    slot.agent,
-                    ToAgent::Cancel {
-                        slot: slot.slot,
-                        trial,
-                        attempt,
-                    },
-                );
-            }
-            Action::Record(record) => self.apply_record(record),
-            Action::Finished(end) => self.ended = Some(end),
-        }
-    }
-
-    fn apply_record(&mut self, record: Record) {
-        let host_of = |hosts: &HashMap<u32, String>, s: SlotRef| {
-            hosts.get(&s.agent).cloned().unwrap_or_default()
-        };
-        match record {
-            Record::TrialQueued { trial, values } => {
-                self.record(|r| r.trial_queued(trial, &values))
-            }
-            Record::TrialStarted {
-                trial,
-                attempt,
-                slot,
-                at,
-            } => {
-                let host = host_of(&self.hosts, slot);
-                self.record(|r| {
-                    r.trial_started(
-                        trial,
-                        attempt,
-                        SlotName {
-                            host: &host,
-                            slot: slot.slot,
-                        },
-                        at,
-                    )
-                });
-            }
-            Record::TrialFinished {
-                trial,
-                attempts,
-                outcome,
-                at,
-            } => self.record(|r| r.trial_finished(trial, attempts, &outcome, at)),
-            Record::SlotStarting { slot, at } => {
-                let host = host_of(&self.hosts, slot);
-                self.record(|r| {
-                    r.slot_started(
-                        SlotName {
-                            host: &host,
-                            slot: slot.slot,
-                        },
-                        at,
-                    )
-                });
-            }
-            Record::SlotReady { slot, at } => {
-                let host = host_of(&self.hosts, slot);
-                self.record(|r| {
-                    r.slot_ready(
-                        SlotName {
-                            host: &host,
-                            slot: slot.slot,
-                        },
-                        at,
-                    )
-                });
-            }
-            Record::SlotBroken { slot, reason } => {
-                let host = host_of(&self.hosts, slot);
-                self.progress.message(&format!(
-                    "slot {} on {host} is out of service: {reason}",
-                    slot.slot
-                ));
-            }
-        }
-    }
-
-    fn record(&mut self, f: impl FnOnce(&mut dyn RunRecorder) -> Result<(), RecordError>) {
-        if self.record_error.is_none() {
-            if let Err(e) = f(self.recorder) {
-                self.record_error = Some(e);
-            }
-        }
-    }
-
-    fn send(&self, agent: u32, msg: ToAgent) {
-        if let Some(link) = self.links.get(&agent) {
-            let _ = link.out.send(msg);
-        }
-    }
-
-    fn flush_agent(&mut self, agent: u32) {
-        if let Some(orders) = self.outbox.remove(&agent) {
-            if !orders.is_empty() {
-                self.send(agent, ToAgent::Trials(orders));
-            }
-        }
-    }
-
-    fn flush(&mut self) {
-        let agents: Vec<u32> = self.outbox.keys().copied().collect();
-        for agent in agents {
-            self.flush_agent(agent);
-        }
-    }
-
     fn status(&self, state: RunState) -> RunStatus {
         snapshot(
             &self.sched,
@@ -407,83 +280,5 @@ impl<'a> Driver<'a> {
                 error: self.failure.clone(),
             },
         )
-    }
-
-    /// Shut agents down, wait for them, write the final status.
-    async fn finish(
-        &mut self,
-        mut rx: UnboundedReceiver<Inbound>,
-    ) -> Result<RunSummary, CoordinatorError> {
-        if self.failure.is_some() && self.ended.is_none() {
-            self.feed(Event::Stop);
-            self.flush();
-        }
-        for link in self.links.values() {
-            let _ = link.out.send(ToAgent::Shutdown);
-        }
-        let deadline = Instant::now() + self.opts.kill_grace + Duration::from_secs(5);
-        while !self.links.is_empty() && Instant::now() < deadline {
-            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
-                Ok(Some(Inbound::Closed(agent, _))) => {
-                    self.links.remove(&agent);
-                }
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => break,
-            }
-        }
-        self.links.clear();
-        reap(&mut self.launched.children, Duration::from_secs(5)).await;
-        let state = match (&self.record_error, &self.failure, &self.ended) {
-            (Some(_), _, _) | (_, Some(_), _) => RunState::Failed,
-            (_, _, Some(RunEnd::Completed)) => RunState::Finished,
-            _ => RunState::Interrupted,
-        };
-        let status = self.status(state);
-        status.write(&self.opts.run_dir)?;
-        self.progress.progress(&status);
-        if let Some(e) = self.record_error.take() {
-            return Err(e.into());
-        }
-        self.record(|r| r.run_state(state));
-        if let Some(e) = self.record_error.take() {
-            return Err(e.into());
-        }
-        if let Some(reason) = self.failure.clone() {
-            return Err(CoordinatorError::Failed {
-                reason,
-                status: Box::new(status),
-            });
-        }
-        Ok(RunSummary {
-            state,
-            status,
-            rejected_connections: self.rejected,
-        })
-    }
-}
-
-/// Wait for launched processes to exit; kill those that do not within `grace`.
-async fn reap(children: &mut [std::process::Child], grace: Duration) {
-    let deadline = Instant::now() + grace;
-    loop {
-        let running = children
-            .iter_mut()
-            .filter_map(|c| c.try_wait().ok())
-            .filter(Option::is_none)
-            .count();
-        if running == 0 {
-            return;
-        }
-        if Instant::now() >= deadline {
-            for child in children.iter_mut() {
-                if matches!(child.try_wait(), Ok(None)) {
-                    tracing::warn!(pid = child.id(), "agent did not exit; killing it");
-                    let _ = child.kill();
-                    let _ = child.wait();
-                }
-            }
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
