@@ -84,6 +84,9 @@ impl<'a> Driver<'a> {
         shutdown: impl Future<Output = ()>,
     ) -> Result<RunSummary, CoordinatorError> {
         self.record(|r| r.run_state(RunState::Running));
+        if let Err(e) = self.status(RunState::Running).write(&self.opts.run_dir) {
+            tracing::warn!("{e}");
+        }
         tokio::pin!(shutdown);
         let mut ticker = tokio::time::interval(TICK);
         let mut stop_requested = false;
