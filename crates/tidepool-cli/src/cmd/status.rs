@@ -14,11 +14,21 @@ const STALE_AFTER_S: f64 = 30.0;
 pub struct Args {
     /// The run directory (holds status.json).
     pub run_dir: PathBuf,
+    /// Also list every slot with its start and ready times.
+    #[arg(long)]
+    pub slots: bool,
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let status = RunStatus::read(&args.run_dir)?;
-    out.result(&status, describe)?;
+    let list = args.slots;
+    out.result(&status, |s| {
+        if list {
+            describe(s) + &slot_table(s)
+        } else {
+            describe(s)
+        }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -84,4 +94,23 @@ fn slot_times(s: &RunStatus) -> String {
         max(&ready),
         max(&startups)
     )
+}
+
+/// One line per slot: host, agent, slot, start and ready times, start-up duration.
+fn slot_table(s: &RunStatus) -> String {
+    let secs = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
+    let mut text = String::from("\nhost agent slot start_s ready_s startup_s");
+    for x in &s.slots {
+        let startup = x.ready_s.zip(x.start_s).map(|(r, st)| r - st);
+        text += &format!(
+            "\n{} {} {} {} {} {}",
+            x.host,
+            x.agent,
+            x.slot,
+            secs(x.start_s),
+            secs(x.ready_s),
+            secs(startup)
+        );
+    }
+    text
 }
