@@ -1,1 +1,36 @@
 //! The run configuration file (TOML): typed sections with errors that name the key.
+//!
+//! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
+//! `[[parameters]]` and `[trials]`. Every table rejects unknown keys, so a typo is an
+//! error naming the file, the key path (`slots.per_node`) and the line, never a silent
+//! default. Relative paths are resolved against the config file's directory.
+//!
+//! ```
+//! let cfg = tidepool_config::RunConfig::from_str(
+//!     "[run]\nname = \"demo\"\n[model]\nkind = \"noop\"\n",
+//!     std::path::Path::new("/runs/demo.toml"),
+//! )
+//! .unwrap();
+//! assert_eq!(cfg.slots.start_concurrency, 8);
+//! ```
+//!
+//! Layout:
+//! - `sections`: the typed sections and their defaults.
+//! - `duration`: durations written as seconds or `"500ms"`, `"30s"`, `"5m"`, `"2h"`.
+//! - `locate`: from a byte offset in the file to its line and key path.
+//! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
+//! - `trials_csv`: parameter sets read from a CSV file, one per row.
+//! - `error`: [`ConfigError`].
+
+pub mod duration;
+pub mod error;
+pub mod locate;
+pub mod model_keys;
+pub mod sections;
+pub mod trials_csv;
+
+pub use error::ConfigError;
+pub use sections::{
+    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, TrialsSection,
+};
+pub use trials_csv::read_trials_csv;

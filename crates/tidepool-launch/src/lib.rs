@@ -16,6 +16,10 @@ pub use mpirun::MpirunLauncher;
 pub use nodelist::NodelistError;
 pub use slurm::{SlurmAllocation, SrunLauncher};
 
+pub mod local;
+pub mod manual;
+pub mod select;
+
 use std::path::PathBuf;
 
 /// How agents are started (`[launch] mode` in the run config).

@@ -1,1 +1,32 @@
-//! Coordinator, node agents, persistent slots, start gate, scheduler state machine, wire protocol, launchers.
+//! The execution engine: a coordinator and one agent per node over TCP, persistent
+//! worker slots, a gated start, and a scheduler that is a plain state machine.
+//!
+//! The coordinator (`tidepool run`) listens, launches agents, authenticates each
+//! connection with a challenge-response over a per-run secret, and drives the
+//! [`scheduler::Scheduler`] with events from the network and a periodic tick. The
+//! scheduler never touches a socket or a clock; it emits actions that the coordinator
+//! carries out (start a slot, send or cancel a trial, record a fact).
+//!
+//! Layout:
+//! - `scheduler`: the state machine (assignment, start gate, retries, timeouts,
+//!   stragglers, agent loss) and its event/action types.
+//! - `trial_source`: [`trial_source::RowsSource`], a fixed list of parameter sets.
+//! - `recorder`: [`recorder::RunRecorder`], every fact the run journal keeps.
+//! - `protocol`: the messages, by direction ([`protocol::ToAgent`], [`protocol::FromAgent`]).
+//! - `frame`: length-prefixed postcard frames over any async stream.
+//! - `auth`: the per-run secret and the mutual HMAC-SHA256 challenge-response.
+//! - `connect`: `connect.json` and the secret file in the run directory.
+//! - `status`: `status.json`, written by the coordinator, read by `tidepool status`.
+//! - `coordinator`: the listener, connections and the event loop.
+//! - `agent`: the node agent and its slots.
+
+pub mod agent;
+pub mod auth;
+pub mod connect;
+pub mod coordinator;
+pub mod frame;
+pub mod protocol;
+pub mod recorder;
+pub mod scheduler;
+pub mod status;
+pub mod trial_source;

@@ -4,10 +4,13 @@ use crate::output::Output;
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod agent;
 pub mod export;
 pub mod pack;
 pub mod profile;
+pub mod run;
 pub mod stage;
+pub mod status;
 
 /// Calibrate and run ensembles of hydrological models on HPC clusters with persistent
 /// workers and node-local environments, and measure the metadata load on the shared
@@ -34,23 +37,32 @@ pub enum Command {
     /// Trace a command and count its filesystem-metadata operations (the "storm"),
     /// per syscall, per filesystem, per shared prefix, failures included.
     Profile(profile::Args),
-    /// Write a run's trials table (one row per trial, a column per parameter and per
-    /// response) as CSV, to stdout or a file.
-    Export(export::Args),
     /// Pack a Python venv (with its base interpreter), executables (with their shared
     /// libraries) and input trees into one reproducible archive.
     Pack(pack::Args),
     /// Extract an archive once per node into node-local storage and print the
     /// environment to use (PATH, VIRTUAL_ENV, LD_LIBRARY_PATH, executables).
     Stage(stage::Args),
+    /// Run a config: start the coordinator, launch agents, run every trial.
+    Run(run::Args),
+    /// Show the state of a run from its run directory.
+    Status(status::Args),
+    /// Write a run's trials table (one row per trial, a column per parameter and per
+    /// response) as CSV, to stdout or a file.
+    Export(export::Args),
+    /// The per-node agent (started by `tidepool run`'s launcher, or by hand).
+    Agent(agent::Args),
 }
 
 /// Run one subcommand; its `Ok` value is the process exit code.
 pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
     match command {
         Command::Profile(args) => profile::run(args, out),
-        Command::Export(args) => export::run(args, out),
         Command::Pack(args) => pack::run(args, out),
         Command::Stage(args) => stage::run(args, out),
+        Command::Run(args) => run::run(args, out),
+        Command::Status(args) => status::run(args, out),
+        Command::Export(args) => export::run(args, out),
+        Command::Agent(args) => agent::run(args, out),
     }
 }

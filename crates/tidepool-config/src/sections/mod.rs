@@ -1,0 +1,287 @@
+//! The typed sections of a run config and their defaults.
+
+use crate::error::ConfigError;
+use crate::{duration, locate, model_keys};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tidepool_launch::LaunchMode;
+use tidepool_models::WorkerSpec;
+
+/// A whole run config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    pub run: RunSection,
+    #[serde(default)]
+    pub launch: LaunchSection,
+    #[serde(default)]
+    pub slots: SlotsSection,
+    pub model: WorkerSpec,
+    #[serde(default)]
+    pub parameters: Vec<ParameterDef>,
+    #[serde(default)]
+    pub trials: Option<TrialsSection>,
+    /// The file this config was read from (not a TOML key).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// `[run]`: what the run is called and where it keeps its files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    pub name: String,
+    /// Run directory; default `runs/NAME` next to the config file.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Maximum number of trials; default: all rows of `[trials] csv`.
+    #[serde(default)]
+    pub budget: Option<u64>,
+    #[serde(default)]
+    pub seed: u64,
+    /// `HOST:PORT` the coordinator listens on; default: this host, ephemeral port.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// `[launch]`: how agents are started.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchSection {
+    /// Default: `slurm` when `SLURM_JOB_ID` is set, else `local`.
+    #[serde(default)]
+    pub mode: Option<LaunchMode>,
+    /// `local` and `manual` modes: how many agents.
+    #[serde(default = "one")]
+    pub agents: usize,
+    /// `mpirun` mode: the launcher's argv prefix.
+    #[serde(default = "default_mpirun")]
+    pub mpirun_command: Vec<String>,
+    /// `slurm` mode: extra `srun` arguments.
+    #[serde(default)]
+    pub srun_args: Vec<String>,
+}
+
+impl Default for LaunchSection {
+    fn default() -> Self {
+        Self {
+            mode: None,
+            agents: 1,
+            mpirun_command: default_mpirun(),
+            srun_args: Vec::new(),
+        }
+    }
+}
+
+impl LaunchSection {
+    /// The mode to use: the configured one, else `slurm` inside an allocation
+    /// (`slurm_job_id` is the value of `SLURM_JOB_ID`), else `local`.
+    pub fn resolved_mode(&self, slurm_job_id: Option<&str>) -> LaunchMode {
+        match (&self.mode, slurm_job_id) {
+            (Some(mode), _) => mode.clone(),
+            (None, Some(id)) if !id.is_empty() => LaunchMode::Slurm,
+            (None, _) => LaunchMode::Local,
+        }
+    }
+}
+
+/// `[slots]`: persistent workers per node and the scheduling knobs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsSection {
+    /// Slots per node; default: the node's cores.
+    #[serde(default)]
+    pub per_node: Option<u32>,
+    #[serde(default = "eight")]
+    pub start_concurrency: u32,
+    #[serde(default, deserialize_with = "duration::optional")]
+    pub start_interval: Option<Duration>,
+    #[serde(default = "three")]
+    pub max_attempts: u32,
+    #[serde(default, deserialize_with = "duration::optional")]
+    pub timeout: Option<Duration>,
+    #[serde(default = "ten_seconds", deserialize_with = "duration::required")]
+    pub kill_grace: Duration,
+    #[serde(default)]
+    pub overdue_factor: Option<f64>,
+    #[serde(default = "five_seconds", deserialize_with = "duration::required")]
+    pub heartbeat: Duration,
+    /// Trials queued on a slot beyond the running one (hides network latency for
+    /// very short trials).
+    #[serde(default = "one_u32")]
+    pub prefetch: u32,
+}
+
+impl Default for SlotsSection {
+    fn default() -> Self {
+        Self {
+            per_node: None,
+            start_concurrency: 8,
+            start_interval: None,
+            max_attempts: 3,
+            timeout: None,
+            kill_grace: ten_seconds(),
+            overdue_factor: None,
+            heartbeat: five_seconds(),
+            prefetch: 1,
+        }
+    }
+}
+
+/// `[[parameters]]`: one model parameter.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterDef {
+    pub name: String,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// `[trials]`: parameter sets given explicitly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialsSection {
+    /// CSV file with one column per parameter and one parameter set per row.
+    pub csv: PathBuf,
+}
+
+fn one() -> usize {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn three() -> u32 {
+    3
+}
+fn eight() -> u32 {
+    8
+}
+fn five_seconds() -> Duration {
+    Duration::from_secs(5)
+}
+fn ten_seconds() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_mpirun() -> Vec<String> {
+    vec!["mpirun".to_string()]
+}
+
+impl RunConfig {
+    /// Read and check a config file.
+    pub fn load(path: &Path) -> Result<RunConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_str(&text, path)
+    }
+
+    /// Parse and check config text; `path` names the file in errors and anchors
+    /// relative paths.
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(text: &str, path: &Path) -> Result<RunConfig, ConfigError> {
+        let mut cfg: RunConfig = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
+        model_keys::check(text, path, &cfg.model)?;
+        cfg.source = path.to_path_buf();
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The run directory (absolute when the config path is).
+    pub fn run_dir(&self) -> PathBuf {
+        match &self.run.dir {
+            Some(dir) => self.resolve(dir),
+            None => self.resolve(&Path::new("runs").join(&self.run.name)),
+        }
+    }
+
+    /// A path from the config, relative to the config file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        let base = self.source.parent().unwrap_or(Path::new("."));
+        base.join(path)
+    }
+
+    /// Parameter names in definition order.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.parameters.iter().map(|p| p.name.clone()).collect()
+    }
+
+    fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.source.clone(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.run.name.trim().is_empty() {
+            return Err(self.invalid("run.name", "must not be empty"));
+        }
+        if self.slots.start_concurrency == 0 {
+            return Err(self.invalid("slots.start_concurrency", "must be at least 1"));
+        }
+        if self.slots.max_attempts == 0 {
+            return Err(self.invalid("slots.max_attempts", "must be at least 1"));
+        }
+        if self.slots.per_node == Some(0) {
+            return Err(self.invalid(
+                "slots.per_node",
+                "must be at least 1 (or left out for one per core)",
+            ));
+        }
+        if self.slots.heartbeat.is_zero() {
+            return Err(self.invalid("slots.heartbeat", "must be longer than 0 s"));
+        }
+        if let Some(f) = self.slots.overdue_factor {
+            if !(f.is_finite() && f > 1.0) {
+                return Err(self.invalid(
+                    "slots.overdue_factor",
+                    format!("must be a number above 1 (e.g. 1.5), got {f}"),
+                ));
+            }
+        }
+        if self.launch.agents == 0 {
+            return Err(self.invalid("launch.agents", "must be at least 1"));
+        }
+        self.validate_parameters()
+    }
+
+    fn validate_parameters(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, p) in self.parameters.iter().enumerate() {
+            let key = format!("parameters[{i}]");
+            if !seen.insert(p.name.as_str()) {
+                return Err(self.invalid(
+                    &format!("{key}.name"),
+                    format!("parameter `{}` is defined twice", p.name),
+                ));
+            }
+            if !(p.lower.is_finite() && p.upper.is_finite() && p.lower < p.upper) {
+                return Err(self.invalid(
+                    &key,
+                    format!(
+                        "parameter `{}`: lower ({}) must be below upper ({})",
+                        p.name, p.lower, p.upper
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ConfigError {
+    let offset = err.span().map(|s| s.start).unwrap_or(0);
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: locate::line_of(text, offset),
+        key: locate::key_path_at(text, offset),
+        message: err.message().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+//! `local` mode: K agents on this machine, each with its own scratch directory, so
+//! one machine stands in for K nodes.
+
+use crate::{AgentCommand, LaunchError, LaunchOptions, LaunchedAgents, Launcher};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Spawns `local_agents` agent processes.
+#[derive(Debug, Clone)]
+pub struct LocalLauncher {
+    agents: usize,
+    scratch_base: Option<PathBuf>,
+}
+
+impl LocalLauncher {
+    pub fn new(opts: &LaunchOptions) -> Self {
+        Self {
+            agents: opts.local_agents.max(1),
+            scratch_base: opts.local_scratch_base.clone(),
+        }
+    }
+
+    /// The argv for agent number `index` (its own `--scratch` when a base is set).
+    pub fn agent_args(&self, cmd: &AgentCommand, index: usize) -> Vec<String> {
+        let mut args = cmd.args.clone();
+        if let Some(base) = &self.scratch_base {
+            args.push("--scratch".into());
+            args.push(base.join(format!("node-{index}")).display().to_string());
+        }
+        args
+    }
+}
+
+impl Launcher for LocalLauncher {
+    fn start(&mut self, cmd: &AgentCommand) -> Result<LaunchedAgents, LaunchError> {
+        let mut children = Vec::with_capacity(self.agents);
+        for index in 0..self.agents {
+            let child = Command::new(&cmd.program)
+                .args(self.agent_args(cmd, index))
+                .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .spawn()
+                .map_err(|source| LaunchError::Spawn {
+                    program: cmd.program.display().to_string(),
+                    source,
+                })?;
+            children.push(child);
+        }
+        Ok(LaunchedAgents {
+            expected: self.agents,
+            children,
+            message: Some(format!("started {} local agent(s)", self.agents)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(program: &str) -> AgentCommand {
+        AgentCommand {
+            program: program.into(),
+            args: vec![
+                "agent".into(),
+                "--connect".into(),
+                "/run/connect.json".into(),
+            ],
+            env: vec![("TIDEPOOL_X".into(), "1".into())],
+        }
+    }
+
+    #[test]
+    fn each_agent_gets_its_own_scratch() {
+        let launcher = LocalLauncher::new(&LaunchOptions {
+            local_agents: 2,
+            local_scratch_base: Some("/scratch".into()),
+            ..Default::default()
+        });
+        let args = launcher.agent_args(&command("tidepool"), 1);
+        assert_eq!(&args[3..], ["--scratch", "/scratch/node-1"]);
+    }
+
+    #[test]
+    fn spawns_real_processes_with_env() {
+        let mut launcher = LocalLauncher::new(&LaunchOptions {
+            local_agents: 3,
+            ..Default::default()
+        });
+        let cmd = AgentCommand {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), "test \"$TIDEPOOL_X\" = 1".into()],
+            env: vec![("TIDEPOOL_X".into(), "1".into())],
+        };
+        let mut launched = launcher.start(&cmd).unwrap();
+        assert_eq!(launched.expected, 3);
+        for child in &mut launched.children {
+            assert!(child.wait().unwrap().success());
+        }
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let mut launcher = LocalLauncher::new(&LaunchOptions::default());
+        let err = launcher
+            .start(&command("/nonexistent/tidepool"))
+            .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/tidepool"));
+    }
+}

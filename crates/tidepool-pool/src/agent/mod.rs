@@ -1,0 +1,314 @@
+//! The node agent (`tidepool agent`): connects to the coordinator, authenticates,
+//! runs its slots as persistent workers and exits by itself when the coordinator is
+//! gone (end of stream, or no word for three heartbeats).
+
+mod handshake;
+pub mod node;
+mod slot;
+
+use crate::auth::Secret;
+use crate::frame::{read_frame, write_loop, FrameError};
+use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
+use slot::{Slot, SlotCmd, SlotEvent};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tidepool_models::{SlotContext, TrialInput, WorkerSpec};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The coordinator must complete the handshake within this time.
+const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How to reach the coordinator.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    pub address: String,
+    pub secret: Secret,
+    /// Node-local scratch base; default from `SLURM_TMPDIR`, `TMPDIR`, `/tmp`.
+    pub scratch: Option<PathBuf>,
+}
+
+/// Why the agent stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentExit {
+    /// The coordinator said so.
+    Shutdown,
+    /// The coordinator went away (connection closed or silent).
+    CoordinatorGone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("cannot connect to the coordinator at {address}: {source}\nhint: is `tidepool run` still running?")]
+    Connect {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error("protocol version mismatch: agent speaks {ours}, coordinator {theirs}; use the same tidepool binary on both sides")]
+    Version { ours: u32, theirs: u32 },
+    #[error("the coordinator failed to prove it knows the run secret; refusing to work for it")]
+    CoordinatorAuth,
+    #[error("the coordinator rejected this agent: {reason}")]
+    Rejected { reason: String },
+    #[error("{address} did not complete the tidepool handshake within {HANDSHAKE_DEADLINE:?}; is it a tidepool coordinator?")]
+    HandshakeTimeout { address: String },
+    #[error("protocol error: {detail}")]
+    Protocol { detail: String },
+    #[error("cannot create scratch directory {path}: {source}")]
+    Scratch {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Connect, authenticate, and serve until shut down or orphaned.
+pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
+    let mut stream =
+        TcpStream::connect(&opts.address)
+            .await
+            .map_err(|source| AgentError::Connect {
+                address: opts.address.clone(),
+                source,
+            })?;
+    let _ = stream.set_nodelay(true);
+    let base = opts
+        .scratch
+        .clone()
+        .unwrap_or_else(|| node::default_scratch(|k| std::env::var(k).ok()));
+    let info = AgentInfo {
+        hostname: node::hostname(),
+        cores: node::cores(),
+        scratch: base.clone(),
+        pid: std::process::id(),
+    };
+    let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
+    let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
+        .await
+        .map_err(|_| AgentError::HandshakeTimeout {
+            address: opts.address.clone(),
+        })??;
+    let spec: WorkerSpec =
+        serde_json::from_str(&welcome.spec_json).map_err(|e| AgentError::Protocol {
+            detail: format!("model spec from the coordinator: {e}"),
+        })?;
+    let dir = base
+        .join(format!("tidepool-{run_id}"))
+        .join(format!("agent-{}", welcome.agent));
+    std::fs::create_dir_all(&dir).map_err(|source| AgentError::Scratch {
+        path: dir.clone(),
+        source,
+    })?;
+    tracing::info!(agent = welcome.agent, slots = welcome.slots, scratch = %dir.display(), "agent joined");
+    let mut serve = Serve::new(stream, welcome, spec, &info.hostname, dir);
+    let exit = serve.run().await;
+    serve.stop().await;
+    Ok(exit)
+}
+
+struct Serve {
+    welcome: Welcome,
+    out: mpsc::UnboundedSender<FromAgent>,
+    inbound: mpsc::UnboundedReceiver<Option<ToAgent>>,
+    events: mpsc::UnboundedReceiver<SlotEvent>,
+    slots: Vec<mpsc::UnboundedSender<SlotCmd>>,
+    tasks: Vec<JoinHandle<()>>,
+    cancels: HashMap<(u32, u64, u32), CancellationToken>,
+    writer: JoinHandle<Result<(), FrameError>>,
+}
+
+impl Serve {
+    fn new(
+        stream: TcpStream,
+        welcome: Welcome,
+        spec: WorkerSpec,
+        host: &str,
+        dir: PathBuf,
+    ) -> Self {
+        let (read, write) = stream.into_split();
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_loop(write, out_rx));
+        let (in_tx, inbound) = mpsc::unbounded_channel();
+        tokio::spawn(read_loop(read, in_tx));
+        let (ev_tx, events) = mpsc::unbounded_channel();
+        let spec = Arc::new(spec);
+        let crash_trials = Arc::new(slot::crash_trials_from_env());
+        let mut slots = Vec::new();
+        let mut tasks = Vec::new();
+        for n in 0..welcome.slots {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let slot = Slot {
+                ctx: SlotContext {
+                    node: host.to_string(),
+                    slot: n,
+                    scratch: dir.join(format!("slot-{n}")),
+                    env: Vec::new(),
+                },
+                spec: spec.clone(),
+                events: ev_tx.clone(),
+                crash_trials: crash_trials.clone(),
+            };
+            tasks.push(tokio::spawn(slot.run(rx)));
+            slots.push(tx);
+        }
+        Self {
+            welcome,
+            out,
+            inbound,
+            events,
+            slots,
+            tasks,
+            cancels: HashMap::new(),
+            writer,
+        }
+    }
+
+    async fn run(&mut self) -> AgentExit {
+        let beat = Duration::from_millis(self.welcome.heartbeat_ms.max(1));
+        let mut ticker = tokio::time::interval(beat);
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                msg = self.inbound.recv() => match msg.flatten() {
+                    Some(msg) => {
+                        last_heard = Instant::now();
+                        if let Some(exit) = self.on_message(msg) {
+                            return exit;
+                        }
+                    }
+                    None => return AgentExit::CoordinatorGone,
+                },
+                Some(ev) = self.events.recv() => self.on_slot_event(ev),
+                _ = ticker.tick() => {
+                    if last_heard.elapsed() > beat * 3 {
+                        tracing::warn!("no word from the coordinator for {:?}; exiting", last_heard.elapsed());
+                        return AgentExit::CoordinatorGone;
+                    }
+                    let _ = self.out.send(FromAgent::Heartbeat);
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, msg: ToAgent) -> Option<AgentExit> {
+        match msg {
+            ToAgent::StartSlot { slot } => self.to_slot(slot, SlotCmd::Start),
+            ToAgent::Trials(orders) => orders.into_iter().for_each(|o| self.run_trial(o)),
+            ToAgent::Cancel {
+                slot,
+                trial,
+                attempt,
+            } => {
+                if let Some(token) = self.cancels.get(&(slot, trial, attempt)) {
+                    token.cancel();
+                }
+            }
+            ToAgent::Heartbeat => {}
+            ToAgent::Shutdown => return Some(AgentExit::Shutdown),
+            other => tracing::warn!("ignoring unexpected message {other:?}"),
+        }
+        None
+    }
+
+    fn run_trial(&mut self, order: TrialOrder) {
+        let cancel = CancellationToken::new();
+        self.cancels
+            .insert((order.slot, order.trial, order.attempt), cancel.clone());
+        let input = TrialInput {
+            trial_id: order.trial,
+            attempt: order.attempt,
+            params: self
+                .welcome
+                .param_names
+                .iter()
+                .cloned()
+                .zip(order.values)
+                .collect(),
+            timeout: self.welcome.timeout_ms.map(Duration::from_millis),
+            kill_grace: Duration::from_millis(self.welcome.kill_grace_ms),
+        };
+        self.to_slot(order.slot, SlotCmd::Run { input, cancel });
+    }
+
+    fn to_slot(&self, slot: u32, cmd: SlotCmd) {
+        match self.slots.get(slot as usize) {
+            Some(tx) => {
+                let _ = tx.send(cmd);
+            }
+            None => tracing::warn!("coordinator named slot {slot}, which this agent does not have"),
+        }
+    }
+
+    /// Forward slot events; finished trials are batched into one message.
+    fn on_slot_event(&mut self, first: SlotEvent) {
+        let mut results = Vec::new();
+        let mut next = Some(first);
+        while let Some(ev) = next {
+            match ev {
+                SlotEvent::Ready { slot, startup } => {
+                    let _ = self.out.send(FromAgent::SlotReady {
+                        slot,
+                        startup_ms: startup.as_millis() as u64,
+                    });
+                }
+                SlotEvent::StartFailed { slot, reason } => {
+                    let _ = self.out.send(FromAgent::SlotFailed { slot, reason });
+                }
+                SlotEvent::Done(report) => {
+                    self.cancels
+                        .remove(&(report.slot, report.trial, report.attempt));
+                    results.push(report);
+                }
+            }
+            next = self.events.try_recv().ok();
+        }
+        if !results.is_empty() {
+            let _ = self.out.send(FromAgent::Results(results));
+        }
+    }
+
+    /// Cancel running trials, stop every worker, and flush what is left to send.
+    async fn stop(self) {
+        for token in self.cancels.values() {
+            token.cancel();
+        }
+        for tx in &self.slots {
+            let _ = tx.send(SlotCmd::Shutdown);
+        }
+        let grace = Duration::from_millis(self.welcome.kill_grace_ms) + Duration::from_secs(5);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(grace, task).await;
+        }
+        drop(self.out);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.writer).await;
+    }
+}
+
+async fn read_loop(
+    mut read: tokio::net::tcp::OwnedReadHalf,
+    tx: mpsc::UnboundedSender<Option<ToAgent>>,
+) {
+    let mut reader = tokio::io::BufReader::with_capacity(256 * 1024, &mut read);
+    loop {
+        match read_frame(&mut reader).await {
+            Ok(Some(msg)) => {
+                if tx.send(Some(msg)).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!("connection to the coordinator failed: {e}");
+                break;
+            }
+        }
+    }
+    let _ = tx.send(None);
+}

@@ -1,0 +1,202 @@
+//! One slot: a persistent [`Worker`] that evaluates its trials in order. A crash drops
+//! the worker and the slot's queued trials (the coordinator re-sends them) until the
+//! coordinator restarts the slot through the start gate.
+
+use crate::protocol::TrialReport;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tidepool_models::{SlotContext, TrialInput, TrialOutcome, Worker, WorkerSpec};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Most bytes of stderr that travel back with a failure.
+pub const TAIL_BYTES: usize = 4096;
+
+/// Extra time past `timeout + kill_grace` before the agent stops waiting for a worker.
+const LIMIT_MARGIN: Duration = Duration::from_secs(2);
+
+pub enum SlotCmd {
+    Start,
+    Run {
+        input: TrialInput,
+        cancel: CancellationToken,
+    },
+    Shutdown,
+}
+
+pub enum SlotEvent {
+    Ready { slot: u32, startup: Duration },
+    StartFailed { slot: u32, reason: String },
+    Done(TrialReport),
+}
+
+/// Test hook for the crash path: trial ids whose first attempt reports a crash
+/// (`TIDEPOOL_FAULT_CRASH_TRIALS=3,7`), handled exactly like a worker that died.
+pub fn crash_trials_from_env() -> HashSet<u64> {
+    std::env::var("TIDEPOOL_FAULT_CRASH_TRIALS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+pub struct Slot {
+    pub ctx: SlotContext,
+    pub spec: Arc<WorkerSpec>,
+    pub events: mpsc::UnboundedSender<SlotEvent>,
+    pub crash_trials: Arc<HashSet<u64>>,
+}
+
+impl Slot {
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<SlotCmd>) {
+        let mut worker: Option<Worker> = None;
+        while let Some(cmd) = rx.recv().await {
+            match cmd {
+                SlotCmd::Start => {
+                    if let Some(old) = worker.take() {
+                        old.shutdown().await;
+                    }
+                    worker = self.start().await;
+                }
+                SlotCmd::Run { input, cancel } => {
+                    let Some(w) = worker.as_mut() else {
+                        continue; // queued behind a crash: the coordinator re-sends it
+                    };
+                    let outcome = self.evaluate(w, &input, &cancel).await;
+                    let crashed = matches!(outcome, TrialOutcome::Crashed { .. });
+                    let _ = self.events.send(SlotEvent::Done(TrialReport {
+                        slot: self.ctx.slot,
+                        trial: input.trial_id,
+                        attempt: input.attempt,
+                        outcome: trim_tails(outcome),
+                    }));
+                    if crashed {
+                        if let Some(dead) = worker.take() {
+                            dead.shutdown().await;
+                        }
+                    }
+                }
+                SlotCmd::Shutdown => break,
+            }
+        }
+        if let Some(w) = worker {
+            w.shutdown().await;
+        }
+    }
+
+    async fn start(&self) -> Option<Worker> {
+        let began = Instant::now();
+        let slot = self.ctx.slot;
+        if let Err(e) = std::fs::create_dir_all(&self.ctx.scratch) {
+            let reason = format!(
+                "cannot create scratch dir {}: {e}",
+                self.ctx.scratch.display()
+            );
+            let _ = self.events.send(SlotEvent::StartFailed { slot, reason });
+            return None;
+        }
+        match Worker::start(&self.spec, &self.ctx).await {
+            Ok(w) => {
+                let _ = self.events.send(SlotEvent::Ready {
+                    slot,
+                    startup: began.elapsed(),
+                });
+                Some(w)
+            }
+            Err(e) => {
+                let _ = self.events.send(SlotEvent::StartFailed {
+                    slot,
+                    reason: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Evaluate with the agent's own limit on top of the worker's timeout handling.
+    async fn evaluate(
+        &self,
+        w: &mut Worker,
+        input: &TrialInput,
+        cancel: &CancellationToken,
+    ) -> TrialOutcome {
+        if cancel.is_cancelled() {
+            return TrialOutcome::Cancelled;
+        }
+        let outcome = match input.timeout {
+            None => w.evaluate(input, cancel).await,
+            Some(timeout) => {
+                let eval = w.evaluate(input, cancel);
+                tokio::pin!(eval);
+                tokio::select! {
+                    outcome = &mut eval => outcome,
+                    _ = tokio::time::sleep(timeout + input.kill_grace + LIMIT_MARGIN) => {
+                        cancel.cancel();
+                        let _ = eval.await;
+                        TrialOutcome::TimedOut {
+                            stderr_tail: format!("the worker did not stop within timeout {timeout:?} + kill_grace"),
+                        }
+                    }
+                }
+            }
+        };
+        if input.attempt == 1 && self.crash_trials.contains(&input.trial_id) {
+            return TrialOutcome::Crashed {
+                reason: "fault injected by TIDEPOOL_FAULT_CRASH_TRIALS".into(),
+                stderr_tail: String::new(),
+            };
+        }
+        outcome
+    }
+}
+
+/// Keep only the last [`TAIL_BYTES`] of any stderr tail.
+pub fn trim_tails(outcome: TrialOutcome) -> TrialOutcome {
+    match outcome {
+        TrialOutcome::Failed {
+            reason,
+            stderr_tail,
+        } => TrialOutcome::Failed {
+            reason,
+            stderr_tail: tail(stderr_tail),
+        },
+        TrialOutcome::TimedOut { stderr_tail } => TrialOutcome::TimedOut {
+            stderr_tail: tail(stderr_tail),
+        },
+        TrialOutcome::Crashed {
+            reason,
+            stderr_tail,
+        } => TrialOutcome::Crashed {
+            reason,
+            stderr_tail: tail(stderr_tail),
+        },
+        other => other,
+    }
+}
+
+fn tail(text: String) -> String {
+    if text.len() <= TAIL_BYTES {
+        return text;
+    }
+    let mut start = text.len() - TAIL_BYTES;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails_are_cut_to_the_last_bytes() {
+        let long = "é".repeat(TAIL_BYTES);
+        let cut = trim_tails(TrialOutcome::TimedOut { stderr_tail: long });
+        let TrialOutcome::TimedOut { stderr_tail } = cut else {
+            panic!()
+        };
+        assert!(stderr_tail.len() <= TAIL_BYTES && stderr_tail.chars().all(|c| c == 'é'));
+    }
+}

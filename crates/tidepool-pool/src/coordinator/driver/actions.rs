@@ -1,0 +1,143 @@
+//! Carrying out the scheduler's actions: messages to agents (trials batched per agent
+//! and flushed once per loop turn) and facts for the recorder.
+
+use super::Driver;
+use crate::protocol::{ToAgent, TrialOrder};
+use crate::recorder::{RecordError, RunRecorder, SlotName};
+use crate::scheduler::{Action, Record, SlotRef};
+use std::collections::HashMap;
+
+impl Driver<'_> {
+    pub(super) fn apply(&mut self, action: Action) {
+        match action {
+            Action::StartSlot(s) => self.send(s.agent, ToAgent::StartSlot { slot: s.slot }),
+            Action::SendTrial {
+                slot,
+                trial,
+                attempt,
+                values,
+            } => self.outbox.entry(slot.agent).or_default().push(TrialOrder {
+                slot: slot.slot,
+                trial,
+                attempt,
+                values,
+            }),
+            Action::CancelTrial {
+                slot,
+                trial,
+                attempt,
+            } => {
+                self.flush_agent(slot.agent);
+                self.send(
+                    slot.agent,
+                    ToAgent::Cancel {
+                        slot: slot.slot,
+                        trial,
+                        attempt,
+                    },
+                );
+            }
+            Action::Record(record) => self.apply_record(record),
+            Action::Finished(end) => self.ended = Some(end),
+        }
+    }
+
+    pub(super) fn apply_record(&mut self, record: Record) {
+        let host_of = |hosts: &HashMap<u32, String>, s: SlotRef| {
+            hosts.get(&s.agent).cloned().unwrap_or_default()
+        };
+        match record {
+            Record::TrialQueued { trial, values } => {
+                self.record(|r| r.trial_queued(trial, &values))
+            }
+            Record::TrialStarted {
+                trial,
+                attempt,
+                slot,
+                at,
+            } => {
+                let host = host_of(&self.hosts, slot);
+                self.record(|r| {
+                    r.trial_started(
+                        trial,
+                        attempt,
+                        SlotName {
+                            host: &host,
+                            slot: slot.slot,
+                        },
+                        at,
+                    )
+                });
+            }
+            Record::TrialFinished {
+                trial,
+                attempts,
+                outcome,
+                at,
+            } => self.record(|r| r.trial_finished(trial, attempts, &outcome, at)),
+            Record::SlotStarting { slot, at } => {
+                let host = host_of(&self.hosts, slot);
+                self.record(|r| {
+                    r.slot_started(
+                        SlotName {
+                            host: &host,
+                            slot: slot.slot,
+                        },
+                        at,
+                    )
+                });
+            }
+            Record::SlotReady { slot, at } => {
+                let host = host_of(&self.hosts, slot);
+                self.record(|r| {
+                    r.slot_ready(
+                        SlotName {
+                            host: &host,
+                            slot: slot.slot,
+                        },
+                        at,
+                    )
+                });
+            }
+            Record::SlotBroken { slot, reason } => {
+                let host = host_of(&self.hosts, slot);
+                self.progress.message(&format!(
+                    "slot {} on {host} is out of service: {reason}",
+                    slot.slot
+                ));
+            }
+        }
+    }
+
+    pub(super) fn record(
+        &mut self,
+        f: impl FnOnce(&mut dyn RunRecorder) -> Result<(), RecordError>,
+    ) {
+        if self.record_error.is_none() {
+            if let Err(e) = f(self.recorder) {
+                self.record_error = Some(e);
+            }
+        }
+    }
+
+    pub(super) fn send(&self, agent: u32, msg: ToAgent) {
+        if let Some(link) = self.links.get(&agent) {
+            let _ = link.out.send(msg);
+        }
+    }
+
+    pub(super) fn flush_agent(&mut self, agent: u32) {
+        if let Some(orders) = self.outbox.remove(&agent) {
+            if !orders.is_empty() {
+                self.send(agent, ToAgent::Trials(orders));
+            }
+        }
+    }
+
+    pub(super) fn flush(&mut self) {
+        let agents: Vec<u32> = self.outbox.keys().copied().collect();
+        for agent in agents {
+            self.flush_agent(agent);
+        }
+    }
+}
