@@ -13,21 +13,7 @@ fn tidepool(args: &[&str]) -> Output {
         .expect("spawn the tidepool binary")
 }
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skip visibly when a component is missing; fail under CI.
-fn require(present: bool, what: &str) -> bool {
-    if !present {
-        assert!(
-            !under_ci(),
-            "required test component missing under CI: {what}"
-        );
-        eprintln!("SKIP: {what} is not available");
-    }
-    present
-}
+use tidepool_testkit::require;
 
 fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {

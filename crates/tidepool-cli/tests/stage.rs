@@ -35,15 +35,7 @@ fn json_of(out: &Output) -> Value {
 
 /// Whether an external component is present; absent means skip, or fail under CI=true.
 fn available(what: &str, present: bool) -> bool {
-    if !present {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "{what} is required when CI=true"
-        );
-        eprintln!("SKIP: {what} not available");
-    }
-    present
+    tidepool_testkit::require(present, what)
 }
 
 fn test_venv() -> PathBuf {

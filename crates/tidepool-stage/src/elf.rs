@@ -198,8 +198,7 @@ mod tests {
 
     #[test]
     fn reads_python_needed_and_runpath() {
-        if !Path::new(PYENV_PYTHON).exists() {
-            eprintln!("SKIP: {PYENV_PYTHON} not found");
+        if tidepool_testkit::existing(Path::new(PYENV_PYTHON)).is_none() {
             return;
         }
         let info = read_info(Path::new(PYENV_PYTHON)).unwrap();
@@ -216,8 +215,7 @@ mod tests {
 
     #[test]
     fn patched_runpath_is_read_back_and_binary_still_runs() {
-        if !Path::new(PYENV_PYTHON).exists() {
-            eprintln!("SKIP: {PYENV_PYTHON} not found");
+        if tidepool_testkit::existing(Path::new(PYENV_PYTHON)).is_none() {
             return;
         }
         let bytes = std::fs::read(PYENV_PYTHON).unwrap();

@@ -18,23 +18,8 @@ pub fn tidepool(args: &[&str]) -> Output {
         .expect("spawn the tidepool binary")
 }
 
-/// True when running under CI, where missing components are failures.
-pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Report a missing external component: panic under CI, otherwise print a visible
-/// SKIP line and return false so the test can return early.
-pub fn require(present: bool, what: &str) -> bool {
-    if !present {
-        assert!(
-            !under_ci(),
-            "required test component missing under CI: {what}"
-        );
-        eprintln!("SKIP: {what} is not available");
-    }
-    present
-}
+#[allow(unused_imports)]
+pub use tidepool_testkit::{require, under_ci};
 
 /// The Python venv with numpy and pandas used by tests, if present.
 pub fn test_venv() -> Option<PathBuf> {
