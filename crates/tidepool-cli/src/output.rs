@@ -18,7 +18,6 @@ impl Output {
     }
 
     /// The same output, switched to JSON when a command's own `--json` flag is set.
-    #[allow(dead_code)]
     pub fn with_json(&self, json: bool) -> Self {
         Self {
             json: self.json || json,
@@ -31,9 +30,22 @@ impl Output {
     }
 
     /// True when stderr is an interactive terminal (live progress bars make sense).
-    #[allow(dead_code)]
     pub fn is_terminal(&self) -> bool {
         std::io::stderr().is_terminal()
+    }
+
+    /// A progress bar counting bytes, shown only on a terminal and never with `--json`.
+    /// `label` is text, or `{msg}` for a label the caller sets with `set_message`.
+    pub fn byte_progress(&self, label: &str) -> indicatif::ProgressBar {
+        if !self.is_terminal() || self.json {
+            return indicatif::ProgressBar::hidden();
+        }
+        let template =
+            format!("{label:8} [{{bar:40}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}}");
+        let style = indicatif::ProgressStyle::with_template(&template)
+            .expect("valid progress template")
+            .progress_chars("=> ");
+        indicatif::ProgressBar::new(0).with_style(style)
     }
 
     /// Print human-readable text to stdout (suppressed in JSON mode).
@@ -48,7 +60,6 @@ impl Output {
     }
 
     /// Print one JSON document on stdout.
-    #[allow(dead_code)]
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, value)?;
@@ -57,7 +68,6 @@ impl Output {
     }
 
     /// Print either the JSON form (with `--json`) or the human form of a result.
-    #[allow(dead_code)]
     pub fn result<T: Serialize>(
         &self,
         value: &T,

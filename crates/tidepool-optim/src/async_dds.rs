@@ -79,11 +79,7 @@ impl AsyncDds {
     }
 
     pub fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
-        let (unit, value) = self.ledger.settle(id, outcome)?;
-        if let Some(v) = value {
-            self.ledger.offer(id, &unit, v);
-        }
-        Ok(())
+        self.ledger.observe(id, outcome)
     }
 
     pub fn ledger(&self) -> &Ledger {

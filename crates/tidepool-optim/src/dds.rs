@@ -95,11 +95,7 @@ impl Dds {
     }
 
     pub fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
-        let (unit, value) = self.ledger.settle(id, outcome)?;
-        if let Some(v) = value {
-            self.ledger.offer(id, &unit, v);
-        }
-        Ok(())
+        self.ledger.observe(id, outcome)
     }
 
     pub fn ledger(&self) -> &Ledger {

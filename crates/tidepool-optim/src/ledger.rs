@@ -79,6 +79,16 @@ impl Ledger {
         Ok((unit, value))
     }
 
+    /// Settles a trial and offers its valid value as the new best: the whole
+    /// observation for algorithms that keep nothing else.
+    pub fn observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
+        let (unit, value) = self.settle(id, outcome)?;
+        if let Some(v) = value {
+            self.offer(id, &unit, v);
+        }
+        Ok(())
+    }
+
     /// Makes `unit` the best if `value` is at least as good (ties accepted).
     pub fn offer(&mut self, id: TrialId, unit: &[f64], value: f64) -> bool {
         let better = self.best.as_ref().is_none_or(|b| value <= b.value);

@@ -3,7 +3,6 @@
 use crate::output::Output;
 use anyhow::Context;
 use clap::CommandFactory;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tidepool_stage::{PackPhase, PackProgress, PackReport, PackSpec};
@@ -68,19 +67,6 @@ fn pair_dirs(args: &Args) -> anyhow::Result<Vec<(PathBuf, Option<String>)>> {
     Ok(pairs)
 }
 
-fn progress_bar(out: &Output) -> ProgressBar {
-    if !out.is_terminal() || out.is_json() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    let style =
-        ProgressStyle::with_template("{msg:8} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-            .expect("valid progress template")
-            .progress_chars("=> ");
-    bar.set_style(style);
-    bar
-}
-
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let spec = PackSpec {
@@ -90,7 +76,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         trim_from: args.trim_from.clone(),
         include_core_libs: args.include_libc,
     };
-    let bar = progress_bar(out);
+    let bar = out.byte_progress("{msg}");
     let mut on_progress = |p: PackProgress| {
         bar.set_message(match p.phase {
             PackPhase::Hashing => "hashing",

@@ -2,7 +2,6 @@
 
 use crate::output::Output;
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -46,25 +45,12 @@ struct StageOutput<'a> {
     data: &'a BTreeMap<String, PathBuf>,
 }
 
-fn progress_bar(out: &Output) -> ProgressBar {
-    if !out.is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    let style =
-        ProgressStyle::with_template("staging [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-            .expect("valid progress template")
-            .progress_chars("=> ");
-    bar.set_style(style);
-    bar
-}
-
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     if args.remove {
         return remove(&args, out);
     }
-    let bar = progress_bar(out);
+    let bar = out.byte_progress("staging");
     let mut on_progress = |p: StageProgress| {
         bar.set_length(p.total_bytes);
         bar.set_position(p.done_bytes);
