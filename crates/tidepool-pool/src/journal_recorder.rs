@@ -173,7 +173,10 @@ mod tests {
             })
             .unwrap();
         let t = &trials[0];
-        assert_eq!((t.node.as_deref(), t.slot, t.attempt), (Some("n7"), Some(3), 2));
+        assert_eq!(
+            (t.node.as_deref(), t.slot, t.attempt),
+            (Some("n7"), Some(3), 2)
+        );
         assert_eq!(t.status, TrialStatus::Failed);
         assert_eq!(t.failure_reason.as_deref(), Some("exit 2"));
         assert_eq!(t.stderr_tail.as_deref(), Some("oops"));
@@ -193,6 +196,9 @@ mod tests {
         let rec = rec.objective_needed_by("dds");
         let r = rec.finished_record(1, &ok);
         assert_eq!(r.status, TrialStatus::Failed);
-        assert!(r.failure_reason.unwrap().contains("`dds` optimiser needs one"));
+        assert!(r
+            .failure_reason
+            .unwrap()
+            .contains("`dds` optimiser needs one"));
     }
 }

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tidepool_launch::{AgentCommand, LaunchError, LaunchedAgents, Launcher};
 use tidepool_models::WorkerSpec;
+use tidepool_optim::ListSampler;
 use tidepool_pool::agent::{self, AgentOptions};
 use tidepool_pool::connect;
 use tidepool_pool::coordinator::{self, CoordinatorOptions, ProgressSink};
 use tidepool_pool::recorder::{Fact, MemoryRecorder, RunState};
 use tidepool_pool::scheduler::SchedulerConfig;
 use tidepool_pool::status::RunStatus;
-use tidepool_optim::ListSampler;
 
 /// Starts agents as tasks on the current runtime, reading the connect file like the
 /// real agent does.

@@ -1,8 +1,8 @@
 //! The scheduler driven by hand-written event sequences, with a recording sink.
 
 use super::*;
-use tidepool_optim::ListSampler;
 use tidepool_models::TrialOutcome;
+use tidepool_optim::ListSampler;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
