@@ -63,6 +63,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         }
     };
     let total = ready.remaining;
+    if total == 0 && ready.search.pending_again() == 0 {
+        ready.journal.event(
+            tidepool_journal::EventKind::Finished,
+            "budget already spent",
+        )?;
+        ready.journal.flush()?;
+        out.human(&format!(
+            "run {}: the budget is spent ({} trials observed); nothing to do",
+            cfg.run.name,
+            ready.search.observed()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
     let name = algorithm_name(ready.setup.algorithm);
     if ready.resumed {
         out.human(&format!(
