@@ -124,6 +124,18 @@ fn observed_once(run_dir: &Path) -> usize {
     n
 }
 
+/// `tidepool status RUNDIR --json`, parsed.
+fn status_json(run_dir: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_tidepool"))
+        .arg("status")
+        .arg(run_dir)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A small deterministic generator for the kill delays (splitmix64).
 struct Delays(u64);
 
@@ -199,6 +211,15 @@ fn sigkilled_serial_run_resumes_bit_for_bit() {
         best.objective.map(f64::to_bits),
         whole_best.objective.map(f64::to_bits)
     );
+    let status = status_json(&killed.run_dir());
+    assert_eq!(status["best_objective"].as_f64(), whole_best.objective);
+    let names: Vec<&String> = status["best_parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(names, ["x0", "x1", "x2"]);
+    assert_eq!(status["journal"]["observed"], BUDGET);
     assert!(
         wait_gone(&agents_seen, Duration::from_secs(15)),
         "tidepool agents left: {agents_seen:?}"
