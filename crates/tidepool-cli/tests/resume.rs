@@ -257,4 +257,18 @@ fn a_changed_search_is_refused_unless_forced() {
     );
     let ids: Vec<u64> = reader.proposals().unwrap().iter().map(|p| p.id).collect();
     assert_eq!(ids, (0..30).collect::<Vec<u64>>());
+
+    let export = Command::new(env!("CARGO_BIN_EXE_tidepool"))
+        .args(["export", "--csv"])
+        .arg(calib.run_dir())
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{}", show(&export));
+    let csv = String::from_utf8_lossy(&export.stdout);
+    assert!(csv.starts_with("trial_id,"), "{csv}");
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",ok,")).count(),
+        30,
+        "{csv}"
+    );
 }
