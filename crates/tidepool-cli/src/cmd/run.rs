@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tidepool_config::{algorithm_name, RunConfig};
+use tidepool_journal::EventKind;
 use tidepool_launch::{select::launcher_for, LaunchMode, LaunchOptions};
 use tidepool_optim::Algorithm;
 use tidepool_pool::coordinator::{self, CoordinatorError, CoordinatorOptions, ProgressSink};
@@ -52,30 +53,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let config_text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;
     let agents = args.agents.unwrap_or(cfg.launch.agents);
-    let ready = match prepare(&cfg, &config_text, args.force, total_slots(&cfg, agents))? {
-        Prepared::Ready(ready) => *ready,
-        Prepared::AlreadyFinished { observed } => {
-            out.human(&format!(
-                "run {} already finished ({observed} trials observed); nothing to do",
-                cfg.run.name
-            ));
-            return Ok(ExitCode::SUCCESS);
-        }
+    let prepared = prepare(&cfg, &config_text, args.force, total_slots(&cfg, agents))?;
+    let Some(ready) = ready_to_run(prepared, &cfg.run.name, out)? else {
+        return Ok(ExitCode::SUCCESS);
     };
     let total = ready.remaining;
-    if total == 0 && ready.search.pending_again() == 0 {
-        ready.journal.event(
-            tidepool_journal::EventKind::Finished,
-            "budget already spent",
-        )?;
-        ready.journal.flush()?;
-        out.human(&format!(
-            "run {}: the budget is spent ({} trials observed); nothing to do",
-            cfg.run.name,
-            ready.search.observed()
-        ));
-        return Ok(ExitCode::SUCCESS);
-    }
     let name = algorithm_name(ready.setup.algorithm);
     if ready.resumed {
         out.human(&format!(
@@ -112,6 +94,43 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     journal
         .flush()
         .context("the run journal could not record every result")?;
+    report(result, &cfg.run.name, out)
+}
+
+/// The search to run, or `None` (after saying so) when nothing is left to do.
+fn ready_to_run(
+    prepared: Prepared,
+    run_name: &str,
+    out: &Output,
+) -> anyhow::Result<Option<run_search::ReadySearch>> {
+    let ready = match prepared {
+        Prepared::Ready(ready) => *ready,
+        Prepared::AlreadyFinished { observed } => {
+            out.human(&format!(
+                "run {run_name} already finished ({observed} trials observed); nothing to do"
+            ));
+            return Ok(None);
+        }
+    };
+    if ready.remaining > 0 || ready.search.pending_again() > 0 {
+        return Ok(Some(ready));
+    }
+    let journal = &ready.journal;
+    journal.event(EventKind::Finished, "budget already spent")?;
+    journal.flush()?;
+    out.human(&format!(
+        "run {run_name}: the budget is spent ({} trials observed); nothing to do",
+        ready.search.observed()
+    ));
+    Ok(None)
+}
+
+/// The summary and exit code of a run that ended.
+fn report(
+    result: Result<coordinator::RunSummary, CoordinatorError>,
+    run_name: &str,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
     match result {
         Ok(summary) => {
             out.result(&summary.status, summary_text)?;
@@ -124,7 +143,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
             if out.is_json() {
                 out.json(&status)?;
             }
-            anyhow::bail!("run {} failed: {reason}", cfg.run.name)
+            anyhow::bail!("run {run_name} failed: {reason}")
         }
         Err(e) => Err(e.into()),
     }
