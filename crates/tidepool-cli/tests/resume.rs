@@ -272,3 +272,58 @@ fn a_changed_search_is_refused_unless_forced() {
         "{csv}"
     );
 }
+
+#[test]
+fn sigterm_records_the_interruption_and_the_resume_completes() {
+    let calib = Calib::new(60, 0.2);
+    let child = calib.command(&[]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let agents = children(child.id());
+    signal(child.id(), pool_util::SIGTERM);
+    let out = wait_with_deadline(child, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(130), "{}", show(&out));
+    assert!(wait_gone(&agents, Duration::from_secs(15)), "{agents:?}");
+    let reader = JournalReader::open(&calib.run_dir()).unwrap();
+    let last = reader.events().unwrap().last().cloned().unwrap();
+    assert_eq!(last.kind, EventKind::Interrupted, "{last:?}");
+    let before = reader.counts().unwrap().observed;
+    assert!(before < 60, "the run ended before SIGTERM");
+
+    let out = calib.run(&[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(observed_once(&calib.run_dir()), 60);
+}
+
+#[test]
+fn a_model_without_objective_fails_under_an_optimiser_with_the_reason() {
+    let calib = Calib::new(5, 0.2);
+    let text = std::fs::read_to_string(calib.config()).unwrap();
+    let start = text.find("stages = [[").unwrap();
+    let end = text.find("]]\n").unwrap() + 3;
+    let silent = format!(
+        "{}stages = [[\"echo\", \"no objective here\"]]\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(calib.config(), silent).unwrap();
+    let out = calib.run(&[]);
+    assert!(out.status.success(), "{}", show(&out));
+    let reader = JournalReader::open(&calib.run_dir()).unwrap();
+    let mut reasons = Vec::new();
+    reader
+        .for_each_trial(|t| {
+            reasons.push((t.status.as_str().to_string(), t.failure_reason));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reasons.len(), 5);
+    for (status, reason) in reasons {
+        assert_eq!(status, "failed");
+        let reason = reason.unwrap_or_default();
+        assert!(
+            reason.contains("without an objective") && reason.contains("`dds`"),
+            "{reason}"
+        );
+    }
+    assert!(reader.best().unwrap().is_none());
+}
