@@ -206,3 +206,70 @@ fn space(cfg: &RunConfig) -> anyhow::Result<ParamSpace> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "[run]\nname = \"t\"\nseed = 3\n[model]\nkind = \"noop\"\n\
+                        [[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
+
+    fn config(dir: &Path, extra: &str) -> (RunConfig, String) {
+        let text = format!("{BASE}{extra}");
+        let path = dir.join("run.toml");
+        std::fs::write(&path, &text).unwrap();
+        (RunConfig::load(&path).unwrap(), text)
+    }
+
+    fn setup(algorithm: Algorithm) -> SearchSetup {
+        SearchSetup {
+            algorithm,
+            slots: 1,
+        }
+    }
+
+    #[test]
+    fn an_optimiser_needs_a_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, _) = config(dir.path(), "");
+        let err = optimizer(&cfg, setup(Algorithm::Dds)).err().unwrap();
+        assert!(err.to_string().contains("needs `[run] budget`"), "{err}");
+    }
+
+    #[test]
+    fn the_list_is_cut_to_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rows.csv"), "x\n0.1\n0.2\n0.3\n").unwrap();
+        let (cfg, _) = config(dir.path(), "[trials]\ncsv = \"rows.csv\"\n");
+        let (_, all) = optimizer(&cfg, setup(Algorithm::List)).unwrap();
+        assert_eq!(all, 3);
+        let text = std::fs::read_to_string(dir.path().join("run.toml")).unwrap();
+        let cut = text.replace("seed = 3", "seed = 3\nbudget = 2");
+        std::fs::write(dir.path().join("run.toml"), cut).unwrap();
+        let cfg = RunConfig::load(&dir.path().join("run.toml")).unwrap();
+        let (_, two) = optimizer(&cfg, setup(Algorithm::List)).unwrap();
+        assert_eq!(two, 2);
+    }
+
+    #[test]
+    fn the_first_start_records_its_setup_and_a_resume_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, text) = config(dir.path(), "");
+        let text = text.replace("seed = 3", "seed = 3\nbudget = 10");
+        std::fs::write(&cfg.source, &text).unwrap();
+        let cfg = RunConfig::load(&cfg.source).unwrap();
+        let Prepared::Ready(first) = prepare(&cfg, &text, false, 4).unwrap() else {
+            panic!("a new run is ready");
+        };
+        assert_eq!(first.setup.algorithm, Algorithm::AsyncDds);
+        assert!(!first.resumed);
+        drop(first);
+        let Prepared::Ready(again) = prepare(&cfg, &text, false, 1).unwrap() else {
+            panic!("an unfinished run resumes");
+        };
+        assert!(again.resumed);
+        assert_eq!(again.setup.algorithm, Algorithm::AsyncDds);
+        assert_eq!(again.setup.slots, 4);
+        assert_eq!(again.remaining, 10);
+    }
+}
