@@ -1,7 +1,7 @@
 //! The run configuration file (TOML): typed sections with errors that name the key.
 //!
 //! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
-//! `[[parameters]]` and `[trials]`. Every table rejects unknown keys, so a typo is an
+//! `[[parameters]]`, `[trials]` and `[optimizer]`. Every table rejects unknown keys, so a typo is an
 //! error naming the file, the key path (`slots.per_node`) and the line, never a silent
 //! default. Relative paths are resolved against the config file's directory.
 //!
@@ -15,7 +15,8 @@
 //! ```
 //!
 //! Layout:
-//! - `sections`: the typed sections and their defaults.
+//! - `sections`: the typed sections and their defaults; `sections::optimizer` is
+//!   `[optimizer]`, `sections::search_keys` the keys a resume must not change.
 //! - `duration`: durations written as seconds or `"500ms"`, `"30s"`, `"5m"`, `"2h"`.
 //! - `locate`: from a byte offset in the file to its line and key path.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
@@ -31,6 +32,7 @@ pub mod trials_csv;
 
 pub use error::ConfigError;
 pub use sections::{
-    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, TrialsSection,
+    algorithm_name, LaunchSection, OptimizerSection, ParameterDef, RunConfig, RunSection,
+    SlotsSection, TrialsSection,
 };
 pub use trials_csv::read_trials_csv;

@@ -87,6 +87,25 @@ impl ListSampler {
     }
 }
 
+/// The list alone, without a parameter space (e.g. a model with no parameters).
+impl crate::Optimizer for ListSampler {
+    fn propose(&mut self) -> Proposal {
+        ListSampler::propose(self)
+    }
+
+    fn observe(&mut self, id: TrialId, outcome: Outcome) {
+        let _unknown_id_ignored = ListSampler::try_observe(self, id, outcome);
+    }
+
+    fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
+        ListSampler::try_observe(self, id, outcome)
+    }
+
+    fn best(&self) -> Option<(Trial, f64)> {
+        ListSampler::best(self)
+    }
+}
+
 /// Parses CSV text whose header names the parameters (extra columns are ignored) into
 /// rows ordered like `names`. Errors name the line (1-based, header = 1) and column.
 pub fn parse_csv(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>, OptimError> {

@@ -10,7 +10,7 @@
 //! Layout:
 //! - `scheduler`: the state machine (assignment, start gate, retries, timeouts,
 //!   stragglers, agent loss) and its event/action types.
-//! - `trial_source`: [`trial_source::RowsSource`], a fixed list of parameter sets.
+//! - `journal_recorder`: [`journal_recorder::JournalRecorder`], the recorder over the run journal.
 //! - `recorder`: [`recorder::RunRecorder`], every fact the run journal keeps.
 //! - `protocol`: the messages, by direction ([`protocol::ToAgent`], [`protocol::FromAgent`]).
 //! - `frame`: length-prefixed postcard frames over any async stream.
@@ -25,8 +25,8 @@ pub mod auth;
 pub mod connect;
 pub mod coordinator;
 pub mod frame;
+pub mod journal_recorder;
 pub mod protocol;
 pub mod recorder;
 pub mod scheduler;
 pub mod status;
-pub mod trial_source;

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tidepool_launch::{AgentCommand, LaunchError, LaunchedAgents, Launcher};
 use tidepool_models::WorkerSpec;
+use tidepool_optim::ListSampler;
 use tidepool_pool::agent::{self, AgentOptions};
 use tidepool_pool::connect;
 use tidepool_pool::coordinator::{self, CoordinatorOptions, ProgressSink};
 use tidepool_pool::recorder::{Fact, MemoryRecorder, RunState};
 use tidepool_pool::scheduler::SchedulerConfig;
 use tidepool_pool::status::RunStatus;
-use tidepool_pool::trial_source::RowsSource;
 
 /// Starts agents as tasks on the current runtime, reading the connect file like the
 /// real agent does.
@@ -89,7 +89,7 @@ async fn every_trial_is_recorded_finished_exactly_once() {
     let summary = coordinator::run(
         options(tmp.path(), 2000),
         &mut launcher,
-        Box::new(RowsSource::new(rows)),
+        Box::new(ListSampler::new(rows)),
         &mut recorder,
         &mut progress,
         std::future::pending(),
@@ -138,7 +138,7 @@ async fn stop_future_interrupts_the_run() {
     let summary = coordinator::run(
         options(tmp.path(), 2_000_000),
         &mut launcher,
-        Box::new(RowsSource::empty_rows(2_000_000)),
+        Box::new(ListSampler::new(vec![Vec::new(); 2_000_000])),
         &mut recorder,
         &mut progress,
         tokio::time::sleep(Duration::from_millis(300)),

@@ -13,6 +13,13 @@
 //! parameters; after that the optimiser continues exactly as the uninterrupted run would
 //! have for the same order of results (for one slot: bit for bit).
 //!
+//! After a change of the search settings that the user forces, [`Search::resume_changed`]
+//! replays the same history checking only trial ids: the recorded results are fed to
+//! the new optimiser, whose state then approximates the recorded search.
+//!
+//! The journal is shared (`Arc<Journal>`) with the coordinator's recorder, which writes
+//! where and when each trial ran.
+//!
 //! Journal errors cannot be returned through `propose`/`observe`; the first one is kept,
 //! the search stops proposing, and [`Search::error`] hands it to the caller.
 //!

@@ -2,6 +2,7 @@
 
 use crate::error::SearchError;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use tidepool_journal::{unix_now, Journal, ProposedTrial, ReplayStep};
 use tidepool_optim::{Optimizer, Outcome, Proposal, Trial, TrialId};
 
@@ -11,7 +12,7 @@ pub const CHECKPOINT_EVERY: u64 = 1000;
 /// An optimiser whose every call is recorded in the run journal.
 pub struct Search {
     inner: Box<dyn Optimizer>,
-    journal: Journal,
+    journal: Arc<Journal>,
     /// Trials in flight at an interruption, handed out again before anything new.
     again: VecDeque<Trial>,
     observed: u64,
@@ -20,10 +21,10 @@ pub struct Search {
 
 impl Search {
     /// A new search on an empty journal.
-    pub fn start(inner: Box<dyn Optimizer>, journal: Journal) -> Search {
+    pub fn start(inner: Box<dyn Optimizer>, journal: impl Into<Arc<Journal>>) -> Search {
         Search {
             inner,
-            journal,
+            journal: journal.into(),
             again: VecDeque::new(),
             observed: 0,
             error: None,
@@ -33,12 +34,34 @@ impl Search {
     /// Continue the search recorded in `journal`: replay its history into `inner` (a
     /// fresh optimiser built from the same config and seed), then queue the trials that
     /// were in flight so they are proposed again with the same parameters.
-    pub fn resume(mut inner: Box<dyn Optimizer>, journal: Journal) -> Result<Search, SearchError> {
+    pub fn resume(
+        inner: Box<dyn Optimizer>,
+        journal: impl Into<Arc<Journal>>,
+    ) -> Result<Search, SearchError> {
+        Search::replay(inner, journal.into(), Check::Exact)
+    }
+
+    /// Continue after a change of the search settings (`--force`): the recorded results
+    /// are fed back by trial id, but the new optimiser's proposals may differ from the
+    /// recorded ones (only their ids must match), so its state approximates the
+    /// recorded search. Trials in flight are still proposed again unchanged.
+    pub fn resume_changed(
+        inner: Box<dyn Optimizer>,
+        journal: impl Into<Arc<Journal>>,
+    ) -> Result<Search, SearchError> {
+        Search::replay(inner, journal.into(), Check::IdsOnly)
+    }
+
+    fn replay(
+        mut inner: Box<dyn Optimizer>,
+        journal: Arc<Journal>,
+        check: Check,
+    ) -> Result<Search, SearchError> {
         let reader = journal.reader()?;
         let mut observed = 0;
         for step in reader.replay()? {
             match step {
-                ReplayStep::Proposed(recorded) => check_same(inner.propose(), &recorded)?,
+                ReplayStep::Proposed(recorded) => check_same(inner.propose(), &recorded, check)?,
                 ReplayStep::Observed(obs) => {
                     let outcome = obs.objective.map_or(Outcome::Failed, Outcome::Value);
                     inner
@@ -89,12 +112,12 @@ impl Search {
     }
 
     /// The journal, for the coordinator's own records (started, finished, events).
-    pub fn journal(&self) -> &Journal {
+    pub fn journal(&self) -> &Arc<Journal> {
         &self.journal
     }
 
     /// Flush the journal and hand it back.
-    pub fn finish(self) -> Result<Journal, SearchError> {
+    pub fn finish(self) -> Result<Arc<Journal>, SearchError> {
         self.journal.flush()?;
         Ok(self.journal)
     }
@@ -160,12 +183,22 @@ impl Optimizer for Search {
     }
 }
 
-/// A replayed proposal must be the recorded one, bit for bit.
-fn check_same(now: Proposal, recorded: &ProposedTrial) -> Result<(), SearchError> {
+/// How closely a replayed proposal must match the recorded one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Same id and parameters, bit for bit.
+    Exact,
+    /// Same id (after a forced change of the search settings).
+    IdsOnly,
+}
+
+/// A replayed proposal must be the recorded one (bit for bit unless `IdsOnly`).
+fn check_same(now: Proposal, recorded: &ProposedTrial, check: Check) -> Result<(), SearchError> {
     let same = matches!(&now, Proposal::Trial(t)
         if t.id == recorded.id
-            && t.values.len() == recorded.params.len()
-            && t.values.iter().zip(&recorded.params).all(|(a, b)| a.to_bits() == b.to_bits()));
+            && (check == Check::IdsOnly
+                || t.values.len() == recorded.params.len()
+            && t.values.iter().zip(&recorded.params).all(|(a, b)| a.to_bits() == b.to_bits())));
     if same {
         return Ok(());
     }

@@ -60,7 +60,7 @@ fn interrupted(algorithm: Algorithm, seed: u64) -> Vec<Trial> {
     for _ in 0..4 {
         let stop = rng.gen_range(0..60);
         handed.extend(drive(&mut search, Some(stop)));
-        search.finish().unwrap().close().unwrap();
+        drop(search.finish().unwrap());
         let journal = Journal::open(dir.path()).unwrap();
         search = Search::resume(optimizer(algorithm, 1), journal).unwrap();
         // the in-flight trial comes back first, unchanged: don't count it twice
@@ -95,7 +95,7 @@ fn a_changed_search_is_refused_naming_the_trial() {
     let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
     let mut search = Search::start(optimizer(Algorithm::Dds, 1), journal);
     drive(&mut search, Some(10));
-    search.finish().unwrap().close().unwrap();
+    drop(search.finish().unwrap());
     let journal = Journal::open(dir.path()).unwrap();
     let other = optimizer(Algorithm::Lhs, 1);
     let err = Search::resume(other, journal).err().expect("refused");

@@ -1,18 +1,26 @@
-//! `tidepool run CONFIG`: start the coordinator, launch agents, run every trial.
+//! `tidepool run CONFIG`: start the coordinator, launch agents, run the search (an
+//! optimiser or a list of trials) with every fact in the run journal; on a run
+//! directory that has a journal, resume it.
+
+#[path = "run_search.rs"]
+mod run_search;
 
 use crate::output::Output;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use run_search::{prepare, Prepared};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use tidepool_config::{read_trials_csv, RunConfig};
+use tidepool_config::{algorithm_name, RunConfig};
+use tidepool_journal::EventKind;
 use tidepool_launch::{select::launcher_for, LaunchMode, LaunchOptions};
+use tidepool_optim::Algorithm;
 use tidepool_pool::coordinator::{self, CoordinatorError, CoordinatorOptions, ProgressSink};
-use tidepool_pool::recorder::{MemoryRecorder, RunState};
+use tidepool_pool::journal_recorder::JournalRecorder;
+use tidepool_pool::recorder::RunState;
 use tidepool_pool::scheduler::SchedulerConfig;
 use tidepool_pool::status::RunStatus;
-use tidepool_pool::trial_source::RowsSource;
 
 /// Exit code of a run stopped by SIGINT/SIGTERM (resumable).
 const EXIT_INTERRUPTED: u8 = 130;
@@ -32,30 +40,43 @@ pub struct Args {
     /// Print the final status as JSON instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Resume even though search settings (parameters, optimizer, run.seed,
+    /// run.budget, trials) differ from the run's recorded config.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let cfg = RunConfig::load(&args.config)?;
     let names = cfg.parameter_names();
-    let Some(trials) = &cfg.trials else {
-        anyhow::bail!(
-            "{}: nothing to run; add `[trials] csv = \"FILE\"` with one parameter set per row",
-            args.config.display()
-        );
+    let config_text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read {}", args.config.display()))?;
+    let agents = args.agents.unwrap_or(cfg.launch.agents);
+    let prepared = prepare(&cfg, &config_text, args.force, total_slots(&cfg, agents))?;
+    let Some(ready) = ready_to_run(prepared, &cfg.run.name, out)? else {
+        return Ok(ExitCode::SUCCESS);
     };
-    let rows = read_trials_csv(&cfg.resolve(&trials.csv), &names)?;
-    let total = cfg
-        .run
-        .budget
-        .map_or(rows.len() as u64, |b| b.min(rows.len() as u64));
+    let total = ready.remaining;
+    let name = algorithm_name(ready.setup.algorithm);
+    if ready.resumed {
+        out.human(&format!(
+            "resuming run {} ({name}): {} trials observed, {} to go",
+            cfg.run.name,
+            ready.search.observed(),
+            total
+        ));
+    }
     let mode = cfg
         .launch
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
-    let agents = args.agents.unwrap_or(cfg.launch.agents);
     let mut launcher = launcher_for(&mode, &launch_options(&cfg, agents))?;
     let opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
-    let mut recorder = MemoryRecorder::default();
+    let journal = ready.journal.clone();
+    let mut recorder = JournalRecorder::new(journal.clone());
+    if ready.setup.algorithm != Algorithm::List {
+        recorder = recorder.objective_needed_by(name);
+    }
     let mut progress = Progress::new(out, total);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,12 +85,52 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(coordinator::run(
         opts,
         launcher.as_mut(),
-        Box::new(RowsSource::new(rows)),
+        Box::new(ready.search),
         &mut recorder,
         &mut progress,
         stop_signal(),
     ));
     progress.done();
+    journal
+        .flush()
+        .context("the run journal could not record every result")?;
+    report(result, &cfg.run.name, out)
+}
+
+/// The search to run, or `None` (after saying so) when nothing is left to do.
+fn ready_to_run(
+    prepared: Prepared,
+    run_name: &str,
+    out: &Output,
+) -> anyhow::Result<Option<run_search::ReadySearch>> {
+    let ready = match prepared {
+        Prepared::Ready(ready) => *ready,
+        Prepared::AlreadyFinished { observed } => {
+            out.human(&format!(
+                "run {run_name} already finished ({observed} trials observed); nothing to do"
+            ));
+            return Ok(None);
+        }
+    };
+    if ready.remaining > 0 || ready.search.pending_again() > 0 {
+        return Ok(Some(ready));
+    }
+    let journal = &ready.journal;
+    journal.event(EventKind::Finished, "budget already spent")?;
+    journal.flush()?;
+    out.human(&format!(
+        "run {run_name}: the budget is spent ({} trials observed); nothing to do",
+        ready.search.observed()
+    ));
+    Ok(None)
+}
+
+/// The summary and exit code of a run that ended.
+fn report(
+    result: Result<coordinator::RunSummary, CoordinatorError>,
+    run_name: &str,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
     match result {
         Ok(summary) => {
             out.result(&summary.status, summary_text)?;
@@ -82,10 +143,32 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
             if out.is_json() {
                 out.json(&status)?;
             }
-            anyhow::bail!("run {} failed: {reason}", cfg.run.name)
+            anyhow::bail!("run {run_name} failed: {reason}")
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Slots in the whole run, as far as known before agents join: agents (or Slurm
+/// nodes) times `[slots] per_node` (default: this machine's cores).
+fn total_slots(cfg: &RunConfig, agents: usize) -> usize {
+    let env_count = |key: &str| {
+        std::env::var(key)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let nodes = match cfg
+        .launch
+        .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref())
+    {
+        LaunchMode::Slurm => env_count("SLURM_JOB_NUM_NODES").unwrap_or(1),
+        _ => agents,
+    };
+    let per_node = cfg.slots.per_node.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    nodes * per_node
 }
 
 fn launch_options(cfg: &RunConfig, agents: usize) -> LaunchOptions {

@@ -1,11 +1,23 @@
-//! `tidepool status RUNDIR`: the state of a run, from any shell.
+//! `tidepool status RUNDIR`: the state of a run, from any shell: `status.json` (this
+//! session of the coordinator) and the run journal (the whole run, across resumes: the
+//! best trial and the counts).
 
 use crate::output::Output;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tidepool_journal::{journal_path, Counts, JournalReader};
 use tidepool_pool::recorder::RunState;
 use tidepool_pool::status::RunStatus;
+
+/// status.json with the best trial taken from the journal, and the journal's counts.
+#[derive(serde::Serialize)]
+struct StatusReport {
+    #[serde(flatten)]
+    status: RunStatus,
+    /// Trials by status over the whole run (every session), from the journal.
+    journal: Option<Counts>,
+}
 
 /// A running run whose status is older than this is flagged as possibly dead.
 const STALE_AFTER_S: f64 = 30.0;
@@ -24,16 +36,42 @@ pub struct Args {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
-    let status = RunStatus::read(&args.run_dir)?;
+    let mut status = RunStatus::read(&args.run_dir)?;
+    let journal = from_journal(&args.run_dir, &mut status)?;
+    let report = StatusReport { status, journal };
     let list = args.slots;
-    out.result(&status, |s| {
+    out.result(&report, |r| {
+        let mut text = describe(&r.status) + &journal_counts(r.journal.as_ref());
         if list {
-            describe(s) + &slot_table(s)
-        } else {
-            describe(s)
+            text += &slot_table(&r.status);
         }
+        text
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The best trial (by name) and the counts of the whole run, when it has a journal.
+fn from_journal(run_dir: &Path, status: &mut RunStatus) -> anyhow::Result<Option<Counts>> {
+    if !journal_path(run_dir).exists() {
+        return Ok(None);
+    }
+    let reader = JournalReader::open(run_dir)?;
+    let (counts, best) = reader.snapshot(|r| Ok((r.counts()?, r.best()?)))?;
+    if let Some(best) = best {
+        status.best_objective = best.objective;
+        let names = reader.parameters().iter().cloned();
+        status.best_parameters = Some(names.zip(best.params).collect());
+    }
+    Ok(Some(counts))
+}
+
+fn journal_counts(counts: Option<&Counts>) -> String {
+    counts.map_or_else(String::new, |c| {
+        format!(
+            "\nwhole run (journal): {} proposed, {} observed: {} ok, {} failed, {} timed out",
+            c.proposed, c.observed, c.ok, c.failed, c.timed_out
+        )
+    })
 }
 
 fn describe(s: &RunStatus) -> String {

@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tidepool_launch::LaunchMode;
 use tidepool_models::WorkerSpec;
+use tidepool_optim::Transform;
+
+mod optimizer;
+mod search_keys;
+pub use optimizer::{algorithm_name, OptimizerSection};
 
 /// A whole run config file.
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +27,8 @@ pub struct RunConfig {
     pub parameters: Vec<ParameterDef>,
     #[serde(default)]
     pub trials: Option<TrialsSection>,
+    #[serde(default)]
+    pub optimizer: OptimizerSection,
     /// The file this config was read from (not a TOML key).
     #[serde(skip)]
     pub source: PathBuf,
@@ -136,6 +143,29 @@ pub struct ParameterDef {
     pub name: String,
     pub lower: f64,
     pub upper: f64,
+    /// Starting value for DDS (default: a random point).
+    #[serde(default)]
+    pub initial: Option<f64>,
+    /// Search scale: `none`, `log10` or `ln`.
+    #[serde(default)]
+    pub transform: Transform,
+    /// Only whole numbers.
+    #[serde(default)]
+    pub integer: bool,
+}
+
+impl ParameterDef {
+    /// The optimiser's view of this parameter.
+    pub fn to_param(&self) -> tidepool_optim::Param {
+        tidepool_optim::Param {
+            name: self.name.clone(),
+            lower: self.lower,
+            upper: self.upper,
+            initial: self.initial,
+            transform: self.transform,
+            integer: self.integer,
+        }
+    }
 }
 
 /// `[trials]`: parameter sets given explicitly.
@@ -246,6 +276,13 @@ impl RunConfig {
         if self.launch.agents == 0 {
             return Err(self.invalid("launch.agents", "must be at least 1"));
         }
+        let r = self.optimizer.r;
+        if !(r > 0.0 && r <= 1.0) {
+            return Err(self.invalid(
+                "optimizer.r",
+                format!("must be in (0, 1] (0.2 is usual), got {r}"),
+            ));
+        }
         self.validate_parameters()
     }
 
@@ -259,14 +296,8 @@ impl RunConfig {
                     format!("parameter `{}` is defined twice", p.name),
                 ));
             }
-            if !(p.lower.is_finite() && p.upper.is_finite() && p.lower < p.upper) {
-                return Err(self.invalid(
-                    &key,
-                    format!(
-                        "parameter `{}`: lower ({}) must be below upper ({})",
-                        p.name, p.lower, p.upper
-                    ),
-                ));
+            if let Err(e) = tidepool_optim::ParamSpace::new(vec![p.to_param()]) {
+                return Err(self.invalid(&key, e.to_string()));
             }
         }
         Ok(())

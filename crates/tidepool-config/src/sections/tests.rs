@@ -115,3 +115,91 @@ fn invalid_values_name_their_key() {
         .to_string()
         .contains("parameters[0]"));
 }
+
+const CALIB: &str = r#"
+[run]
+name = "calib"
+budget = 100
+seed = 7
+[model]
+kind = "noop"
+[[parameters]]
+name = "k"
+lower = 0.01
+upper = 10.0
+transform = "log10"
+initial = 1.0
+[[parameters]]
+name = "n"
+lower = 1
+upper = 9
+integer = true
+[optimizer]
+algorithm = "dds"
+r = 0.3
+bound_rule = "reflect-or-clamp"
+"#;
+
+fn calib(text: &str) -> Result<RunConfig, ConfigError> {
+    RunConfig::from_str(text, Path::new("/runs/calib.toml"))
+}
+
+#[test]
+fn optimizer_and_parameter_options_are_read() {
+    let cfg = calib(CALIB).unwrap();
+    assert_eq!(
+        cfg.optimizer.algorithm,
+        Some(tidepool_optim::Algorithm::Dds)
+    );
+    assert_eq!(cfg.optimizer.r, 0.3);
+    assert_eq!(
+        cfg.optimizer.bound_rule,
+        tidepool_optim::BoundRule::ReflectOrClamp
+    );
+    let k = cfg.parameters[0].to_param();
+    assert_eq!(k.transform, tidepool_optim::Transform::Log10);
+    assert_eq!(k.initial, Some(1.0));
+    assert!(cfg.parameters[1].integer);
+}
+
+#[test]
+fn the_default_algorithm_follows_slots_and_trials() {
+    let o = OptimizerSection::default();
+    use tidepool_optim::Algorithm::*;
+    assert_eq!(o.resolved_algorithm(false, 1), Dds);
+    assert_eq!(o.resolved_algorithm(false, 4), AsyncDds);
+    assert_eq!(o.resolved_algorithm(true, 4), List);
+}
+
+#[test]
+fn bad_parameters_and_r_are_refused_by_key() {
+    let log = CALIB.replace("lower = 0.01", "lower = -1.0");
+    let err = calib(&log).unwrap_err().to_string();
+    assert!(
+        err.contains("parameters[0]") && err.contains("`k`"),
+        "{err}"
+    );
+    let r = CALIB.replace("r = 0.3", "r = 1.5");
+    let err = calib(&r).unwrap_err().to_string();
+    assert!(err.contains("optimizer.r"), "{err}");
+    let typo = CALIB.replace("r = 0.3", "rr = 0.3");
+    assert!(calib(&typo).unwrap_err().to_string().contains("rr"));
+}
+
+#[test]
+fn search_differences_name_the_keys() {
+    let before = calib(CALIB).unwrap();
+    let changed = CALIB
+        .replace("r = 0.3", "r = 0.25")
+        .replace("upper = 9", "upper = 12")
+        .replace(
+            "name = \"calib\"",
+            "name = \"calib\"\naddress = \"127.0.0.1:0\"",
+        );
+    let after = calib(&changed).unwrap();
+    assert_eq!(
+        after.search_differences(&before),
+        vec!["optimizer.r".to_string(), "parameters[1].upper".to_string()]
+    );
+    assert!(before.search_differences(&before).is_empty());
+}

@@ -1,8 +1,8 @@
 //! The scheduler driven by hand-written event sequences, with a recording sink.
 
 use super::*;
-use crate::trial_source::RowsSource;
 use tidepool_models::TrialOutcome;
+use tidepool_optim::ListSampler;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
@@ -31,7 +31,7 @@ impl Harness {
     fn new(cfg: SchedulerConfig, trials: usize) -> Self {
         let rows = (0..trials).map(|i| vec![i as f64]).collect();
         Self {
-            sched: Scheduler::new(cfg, Box::new(RowsSource::new(rows))),
+            sched: Scheduler::new(cfg, Box::new(ListSampler::new(rows))),
             log: Vec::new(),
         }
     }

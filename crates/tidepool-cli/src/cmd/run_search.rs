@@ -1,0 +1,275 @@
+//! The search of `tidepool run`: build the optimiser from the config, bind it to the
+//! run journal, and on an existing run directory resume it (refusing a changed search
+//! unless forced).
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+use tidepool_config::{algorithm_name, read_trials_csv, RunConfig};
+use tidepool_journal::{journal_path, EventKind, Journal, JournalReader};
+use tidepool_optim::{build, Algorithm, ListSampler, Optimizer, ParamSpace};
+use tidepool_search::Search;
+
+/// What the first start decided, kept in the journal's `started` event so that every
+/// resume builds the same optimiser whatever the slots are then.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SearchSetup {
+    pub algorithm: Algorithm,
+    pub slots: usize,
+}
+
+/// A search ready to run, or a run that already finished.
+pub enum Prepared {
+    Ready(Box<ReadySearch>),
+    AlreadyFinished { observed: u64 },
+}
+
+pub struct ReadySearch {
+    pub search: Search,
+    pub journal: Arc<Journal>,
+    pub setup: SearchSetup,
+    /// Trials this session will hand out (in-flight ones again, then new ones).
+    pub remaining: u64,
+    pub resumed: bool,
+}
+
+/// Start or resume the search of `cfg` in its run directory.
+pub fn prepare(
+    cfg: &RunConfig,
+    config_text: &str,
+    force: bool,
+    total_slots: usize,
+) -> anyhow::Result<Prepared> {
+    let run_dir = cfg.run_dir();
+    if !journal_path(&run_dir).exists() {
+        return start(cfg, config_text, &run_dir, total_slots);
+    }
+    resume(cfg, config_text, &run_dir, force, total_slots)
+}
+
+fn start(
+    cfg: &RunConfig,
+    config_text: &str,
+    run_dir: &Path,
+    total_slots: usize,
+) -> anyhow::Result<Prepared> {
+    let setup = SearchSetup {
+        algorithm: cfg
+            .optimizer
+            .resolved_algorithm(cfg.trials.is_some(), total_slots),
+        slots: total_slots.max(1),
+    };
+    let (optimizer, budget) = optimizer(cfg, setup)?;
+    let journal = Arc::new(Journal::create(
+        run_dir,
+        &cfg.parameter_names(),
+        config_text,
+    )?);
+    journal.event(EventKind::Started, &serde_json::to_string(&setup)?)?;
+    Ok(Prepared::Ready(Box::new(ReadySearch {
+        search: Search::start(optimizer, journal.clone()),
+        journal,
+        setup,
+        remaining: budget,
+        resumed: false,
+    })))
+}
+
+fn resume(
+    cfg: &RunConfig,
+    config_text: &str,
+    run_dir: &Path,
+    force: bool,
+    total_slots: usize,
+) -> anyhow::Result<Prepared> {
+    let reader = JournalReader::open(run_dir)?;
+    let snapshot = reader.config()?;
+    let earlier = RunConfig::from_str(&snapshot.text, &cfg.source)
+        .context("cannot read the config recorded in the run's journal")?;
+    let changed = cfg.search_differences(&earlier);
+    if !changed.is_empty() && !force {
+        anyhow::bail!(
+            "{}: this run directory holds a run whose search settings differ: {}.\n\
+             hint: restore these keys to resume exactly, use --force to continue with the \
+             new settings (the recorded history is fed to the new optimiser by trial id), \
+             or set [run] dir to start a new run",
+            run_dir.display(),
+            changed.join(", ")
+        );
+    }
+    let events = reader.events()?;
+    let finished = events.last().is_some_and(|e| e.kind == EventKind::Finished);
+    let observed = reader.counts()?.observed;
+    if finished && changed.is_empty() {
+        return Ok(Prepared::AlreadyFinished { observed });
+    }
+    let recorded = events
+        .iter()
+        .find(|e| e.kind == EventKind::Started)
+        .and_then(|e| serde_json::from_str::<SearchSetup>(&e.detail).ok());
+    let setup = SearchSetup {
+        algorithm: cfg
+            .optimizer
+            .algorithm
+            .or(recorded.map(|s| s.algorithm))
+            .unwrap_or_else(|| {
+                cfg.optimizer
+                    .resolved_algorithm(cfg.trials.is_some(), total_slots)
+            }),
+        slots: recorded.map_or(total_slots.max(1), |s| s.slots),
+    };
+    let was_forced = events
+        .iter()
+        .any(|e| e.kind == EventKind::Resumed && e.detail.contains("forced"));
+    let (optimizer, budget) = optimizer(cfg, setup)?;
+    drop(reader);
+    let journal = Arc::new(Journal::open(run_dir)?);
+    let search = if changed.is_empty() && !was_forced {
+        Search::resume(optimizer, journal.clone())?
+    } else {
+        Search::resume_changed(optimizer, journal.clone())?
+    };
+    if snapshot.text != config_text {
+        journal.store_config(config_text)?;
+    }
+    let detail = match changed.is_empty() {
+        true => "resumed".to_string(),
+        false => format!("forced; changed: {}", changed.join(", ")),
+    };
+    journal.event(EventKind::Resumed, &detail)?;
+    let remaining = budget.saturating_sub(search.observed());
+    Ok(Prepared::Ready(Box::new(ReadySearch {
+        search,
+        journal,
+        setup,
+        remaining,
+        resumed: true,
+    })))
+}
+
+/// The optimiser for `setup` and the run's total budget.
+fn optimizer(cfg: &RunConfig, setup: SearchSetup) -> anyhow::Result<(Box<dyn Optimizer>, u64)> {
+    let name = algorithm_name(setup.algorithm);
+    if setup.algorithm == Algorithm::List {
+        let Some(trials) = &cfg.trials else {
+            anyhow::bail!(
+                "{}: algorithm `list` needs `[trials] csv = \"FILE\"` with one parameter set per row",
+                cfg.source.display()
+            );
+        };
+        let mut rows = read_trials_csv(&cfg.resolve(&trials.csv), &cfg.parameter_names())?;
+        rows.truncate(cfg.run.budget.map_or(usize::MAX, |b| b as usize));
+        let budget = rows.len() as u64;
+        if cfg.parameters.is_empty() {
+            return Ok((Box::new(ListSampler::new(rows)), budget));
+        }
+        let settings = tidepool_optim::Settings {
+            list_rows: Some(rows),
+            ..cfg.optimizer.settings(budget)
+        };
+        return Ok((
+            build(
+                setup.algorithm,
+                space(cfg)?,
+                &settings,
+                cfg.run.seed,
+                setup.slots,
+            )?,
+            budget,
+        ));
+    }
+    let Some(budget) = cfg.run.budget else {
+        anyhow::bail!(
+            "{}: the `{name}` optimiser needs `[run] budget` (the number of model evaluations)",
+            cfg.source.display()
+        );
+    };
+    let settings = cfg.optimizer.settings(budget);
+    let optimizer = build(
+        setup.algorithm,
+        space(cfg)?,
+        &settings,
+        cfg.run.seed,
+        setup.slots,
+    )
+    .with_context(|| format!("cannot set up the `{name}` optimiser"))?;
+    Ok((optimizer, budget))
+}
+
+fn space(cfg: &RunConfig) -> anyhow::Result<ParamSpace> {
+    let params = cfg.parameters.iter().map(|p| p.to_param()).collect();
+    ParamSpace::new(params).with_context(|| {
+        format!(
+            "{}: the optimiser needs `[[parameters]]` (name, lower, upper)",
+            cfg.source.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "[run]\nname = \"t\"\nseed = 3\n[model]\nkind = \"noop\"\n\
+                        [[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
+
+    fn config(dir: &Path, extra: &str) -> (RunConfig, String) {
+        let text = format!("{BASE}{extra}");
+        let path = dir.join("run.toml");
+        std::fs::write(&path, &text).unwrap();
+        (RunConfig::load(&path).unwrap(), text)
+    }
+
+    fn setup(algorithm: Algorithm) -> SearchSetup {
+        SearchSetup {
+            algorithm,
+            slots: 1,
+        }
+    }
+
+    #[test]
+    fn an_optimiser_needs_a_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, _) = config(dir.path(), "");
+        let err = optimizer(&cfg, setup(Algorithm::Dds)).err().unwrap();
+        assert!(err.to_string().contains("needs `[run] budget`"), "{err}");
+    }
+
+    #[test]
+    fn the_list_is_cut_to_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rows.csv"), "x\n0.1\n0.2\n0.3\n").unwrap();
+        let (cfg, _) = config(dir.path(), "[trials]\ncsv = \"rows.csv\"\n");
+        let (_, all) = optimizer(&cfg, setup(Algorithm::List)).unwrap();
+        assert_eq!(all, 3);
+        let text = std::fs::read_to_string(dir.path().join("run.toml")).unwrap();
+        let cut = text.replace("seed = 3", "seed = 3\nbudget = 2");
+        std::fs::write(dir.path().join("run.toml"), cut).unwrap();
+        let cfg = RunConfig::load(&dir.path().join("run.toml")).unwrap();
+        let (_, two) = optimizer(&cfg, setup(Algorithm::List)).unwrap();
+        assert_eq!(two, 2);
+    }
+
+    #[test]
+    fn the_first_start_records_its_setup_and_a_resume_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, text) = config(dir.path(), "");
+        let text = text.replace("seed = 3", "seed = 3\nbudget = 10");
+        std::fs::write(&cfg.source, &text).unwrap();
+        let cfg = RunConfig::load(&cfg.source).unwrap();
+        let Prepared::Ready(first) = prepare(&cfg, &text, false, 4).unwrap() else {
+            panic!("a new run is ready");
+        };
+        assert_eq!(first.setup.algorithm, Algorithm::AsyncDds);
+        assert!(!first.resumed);
+        drop(first);
+        let Prepared::Ready(again) = prepare(&cfg, &text, false, 1).unwrap() else {
+            panic!("an unfinished run resumes");
+        };
+        assert!(again.resumed);
+        assert_eq!(again.setup.algorithm, Algorithm::AsyncDds);
+        assert_eq!(again.setup.slots, 4);
+        assert_eq!(again.remaining, 10);
+    }
+}
