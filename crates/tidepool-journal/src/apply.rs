@@ -78,7 +78,7 @@ const PROPOSE: &str = "INSERT OR IGNORE INTO trials
 const REQUEUE: &str = "UPDATE trials SET status = 'queued', queued_at = ?2
   WHERE id = ?1 AND params = ?3
     AND NOT EXISTS (SELECT 1 FROM observations WHERE trial_id = ?1)";
-const OBSERVE: &str = "INSERT INTO observations (seq, trial_id, objective)
+const OBSERVE: &str = "INSERT OR IGNORE INTO observations (seq, trial_id, objective)
   SELECT ?1, id, ?3 FROM trials WHERE id = ?2";
 
 impl Apply<'_> {
@@ -161,19 +161,26 @@ impl Apply<'_> {
     }
 
     fn observed(&mut self, id: TrialId, objective: Option<f64>) -> Result<()> {
-        let already: Option<i64> = self
+        let row = params![self.seq.next_observation, id as i64, objective];
+        if self.execute(OBSERVE, row, "record an observation")? == 0 {
+            return Err(self.not_observable(id));
+        }
+        self.seq.next_observation += 1;
+        Ok(())
+    }
+
+    /// Why an observation of `id` changed nothing: observed before, or never proposed.
+    fn not_observable(&self, id: TrialId) -> JournalError {
+        let first: Result<Option<i64>> = self
             .tx
             .prepare_cached("SELECT seq FROM observations WHERE trial_id = ?1")
             .and_then(|mut st| st.query_row([id as i64], |row| row.get(0)).optional())
-            .map_err(sql(self.path, "record an observation"))?;
-        if let Some(seq) = already {
-            return Err(self.bad(id, &format!("observed twice (first as observation {seq})")));
+            .map_err(sql(self.path, "record an observation"));
+        match first {
+            Ok(Some(seq)) => self.bad(id, &format!("observed twice (first as observation {seq})")),
+            Ok(None) => self.bad(id, "observed but never proposed"),
+            Err(e) => e,
         }
-        let row = params![self.seq.next_observation, id as i64, objective];
-        let changed = self.execute(OBSERVE, row, "record an observation")?;
-        self.require(changed, id, "observed but never proposed")?;
-        self.seq.next_observation += 1;
-        Ok(())
     }
 
     fn checkpoint(&mut self, observation_count: u64, state: Vec<u8>, at: f64) -> Result<()> {
