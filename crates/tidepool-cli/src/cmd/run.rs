@@ -94,6 +94,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     journal
         .flush()
         .context("the run journal could not record every result")?;
+    if let Some(barriers) = run_search::barrier_report(&cfg, ready.setup)? {
+        out.human(&barriers.text());
+    }
     report(result, &cfg.run.name, out)
 }
 

@@ -4,11 +4,14 @@
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tidepool_config::{algorithm_name, read_trials_csv, RunConfig};
-use tidepool_journal::{journal_path, EventKind, Journal, JournalReader};
-use tidepool_optim::{build, Algorithm, ListSampler, Optimizer, ParamSpace};
+use tidepool_journal::{journal_path, EventKind, Journal, JournalReader, ReplayStep};
+use tidepool_optim::{
+    barrier_slot_time_lost, build, Algorithm, ListSampler, Optimizer, Outcome, ParamSpace,
+};
 use tidepool_search::Search;
 
 /// What the first start decided, kept in the journal's `started` event so that every
@@ -146,6 +149,73 @@ fn resume(
         remaining,
         resumed: true,
     })))
+}
+
+/// `pool-dds` only: how much slot time the batch barriers wasted in this run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BarrierReport {
+    pub batches: usize,
+    /// Slot-seconds spent waiting for the slowest trial of each batch.
+    pub lost_s: f64,
+    /// Slot-seconds spent running trials.
+    pub busy_s: f64,
+}
+
+impl BarrierReport {
+    pub fn text(&self) -> String {
+        let share = 100.0 * self.lost_s / (self.lost_s + self.busy_s).max(f64::MIN_POSITIVE);
+        format!(
+            "pool-dds: {} batches; slot time lost waiting at batch barriers: {:.1} s ({share:.1} % of slot time; {:.1} s spent running trials)",
+            self.batches, self.lost_s, self.busy_s
+        )
+    }
+}
+
+/// Replays the journal into a fresh `pool-dds` to recover its batches, then measures
+/// each batch's barrier with the trials' recorded end times. `None` for other algorithms.
+pub fn barrier_report(
+    cfg: &RunConfig,
+    setup: SearchSetup,
+) -> anyhow::Result<Option<BarrierReport>> {
+    if setup.algorithm != Algorithm::PoolDds {
+        return Ok(None);
+    }
+    let (mut opt, _) = optimizer(cfg, setup)?;
+    let reader = JournalReader::open(&cfg.run_dir())?;
+    for step in reader.replay()? {
+        match step {
+            ReplayStep::Proposed(_) => drop(opt.propose()),
+            ReplayStep::Observed(o) => {
+                let outcome = o.objective.map_or(Outcome::Failed, Outcome::Value);
+                opt.observe(o.trial_id, outcome);
+            }
+        }
+    }
+    let mut ends = HashMap::new();
+    let mut busy_s = 0.0;
+    reader.for_each_trial(|t| {
+        if let (Some(start), Some(end)) = (t.started_at, t.finished_at) {
+            busy_s += end - start;
+            ends.insert(t.id, end);
+        }
+        Ok(())
+    })?;
+    let batches = opt.batches().unwrap_or_default();
+    let lost_s = batches
+        .iter()
+        .map(|b| {
+            let ids = b.first_trial..b.first_trial + u64::from(b.proposed);
+            let last = ids
+                .filter_map(|id| ends.get(&id))
+                .fold(f64::MIN, |a, &e| a.max(e));
+            barrier_slot_time_lost(b, |id| ends.get(&id).copied().unwrap_or(last))
+        })
+        .sum();
+    Ok(Some(BarrierReport {
+        batches: batches.len(),
+        lost_s,
+        busy_s,
+    }))
 }
 
 /// The optimiser for `setup` and the run's total budget.
