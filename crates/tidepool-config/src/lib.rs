@@ -1,7 +1,7 @@
 //! The run configuration file (TOML): typed sections with errors that name the key.
 //!
 //! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
-//! `[[parameters]]` and `[trials]`. Every table rejects unknown keys, so a typo is an
+//! `[[parameters]]`, `[trials]` and `[stage]`. Every table rejects unknown keys, so a typo is an
 //! error naming the file, the key path (`slots.per_node`) and the line, never a silent
 //! default. Relative paths are resolved against the config file's directory.
 //!
@@ -31,6 +31,7 @@ pub mod trials_csv;
 
 pub use error::ConfigError;
 pub use sections::{
-    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, TrialsSection,
+    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, StageSection,
+    TrialsSection,
 };
 pub use trials_csv::read_trials_csv;

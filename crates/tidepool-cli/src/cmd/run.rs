@@ -11,6 +11,7 @@ use tidepool_launch::{select::launcher_for, LaunchMode, LaunchOptions};
 use tidepool_pool::coordinator::{self, CoordinatorError, CoordinatorOptions, ProgressSink};
 use tidepool_pool::recorder::{MemoryRecorder, RunState};
 use tidepool_pool::scheduler::SchedulerConfig;
+use tidepool_pool::staging::StageOptions;
 use tidepool_pool::status::RunStatus;
 use tidepool_pool::trial_source::RowsSource;
 
@@ -144,6 +145,11 @@ fn coordinator_options(
         agent_program: std::env::current_exe().context("cannot find the tidepool executable")?,
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(join_timeout),
+        stage: cfg.stage.as_ref().map(|s| StageOptions {
+            archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
+            dir: s.dir.clone(),
+            keep: s.keep,
+        }),
     })
 }
 

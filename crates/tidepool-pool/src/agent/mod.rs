@@ -1,6 +1,8 @@
 //! The node agent (`tidepool agent`): connects to the coordinator, authenticates,
 //! runs its slots as persistent workers and exits by itself when the coordinator is
-//! gone (end of stream, or no word for three heartbeats).
+//! gone (end of stream, or no word for three heartbeats). When the welcome carries a
+//! stage plan, the agent first stages the archives that follow it (see
+//! [`crate::staging`]) and its slots start from the staged copies.
 
 mod handshake;
 pub mod node;
@@ -9,6 +11,7 @@ mod slot;
 use crate::auth::Secret;
 use crate::frame::{read_frame, write_loop, FrameError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
+use crate::staging::{self, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -61,6 +64,8 @@ pub enum AgentError {
     HandshakeTimeout { address: String },
     #[error("protocol error: {detail}")]
     Protocol { detail: String },
+    #[error("staging on node {node} failed: {reason}")]
+    Stage { node: String, reason: String },
     #[error("cannot create scratch directory {path}: {source}")]
     Scratch {
         path: PathBuf,
@@ -107,9 +112,38 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         source,
     })?;
     tracing::info!(agent = welcome.agent, slots = welcome.slots, scratch = %dir.display(), "agent joined");
-    let mut serve = Serve::new(stream, welcome, spec, &info.hostname, dir);
+    let stage_dir = welcome.stage.as_ref().map(|plan| {
+        plan.dir
+            .clone()
+            .unwrap_or_else(|| base.join(format!("tidepool-{run_id}")).join("stage"))
+    });
+    let setup = match (&welcome.stage, &stage_dir) {
+        (Some(plan), Some(stage_dir)) => {
+            let staged = staging::receive_all(&mut stream, plan, stage_dir)
+                .await
+                .map_err(|reason| AgentError::Stage {
+                    node: info.hostname.clone(),
+                    reason,
+                })?;
+            tracing::info!(archives = staged.len(), dir = %stage_dir.display(), "staged");
+            SlotSetup::new(&spec, &staged, |k| std::env::var(k).ok())
+        }
+        _ => SlotSetup {
+            env: Vec::new(),
+            spec,
+        },
+    };
+    let plan = welcome.stage.clone();
+    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir);
     let exit = serve.run().await;
     serve.stop().await;
+    if let (Some(plan), Some(stage_dir)) = (plan, stage_dir) {
+        if !plan.keep {
+            if let Err(e) = staging::remove_all(&plan, &stage_dir) {
+                tracing::warn!("cannot remove staged data: {e}");
+            }
+        }
+    }
     Ok(exit)
 }
 
@@ -128,7 +162,7 @@ impl Serve {
     fn new(
         stream: TcpStream,
         welcome: Welcome,
-        spec: WorkerSpec,
+        setup: SlotSetup,
         host: &str,
         dir: PathBuf,
     ) -> Self {
@@ -138,7 +172,7 @@ impl Serve {
         let (in_tx, inbound) = mpsc::unbounded_channel();
         tokio::spawn(read_loop(read, in_tx));
         let (ev_tx, events) = mpsc::unbounded_channel();
-        let spec = Arc::new(spec);
+        let spec = Arc::new(setup.spec);
         let crash_trials = Arc::new(slot::crash_trials_from_env());
         let mut slots = Vec::new();
         let mut tasks = Vec::new();
@@ -149,7 +183,7 @@ impl Serve {
                     node: host.to_string(),
                     slot: n,
                     scratch: dir.join(format!("slot-{n}")),
-                    env: Vec::new(),
+                    env: setup.env.clone(),
                 },
                 spec: spec.clone(),
                 events: ev_tx.clone(),

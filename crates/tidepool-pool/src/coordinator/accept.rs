@@ -6,6 +6,8 @@ use super::Inbound;
 use crate::auth::{nonce, Role, Secret};
 use crate::frame::{read_frame, write_frame, write_loop, FrameError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, Welcome, PROTOCOL_VERSION};
+use crate::staging;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,8 @@ pub struct Gatekeeper {
     pub welcome: Welcome,
     pub slots_per_node: Option<u32>,
     pub next_agent: AtomicU32,
+    /// Archives streamed to each agent after its welcome (`[stage] archives`).
+    pub stage_archives: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,9 +61,9 @@ pub async fn accept_loop(
         let gate = gate.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
-            let result = tokio::time::timeout(HANDSHAKE_DEADLINE, admit(stream, &gate, &tx)).await;
+            let result = tokio::time::timeout(HANDSHAKE_DEADLINE, admit(stream, &gate)).await;
             let err = match result {
-                Ok(Ok(())) => return,
+                Ok(Ok(admitted)) => return stage_and_join(admitted, &gate, &tx).await,
                 Ok(Err(e)) => e,
                 Err(_) => HandshakeError::Deadline,
             };
@@ -72,11 +76,15 @@ pub async fn accept_loop(
     }
 }
 
-async fn admit(
-    mut stream: TcpStream,
-    gate: &Gatekeeper,
-    tx: &UnboundedSender<Inbound>,
-) -> Result<(), HandshakeError> {
+/// An authenticated agent that has its welcome.
+struct Admitted {
+    stream: TcpStream,
+    agent: u32,
+    info: AgentInfo,
+    slots: u32,
+}
+
+async fn admit(mut stream: TcpStream, gate: &Gatekeeper) -> Result<Admitted, HandshakeError> {
     let _ = stream.set_nodelay(true);
     let info = authenticate(&mut stream, gate).await?;
     let agent = gate.next_agent.fetch_add(1, Ordering::Relaxed);
@@ -87,6 +95,34 @@ async fn admit(
         ..gate.welcome.clone()
     };
     write_frame(&mut stream, &ToAgent::Welcome(welcome)).await?;
+    Ok(Admitted {
+        stream,
+        agent,
+        info,
+        slots,
+    })
+}
+
+/// Stream the stage archives (no deadline: they may be large), then hand the agent
+/// to the event loop; a staging failure is reported as fatal for the run.
+async fn stage_and_join(admitted: Admitted, gate: &Gatekeeper, tx: &UnboundedSender<Inbound>) {
+    let Admitted {
+        mut stream,
+        agent,
+        info,
+        slots,
+    } = admitted;
+    if !gate.stage_archives.is_empty() {
+        let sent =
+            staging::send_all(&mut stream, &gate.stage_archives, agent, &info.hostname).await;
+        if let Err(e) = sent {
+            let _ = tx.send(Inbound::StageFailed {
+                agent,
+                reason: e.to_string(),
+            });
+            return;
+        }
+    }
     let (read, write) = stream.into_split();
     let (out, out_rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(write_loop(write, out_rx));
@@ -97,7 +133,6 @@ async fn admit(
         out,
     });
     tokio::spawn(read_loop(agent, read, tx.clone()));
-    Ok(())
 }
 
 async fn authenticate(
