@@ -31,7 +31,6 @@ pub mod trials_csv;
 
 pub use error::ConfigError;
 pub use sections::{
-    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, StageSection,
-    TrialsSection,
+    LaunchSection, ParameterDef, RunConfig, RunSection, SlotsSection, StageSection, TrialsSection,
 };
 pub use trials_csv::read_trials_csv;

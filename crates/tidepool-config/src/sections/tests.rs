@@ -125,7 +125,10 @@ fn stage_section_defaults_and_checks() {
     assert!(parse(MINIMAL).unwrap().stage.is_none());
     let err = parse(&format!("{MINIMAL}[stage]\narchives = []\n")).unwrap_err();
     assert!(err.to_string().contains("stage.archives"), "{err}");
-    let err = parse(&format!("{MINIMAL}[stage]\narchives = [\"a\"]\nfanout = 0\n")).unwrap_err();
+    let err = parse(&format!(
+        "{MINIMAL}[stage]\narchives = [\"a\"]\nfanout = 0\n"
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("stage.fanout"), "{err}");
     let err = parse(&format!("{MINIMAL}[stage]\narchive = [\"a\"]\n")).unwrap_err();
     assert!(err.to_string().contains("stage"), "{err}");

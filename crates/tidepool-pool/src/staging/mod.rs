@@ -24,7 +24,9 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StagingError {
-    #[error("cannot stage archive {path}: {source}\nhint: check [stage] archives in the run config")]
+    #[error(
+        "cannot stage archive {path}: {source}\nhint: check [stage] archives in the run config"
+    )]
     Archive {
         path: PathBuf,
         #[source]

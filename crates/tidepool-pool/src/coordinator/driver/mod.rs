@@ -152,8 +152,7 @@ impl<'a> Driver<'a> {
             }
             Inbound::Msg(agent, msg) => self.on_message(agent, msg),
             Inbound::StageFailed { agent, reason } => {
-                self.progress
-                    .message(&format!("agent {agent}: {reason}"));
+                self.progress.message(&format!("agent {agent}: {reason}"));
                 self.failure = Some(reason);
             }
             Inbound::Closed(agent, reason) => self.lose(agent, &reason),
