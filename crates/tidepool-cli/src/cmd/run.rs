@@ -149,6 +149,7 @@ fn coordinator_options(
             archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
             dir: s.dir.clone(),
             keep: s.keep,
+            fanout: s.fanout,
         }),
     })
 }

@@ -27,6 +27,8 @@ pub struct Gatekeeper {
     pub next_agent: AtomicU32,
     /// Archives streamed to each agent after its welcome (`[stage] archives`).
     pub stage_archives: Vec<PathBuf>,
+    /// Agents the coordinator streams archives to at once (`[stage] fanout`).
+    pub stage_senders: tokio::sync::Semaphore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +115,7 @@ async fn stage_and_join(admitted: Admitted, gate: &Gatekeeper, tx: &UnboundedSen
         slots,
     } = admitted;
     if !gate.stage_archives.is_empty() {
+        let _turn = gate.stage_senders.acquire().await;
         let sent =
             staging::send_all(&mut stream, &gate.stage_archives, agent, &info.hostname).await;
         if let Err(e) = sent {

@@ -164,6 +164,9 @@ pub async fn run(
             .as_ref()
             .map(|s| s.archives.clone())
             .unwrap_or_default(),
+        stage_senders: tokio::sync::Semaphore::new(
+            opts.stage.as_ref().map_or(1, |s| s.fanout.max(1) as usize),
+        ),
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let acceptor = tokio::spawn(accept::accept_loop(listener, gate, tx));

@@ -13,6 +13,8 @@ pub struct StageOptions {
     pub archives: Vec<PathBuf>,
     pub dir: Option<PathBuf>,
     pub keep: bool,
+    /// How many agents the coordinator streams to at once.
+    pub fanout: u32,
 }
 
 /// Read each archive's header and manifest once and describe them for the agents.
