@@ -36,10 +36,10 @@ impl StagedRun {
         std::fs::write(
             tmp.path().join("model/probe.py"),
             format!(
-                "import os, sys\nimport pandas\n\
+                "import os, sys, time\nimport pandas\n\
                  with open(os.path.join({probes:?}, str(os.getpid())), 'w') as f:\n    \
                  f.write(sys.prefix + '\\n' + pandas.__file__ + '\\n')\n\
-                 def objective(params):\n    return float(params['x'])\n",
+                 def objective(params):\n    time.sleep(0.3)\n    return float(params['x'])\n",
                 probes = probes.display().to_string()
             ),
         )
@@ -250,4 +250,39 @@ fn walk_stage_dirs(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+#[test]
+fn five_agents_stage_through_a_relay_tree_of_fan_out_two() {
+    let Some(venv) = staging_parts() else { return };
+    let run = StagedRun::new(venv);
+    run.write_config(5, 1, 150, "fanout = 2\nkeep = true\n");
+    std::fs::create_dir_all(run.scratch()).unwrap();
+    let out = Command::new(util::bin())
+        .arg("run")
+        .arg(run.config())
+        .env("TMPDIR", run.scratch())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    let trees = walk_stage_dirs(&run.scratch());
+    assert_eq!(trees.len(), 5, "each agent's node staged: {trees:?}");
+    let probes = run.probes();
+    assert!(!probes.is_empty());
+    run.assert_ran_staged(probes.len());
+    let relayed: Vec<&str> = text.lines().filter(|l| l.contains("'s relay at")).collect();
+    assert_eq!(relayed.len(), 3, "agents 2, 3 and 4 stage from relays: {text}");
+    for (child, parent) in [(2, 0), (3, 0), (4, 1)] {
+        let line = format!("agent {child} on");
+        let from = format!("from agent {parent}'s relay");
+        assert!(
+            relayed.iter().any(|l| l.contains(&line) && l.contains(&from)),
+            "agent {child} relays from agent {parent}: {relayed:?}"
+        );
+    }
 }

@@ -28,6 +28,8 @@ pub struct AgentInfo {
     /// Node-local scratch directory the agent uses for its slots.
     pub scratch: PathBuf,
     pub pid: u32,
+    /// `HOST:PORT` where this agent relays staged archives to child agents.
+    pub relay: Option<String>,
 }
 
 /// Messages from the coordinator to an agent.
@@ -60,6 +62,12 @@ pub enum ToAgent {
     StageChunk(Vec<u8>),
     /// The archive being staged is complete.
     StageEnd,
+    /// Fetch the plan's archives from agent `agent`'s relay at `address` (same
+    /// handshake as with the coordinator) instead of from the coordinator.
+    StageFrom {
+        agent: u32,
+        address: String,
+    },
 }
 
 /// The agent's marching orders, sent once authenticated.

@@ -4,14 +4,14 @@
 //! stage plan, the agent first stages the archives that follow it (see
 //! [`crate::staging`]) and its slots start from the staged copies.
 
-mod handshake;
+pub(crate) mod handshake;
 pub mod node;
 mod slot;
 
 use crate::auth::Secret;
 use crate::frame::{read_frame, write_loop, FrameError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
-use crate::staging::{self, SlotSetup};
+use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -88,11 +88,13 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         .scratch
         .clone()
         .unwrap_or_else(|| node::default_scratch(|k| std::env::var(k).ok()));
+    let relay = relay_listener(&stream).await;
     let info = AgentInfo {
         hostname: node::hostname(),
         cores: node::cores(),
         scratch: base.clone(),
         pid: std::process::id(),
+        relay: relay.as_ref().map(|(_, address)| address.clone()),
     };
     let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
     let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
@@ -117,15 +119,34 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
             .clone()
             .unwrap_or_else(|| base.join(format!("tidepool-{run_id}")).join("stage"))
     });
-    let setup = match (&welcome.stage, &stage_dir) {
-        (Some(plan), Some(stage_dir)) => {
-            let staged = staging::receive_all(&mut stream, plan, stage_dir)
+    let copies = stage_dir.as_ref().map(|dir| RelayCopies {
+        dir: dir.clone(),
+        agent: welcome.agent,
+    });
+    let mut relay_task = None;
+    let setup = match (&welcome.stage, &copies) {
+        (Some(plan), Some(copies)) => {
+            let peer = staging::Peer {
+                secret: &opts.secret,
+                info: &info,
+            };
+            let staged = staging::receive_all(&mut stream, plan, &copies.dir, copies, &peer)
                 .await
                 .map_err(|reason| AgentError::Stage {
                     node: info.hostname.clone(),
                     reason,
                 })?;
-            tracing::info!(archives = staged.len(), dir = %stage_dir.display(), "staged");
+            tracing::info!(archives = staged.len(), dir = %copies.dir.display(), "staged");
+            if let Some((listener, _)) = relay {
+                let archives = plan.archives.iter().map(|a| copies.path(&a.id)).collect();
+                relay_task = Some(tokio::spawn(staging::serve_relay(
+                    listener,
+                    opts.secret.clone(),
+                    run_id.clone(),
+                    welcome.clone(),
+                    archives,
+                )));
+            }
             SlotSetup::new(&spec, &staged, |k| std::env::var(k).ok())
         }
         _ => SlotSetup {
@@ -137,14 +158,33 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
     let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir);
     let exit = serve.run().await;
     serve.stop().await;
-    if let (Some(plan), Some(stage_dir)) = (plan, stage_dir) {
+    if let Some(task) = relay_task {
+        task.abort();
+    }
+    if let (Some(plan), Some(copies)) = (plan, copies) {
+        staging::remove_copies(&plan, &copies);
         if !plan.keep {
-            if let Err(e) = staging::remove_all(&plan, &stage_dir) {
+            if let Err(e) = staging::remove_all(&plan, &copies.dir) {
                 tracing::warn!("cannot remove staged data: {e}");
             }
         }
     }
     Ok(exit)
+}
+
+/// A listener for relaying staged archives to child agents, on the address this
+/// agent reaches the coordinator from; `None` (no relaying) if it cannot bind.
+async fn relay_listener(stream: &TcpStream) -> Option<(tokio::net::TcpListener, String)> {
+    let ip = stream.local_addr().ok()?.ip();
+    let listener = match tokio::net::TcpListener::bind((ip, 0)).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("cannot listen for relaying on {ip}: {e}; children stage from the coordinator");
+            return None;
+        }
+    };
+    let port = listener.local_addr().ok()?.port();
+    Some((listener, format!("{ip}:{port}")))
 }
 
 struct Serve {

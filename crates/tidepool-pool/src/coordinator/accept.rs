@@ -29,6 +29,7 @@ pub struct Gatekeeper {
     pub stage_archives: Vec<PathBuf>,
     /// Agents the coordinator streams archives to at once (`[stage] fanout`).
     pub stage_senders: tokio::sync::Semaphore,
+    pub stage_tree: staging::Tree,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +89,7 @@ struct Admitted {
 
 async fn admit(mut stream: TcpStream, gate: &Gatekeeper) -> Result<Admitted, HandshakeError> {
     let _ = stream.set_nodelay(true);
-    let info = authenticate(&mut stream, gate).await?;
+    let info = authenticate(&mut stream, &gate.secret, &gate.run_id).await?;
     let agent = gate.next_agent.fetch_add(1, Ordering::Relaxed);
     let slots = gate.slots_per_node.unwrap_or(info.cores).max(1);
     let welcome = Welcome {
@@ -115,9 +116,9 @@ async fn stage_and_join(admitted: Admitted, gate: &Gatekeeper, tx: &UnboundedSen
         slots,
     } = admitted;
     if !gate.stage_archives.is_empty() {
-        let _turn = gate.stage_senders.acquire().await;
-        let sent =
-            staging::send_all(&mut stream, &gate.stage_archives, agent, &info.hostname).await;
+        let sent = stage(&mut stream, gate, agent, &info, tx).await;
+        gate.stage_tree
+            .staged(agent, sent.as_ref().ok().and_then(|_| info.relay.clone()));
         if let Err(e) = sent {
             let _ = tx.send(Inbound::StageFailed {
                 agent,
@@ -138,9 +139,32 @@ async fn stage_and_join(admitted: Admitted, gate: &Gatekeeper, tx: &UnboundedSen
     tokio::spawn(read_loop(agent, read, tx.clone()));
 }
 
-async fn authenticate(
+/// Stage the plan on one agent: from its parent's relay when the tree gives it one
+/// that staged successfully, else straight from the coordinator.
+async fn stage(
     stream: &mut TcpStream,
     gate: &Gatekeeper,
+    agent: u32,
+    info: &AgentInfo,
+    tx: &UnboundedSender<Inbound>,
+) -> Result<(), staging::StagingError> {
+    if let Some((parent, address)) = gate.stage_tree.source_for(agent).await {
+        let _ = tx.send(Inbound::Note(format!(
+            "agent {agent} on {} stages from agent {parent}'s relay at {address}",
+            info.hostname
+        )));
+        write_frame(stream, &ToAgent::StageFrom { agent: parent, address }).await?;
+        return staging::await_answer(stream, &info.hostname).await;
+    }
+    let _turn = gate.stage_senders.acquire().await;
+    staging::send_all(stream, &gate.stage_archives, agent, &info.hostname).await
+}
+
+/// The coordinator's side of the handshake (also used by agents relaying archives).
+pub(crate) async fn authenticate(
+    stream: &mut TcpStream,
+    secret: &Secret,
+    run_id: &str,
 ) -> Result<AgentInfo, HandshakeError> {
     let theirs = match read_frame(stream).await? {
         Some(FromAgent::Hello { version, nonce }) if version == PROTOCOL_VERSION => nonce,
@@ -156,15 +180,15 @@ async fn authenticate(
         stream,
         &ToAgent::Challenge {
             version: PROTOCOL_VERSION,
-            run_id: gate.run_id.clone(),
+            run_id: run_id.to_string(),
             nonce: own,
-            proof: gate.secret.proof(Role::Coordinator, &theirs, &own),
+            proof: secret.proof(Role::Coordinator, &theirs, &own),
         },
     )
     .await?;
     match read_frame(stream).await? {
         Some(FromAgent::Auth { proof, info }) => {
-            if gate.secret.verify(Role::Agent, &own, &theirs, &proof) {
+            if secret.verify(Role::Agent, &own, &theirs, &proof) {
                 Ok(info)
             } else {
                 let reason = "authentication failed: wrong run secret".to_string();

@@ -2,7 +2,7 @@
 //! launches agents, feeds the scheduler with network events and ticks, carries out its
 //! actions, keeps `status.json` fresh, and shuts agents down at the end.
 
-mod accept;
+pub(crate) mod accept;
 mod driver;
 mod report;
 
@@ -104,6 +104,8 @@ pub(crate) enum Inbound {
         peer: String,
         reason: String,
     },
+    /// Something worth telling the user (e.g. which agent stages from which relay).
+    Note(String),
     /// Staging failed on an agent's node; the run cannot use it.
     StageFailed {
         agent: u32,
@@ -167,6 +169,7 @@ pub async fn run(
         stage_senders: tokio::sync::Semaphore::new(
             opts.stage.as_ref().map_or(1, |s| s.fanout.max(1) as usize),
         ),
+        stage_tree: staging::Tree::new(opts.stage.as_ref().map_or(1, |s| s.fanout)),
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let acceptor = tokio::spawn(accept::accept_loop(listener, gate, tx));

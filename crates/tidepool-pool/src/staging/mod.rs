@@ -8,14 +8,23 @@
 //! and waits for the socket to take it, so no agent ever holds more than a few
 //! chunks in memory, and the agent feeds them to the extractor through a bounded
 //! channel.
+//!
+//! With many agents the coordinator's link would carry one copy per node, so the
+//! coordinator assigns a relay tree ([`Tree`], fan-out `[stage] fanout`): an agent
+//! keeps a node-local copy of the bytes it received and serves them to its child
+//! agents from its relay listener, behind the same authenticated handshake.
 
 mod plan;
 mod receive;
+mod relay;
 mod send;
+mod tree;
 
 pub use plan::{build_plan, map_path, SlotSetup, StageOptions};
-pub use receive::{receive_all, remove_all};
-pub use send::send_all;
+pub use receive::{receive_all, remove_all, remove_copies, Peer};
+pub use relay::{serve_relay, RelayCopies};
+pub use send::{await_answer, send_all};
+pub use tree::{parent_of, Tree};
 
 use std::path::PathBuf;
 

@@ -2,11 +2,13 @@
 //! arrive, once per node, before any slot starts.
 
 use crate::frame::{read_frame, write_frame};
-use crate::protocol::{ArchiveMeta, FromAgent, StagePlan, ToAgent};
+use super::RelayCopies;
+use crate::auth::Secret;
+use crate::protocol::{AgentInfo, ArchiveMeta, FromAgent, StagePlan, ToAgent};
 use std::io::Read;
 use std::path::Path;
 use tidepool_stage::{StageError, StagedEnv};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 /// Chunks buffered between the socket and the extractor.
@@ -19,35 +21,90 @@ pub async fn receive_all<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     plan: &StagePlan,
     dir: &Path,
+    copies: &RelayCopies,
+    peer: &Peer<'_>,
+) -> Result<Vec<(ArchiveMeta, StagedEnv)>, String> {
+    let received = match read_frame(stream).await {
+        Ok(Some(ToAgent::StageFrom { agent, address })) => {
+            tracing::info!(parent = agent, %address, "staging from the parent agent's relay");
+            match from_relay(&address, plan, dir, copies, peer).await {
+                Ok(staged) => Ok(staged),
+                Err(reason) => Err(format!("from agent {agent}'s relay at {address}: {reason}")),
+            }
+        }
+        Ok(first) => receive_each(stream, plan, dir, copies, first).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match received {
+        Ok(staged) => {
+            write_frame(stream, &FromAgent::StageDone)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(staged)
+        }
+        Err(reason) => {
+            let answer = FromAgent::StageFailed {
+                reason: reason.clone(),
+            };
+            let _ = write_frame(stream, &answer).await;
+            Err(reason)
+        }
+    }
+}
+
+/// Who this agent is, to authenticate to a parent's relay.
+pub struct Peer<'a> {
+    pub secret: &'a Secret,
+    pub info: &'a AgentInfo,
+}
+
+async fn from_relay(
+    address: &str,
+    plan: &StagePlan,
+    dir: &Path,
+    copies: &RelayCopies,
+    peer: &Peer<'_>,
+) -> Result<Vec<(ArchiveMeta, StagedEnv)>, String> {
+    let mut relay = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    crate::agent::handshake::handshake(&mut relay, peer.secret, peer.info.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    receive_each(&mut relay, plan, dir, copies, None).await
+}
+
+async fn receive_each<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    plan: &StagePlan,
+    dir: &Path,
+    copies: &RelayCopies,
+    mut first: Option<ToAgent>,
 ) -> Result<Vec<(ArchiveMeta, StagedEnv)>, String> {
     let mut staged = Vec::new();
     for meta in &plan.archives {
-        match receive_one(stream, meta, dir).await {
+        let copy = copies.path(&meta.id);
+        match receive_one(stream, meta, dir, &copy, first.take()).await {
             Ok(env) => staged.push((meta.clone(), env)),
-            Err(reason) => {
-                let reason = format!("archive {}: {reason}", meta.id);
-                let _ = write_frame(
-                    stream,
-                    &FromAgent::StageFailed {
-                        reason: reason.clone(),
-                    },
-                )
-                .await;
-                return Err(reason);
-            }
+            Err(reason) => return Err(format!("archive {}: {reason}", meta.id)),
         }
     }
-    write_frame(stream, &FromAgent::StageDone)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(staged)
 }
 
+/// Extract one archive while its chunks arrive (`first`: a chunk already read), and
+/// keep a copy at `copy` for child agents.
 async fn receive_one<S: AsyncRead + Unpin>(
     stream: &mut S,
     meta: &ArchiveMeta,
     dir: &Path,
+    copy: &Path,
+    mut first: Option<ToAgent>,
 ) -> Result<StagedEnv, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut copy_file = tokio::fs::File::create(copy)
+        .await
+        .map_err(|e| format!("cannot create {}: {e}", copy.display()))?;
     let (tx, rx) = mpsc::channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
     let target = dir.to_path_buf();
     let extractor = tokio::task::spawn_blocking(move || {
@@ -60,8 +117,16 @@ async fn receive_one<S: AsyncRead + Unpin>(
     });
     let mut tx = Some(tx);
     loop {
-        match read_frame(stream).await.map_err(|e| e.to_string())? {
+        let msg = match first.take() {
+            Some(msg) => Some(msg),
+            None => read_frame(stream).await.map_err(|e| e.to_string())?,
+        };
+        match msg {
             Some(ToAgent::StageChunk(bytes)) => {
+                copy_file
+                    .write_all(&bytes)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
                 // An extractor that stopped early (already staged, or an error) no
                 // longer reads; the rest of the archive is drained and dropped.
                 if let Some(sender) = &tx {
@@ -96,6 +161,16 @@ pub fn remove_all(plan: &StagePlan, dir: &Path) -> Result<(), StageError> {
         tidepool_stage::remove(dir, &meta.id)?;
     }
     Ok(())
+}
+
+/// Remove the relay copies this agent kept.
+pub fn remove_copies(plan: &StagePlan, copies: &RelayCopies) {
+    for meta in &plan.archives {
+        let path = copies.path(&meta.id);
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!("cannot remove relay copy {}: {e}", path.display());
+        }
+    }
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

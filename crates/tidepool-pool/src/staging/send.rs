@@ -17,6 +17,14 @@ pub async fn send_all<S: AsyncRead + AsyncWrite + Unpin>(
     for path in paths {
         send_one(stream, path, agent).await?;
     }
+    await_answer(stream, node).await
+}
+
+/// Wait for the agent on `stream` (on `node`) to report that staging is done.
+pub async fn await_answer<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    node: &str,
+) -> Result<(), StagingError> {
     loop {
         match read_frame(stream).await? {
             Some(FromAgent::StageDone) => return Ok(()),
@@ -37,13 +45,13 @@ pub async fn send_all<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-async fn send_one<S: AsyncWrite + Unpin>(
+pub(crate) async fn send_one<S: AsyncWrite + Unpin>(
     stream: &mut S,
-    path: &PathBuf,
+    path: &std::path::Path,
     agent: u32,
 ) -> Result<(), StagingError> {
     let read_error = |source| StagingError::Read {
-        path: path.clone(),
+        path: path.to_path_buf(),
         agent,
         source,
     };

@@ -151,6 +151,7 @@ impl<'a> Driver<'a> {
                 });
             }
             Inbound::Msg(agent, msg) => self.on_message(agent, msg),
+            Inbound::Note(text) => self.progress.message(&text),
             Inbound::StageFailed { agent, reason } => {
                 self.progress.message(&format!("agent {agent}: {reason}"));
                 self.failure = Some(reason);
