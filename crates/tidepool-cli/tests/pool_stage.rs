@@ -276,12 +276,18 @@ fn five_agents_stage_through_a_relay_tree_of_fan_out_two() {
     assert!(!probes.is_empty());
     run.assert_ran_staged(probes.len());
     let relayed: Vec<&str> = text.lines().filter(|l| l.contains("'s relay at")).collect();
-    assert_eq!(relayed.len(), 3, "agents 2, 3 and 4 stage from relays: {text}");
+    assert_eq!(
+        relayed.len(),
+        3,
+        "agents 2, 3 and 4 stage from relays: {text}"
+    );
     for (child, parent) in [(2, 0), (3, 0), (4, 1)] {
         let line = format!("agent {child} on");
         let from = format!("from agent {parent}'s relay");
         assert!(
-            relayed.iter().any(|l| l.contains(&line) && l.contains(&from)),
+            relayed
+                .iter()
+                .any(|l| l.contains(&line) && l.contains(&from)),
             "agent {child} relays from agent {parent}: {relayed:?}"
         );
     }

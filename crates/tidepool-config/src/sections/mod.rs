@@ -154,7 +154,7 @@ pub struct TrialsSection {
 pub struct StageSection {
     /// `.tpk` archives (from `tidepool pack`), relative to the config file.
     pub archives: Vec<PathBuf>,
-    /// How many agents the coordinator streams archives to at once.
+    /// Relay tree fan-out: how many agents the coordinator, and each agent, streams to.
     #[serde(default = "eight")]
     pub fanout: u32,
     /// Node-local target directory; default: the agent's scratch.

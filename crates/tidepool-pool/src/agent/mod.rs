@@ -179,7 +179,9 @@ async fn relay_listener(stream: &TcpStream) -> Option<(tokio::net::TcpListener, 
     let listener = match tokio::net::TcpListener::bind((ip, 0)).await {
         Ok(l) => l,
         Err(e) => {
-            tracing::warn!("cannot listen for relaying on {ip}: {e}; children stage from the coordinator");
+            tracing::warn!(
+                "cannot listen for relaying on {ip}: {e}; children stage from the coordinator"
+            );
             return None;
         }
     };

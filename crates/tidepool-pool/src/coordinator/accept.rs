@@ -153,7 +153,14 @@ async fn stage(
             "agent {agent} on {} stages from agent {parent}'s relay at {address}",
             info.hostname
         )));
-        write_frame(stream, &ToAgent::StageFrom { agent: parent, address }).await?;
+        write_frame(
+            stream,
+            &ToAgent::StageFrom {
+                agent: parent,
+                address,
+            },
+        )
+        .await?;
         return staging::await_answer(stream, &info.hostname).await;
     }
     let _turn = gate.stage_senders.acquire().await;

@@ -13,7 +13,7 @@ pub struct StageOptions {
     pub archives: Vec<PathBuf>,
     pub dir: Option<PathBuf>,
     pub keep: bool,
-    /// How many agents the coordinator streams to at once.
+    /// Relay tree fan-out: how many agents the coordinator, and each agent, streams to.
     pub fanout: u32,
 }
 

@@ -1,9 +1,9 @@
 //! The agent's side: receive each archive's chunks and extract them while they
 //! arrive, once per node, before any slot starts.
 
-use crate::frame::{read_frame, write_frame};
 use super::RelayCopies;
 use crate::auth::Secret;
+use crate::frame::{read_frame, write_frame};
 use crate::protocol::{AgentInfo, ArchiveMeta, FromAgent, StagePlan, ToAgent};
 use std::io::Read;
 use std::path::Path;

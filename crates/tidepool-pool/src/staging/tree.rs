@@ -62,7 +62,16 @@ mod tests {
         let parents: Vec<_> = (0..8).map(|a| parent_of(a, 2)).collect();
         assert_eq!(
             parents,
-            [None, None, Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)]
+            [
+                None,
+                None,
+                Some(0),
+                Some(0),
+                Some(1),
+                Some(1),
+                Some(2),
+                Some(2)
+            ]
         );
         assert!((0..8).all(|a| parent_of(a, 8).is_none()));
         assert_eq!(parent_of(8, 8), Some(0));
@@ -79,6 +88,10 @@ mod tests {
         assert_eq!(waiter.await.unwrap(), Some((0, "10.0.0.1:4000".into())));
         tree.staged(1, None);
         assert_eq!(tree.source_for(2).await, None, "parent 1 failed");
-        assert_eq!(tree.source_for(0).await, None, "children of the coordinator");
+        assert_eq!(
+            tree.source_for(0).await,
+            None,
+            "children of the coordinator"
+        );
     }
 }
