@@ -139,6 +139,11 @@ pub enum FromAgent {
     Heartbeat,
     /// Every archive of the plan is staged on this node.
     StageDone,
+    /// The parent's relay failed; the agent now expects the archives from the
+    /// coordinator.
+    RelayFailed {
+        reason: String,
+    },
     /// Staging failed; no slot will start on this agent.
     StageFailed {
         reason: String,

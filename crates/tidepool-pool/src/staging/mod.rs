@@ -50,6 +50,8 @@ pub enum StagingError {
     },
     #[error("staging on node {node} failed: {reason}")]
     Node { node: String, reason: String },
+    #[error("relaying to node {node} failed: {reason}")]
+    Relay { node: String, reason: String },
     #[error("the connection broke while staging: {0}")]
     Frame(#[from] crate::frame::FrameError),
 }

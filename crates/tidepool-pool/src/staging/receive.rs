@@ -29,7 +29,14 @@ pub async fn receive_all<S: AsyncRead + AsyncWrite + Unpin>(
             tracing::info!(parent = agent, %address, "staging from the parent agent's relay");
             match from_relay(&address, plan, dir, copies, peer).await {
                 Ok(staged) => Ok(staged),
-                Err(reason) => Err(format!("from agent {agent}'s relay at {address}: {reason}")),
+                Err(reason) => {
+                    let reason = format!("from agent {agent}'s relay at {address}: {reason}");
+                    tracing::warn!("{reason}; staging from the coordinator instead");
+                    write_frame(stream, &FromAgent::RelayFailed { reason })
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    receive_each(stream, plan, dir, copies, None).await
+                }
             }
         }
         Ok(first) => receive_each(stream, plan, dir, copies, first).await,
@@ -138,7 +145,7 @@ async fn receive_one<S: AsyncRead + Unpin>(
             Some(ToAgent::StageEnd) => break,
             Some(ToAgent::Heartbeat) => {}
             Some(other) => return Err(format!("unexpected message while staging: {other:?}")),
-            None => return Err("the coordinator closed the connection while staging".into()),
+            None => return Err("the sender closed the connection while staging".into()),
         }
     }
     drop(tx);

@@ -34,6 +34,12 @@ pub async fn await_answer<S: AsyncRead + Unpin>(
                     reason,
                 })
             }
+            Some(FromAgent::RelayFailed { reason }) => {
+                return Err(StagingError::Relay {
+                    node: node.to_string(),
+                    reason,
+                })
+            }
             Some(FromAgent::Heartbeat) => {}
             other => {
                 return Err(StagingError::Node {

@@ -200,6 +200,7 @@ impl<'a> Driver<'a> {
             FromAgent::Hello { .. }
             | FromAgent::Auth { .. }
             | FromAgent::StageDone
+            | FromAgent::RelayFailed { .. }
             | FromAgent::StageFailed { .. } => {
                 tracing::warn!(agent, "handshake message after the handshake; ignored");
             }
