@@ -43,6 +43,7 @@ fn forged_proof(address: &str) -> Option<ToAgent> {
             cores: 64,
             scratch: "/tmp".into(),
             pid: 1,
+            relay: None,
         };
         write_frame(
             &mut s,

@@ -1,7 +1,7 @@
 //! The run configuration file (TOML): typed sections with errors that name the key.
 //!
 //! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
-//! `[[parameters]]`, `[trials]` and `[optimizer]`. Every table rejects unknown keys, so a typo is an
+//! `[[parameters]]`, `[trials]`, `[optimizer]` and `[stage]`. Every table rejects unknown keys, so a typo is an
 //! error naming the file, the key path (`slots.per_node`) and the line, never a silent
 //! default. Relative paths are resolved against the config file's directory.
 //!
@@ -33,6 +33,6 @@ pub mod trials_csv;
 pub use error::ConfigError;
 pub use sections::{
     algorithm_name, LaunchSection, OptimizerSection, ParameterDef, RunConfig, RunSection,
-    SlotsSection, TrialsSection,
+    SlotsSection, StageSection, TrialsSection,
 };
 pub use trials_csv::read_trials_csv;

@@ -16,6 +16,8 @@
 //! - `frame`: length-prefixed postcard frames over any async stream.
 //! - `auth`: the per-run secret and the mutual HMAC-SHA256 challenge-response.
 //! - `connect`: `connect.json` and the secret file in the run directory.
+//! - `staging`: `[stage]` archives streamed to agents and extracted once per node
+//!   before slots start.
 //! - `status`: `status.json`, written by the coordinator, read by `tidepool status`.
 //! - `coordinator`: the listener, connections and the event loop.
 //! - `agent`: the node agent and its slots.
@@ -29,4 +31,5 @@ pub mod journal_recorder;
 pub mod protocol;
 pub mod recorder;
 pub mod scheduler;
+pub mod staging;
 pub mod status;

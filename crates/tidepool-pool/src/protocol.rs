@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tidepool_models::TrialOutcome;
 
 /// Bumped on any incompatible change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Random bytes each side contributes to the handshake.
 pub type Nonce = [u8; 32];
@@ -28,6 +28,8 @@ pub struct AgentInfo {
     /// Node-local scratch directory the agent uses for its slots.
     pub scratch: PathBuf,
     pub pid: u32,
+    /// `HOST:PORT` where this agent relays staged archives to child agents.
+    pub relay: Option<String>,
 }
 
 /// Messages from the coordinator to an agent.
@@ -56,6 +58,16 @@ pub enum ToAgent {
     Heartbeat,
     /// Stop all slots and exit.
     Shutdown,
+    /// The next bytes of the archive being staged (see [`StagePlan`]).
+    StageChunk(Vec<u8>),
+    /// The archive being staged is complete.
+    StageEnd,
+    /// Fetch the plan's archives from agent `agent`'s relay at `address` (same
+    /// handshake as with the coordinator) instead of from the coordinator.
+    StageFrom {
+        agent: u32,
+        address: String,
+    },
 }
 
 /// The agent's marching orders, sent once authenticated.
@@ -69,6 +81,29 @@ pub struct Welcome {
     pub heartbeat_ms: u64,
     pub timeout_ms: Option<u64>,
     pub kill_grace_ms: u64,
+    /// Archives to stage before any slot starts; their bytes follow the welcome.
+    pub stage: Option<StagePlan>,
+}
+
+/// What to stage on the agent's node: each archive's bytes arrive, in order, as
+/// `StageChunk` frames closed by `StageEnd`; the agent answers `StageDone` or
+/// `StageFailed` once all are staged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StagePlan {
+    /// Node-local target; default: `stage` in the agent's run scratch directory.
+    pub dir: Option<PathBuf>,
+    /// Keep the staged trees when the run ends.
+    pub keep: bool,
+    pub archives: Vec<ArchiveMeta>,
+}
+
+/// One archive of a [`StagePlan`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchiveMeta {
+    pub id: String,
+    pub bytes: u64,
+    /// Original absolute prefixes and the archive directory each was packed into.
+    pub prefixes: Vec<(String, String)>,
 }
 
 /// One trial for one slot.
@@ -102,6 +137,17 @@ pub enum FromAgent {
     /// Finished trials, batched.
     Results(Vec<TrialReport>),
     Heartbeat,
+    /// Every archive of the plan is staged on this node.
+    StageDone,
+    /// The parent's relay failed; the agent now expects the archives from the
+    /// coordinator.
+    RelayFailed {
+        reason: String,
+    },
+    /// Staging failed; no slot will start on this agent.
+    StageFailed {
+        reason: String,
+    },
 }
 
 /// A finished trial. `outcome` carries at most a short stderr tail.

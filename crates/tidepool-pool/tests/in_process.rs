@@ -73,6 +73,7 @@ fn options(dir: &std::path::Path, trials: u64) -> CoordinatorOptions {
         agent_program: "unused".into(),
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(20),
+        stage: None,
     }
 }
 

@@ -20,6 +20,7 @@ use tidepool_pool::coordinator::{self, CoordinatorError, CoordinatorOptions, Pro
 use tidepool_pool::journal_recorder::JournalRecorder;
 use tidepool_pool::recorder::RunState;
 use tidepool_pool::scheduler::SchedulerConfig;
+use tidepool_pool::staging::StageOptions;
 use tidepool_pool::status::RunStatus;
 
 /// Exit code of a run stopped by SIGINT/SIGTERM (resumable).
@@ -230,6 +231,12 @@ fn coordinator_options(
         agent_program: std::env::current_exe().context("cannot find the tidepool executable")?,
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(join_timeout),
+        stage: cfg.stage.as_ref().map(|s| StageOptions {
+            archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
+            dir: s.dir.clone(),
+            keep: s.keep,
+            fanout: s.fanout,
+        }),
     })
 }
 

@@ -29,6 +29,7 @@ pub struct RunConfig {
     pub trials: Option<TrialsSection>,
     #[serde(default)]
     pub optimizer: OptimizerSection,
+    pub stage: Option<StageSection>,
     /// The file this config was read from (not a TOML key).
     #[serde(skip)]
     pub source: PathBuf,
@@ -176,6 +177,23 @@ pub struct TrialsSection {
     pub csv: PathBuf,
 }
 
+/// `[stage]`: archives staged to node-local storage before any slot starts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSection {
+    /// `.tpk` archives (from `tidepool pack`), relative to the config file.
+    pub archives: Vec<PathBuf>,
+    /// Relay tree fan-out: how many agents the coordinator, and each agent, streams to.
+    #[serde(default = "eight")]
+    pub fanout: u32,
+    /// Node-local target directory; default: the agent's scratch.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Keep the staged trees when the run ends.
+    #[serde(default)]
+    pub keep: bool,
+}
+
 fn one() -> usize {
     1
 }
@@ -271,6 +289,14 @@ impl RunConfig {
                     "slots.overdue_factor",
                     format!("must be a number above 1 (e.g. 1.5), got {f}"),
                 ));
+            }
+        }
+        if let Some(stage) = &self.stage {
+            if stage.archives.is_empty() {
+                return Err(self.invalid("stage.archives", "list at least one archive"));
+            }
+            if stage.fanout == 0 {
+                return Err(self.invalid("stage.fanout", "must be at least 1"));
             }
         }
         if self.launch.agents == 0 {

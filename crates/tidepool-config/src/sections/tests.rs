@@ -203,3 +203,21 @@ fn search_differences_name_the_keys() {
     );
     assert!(before.search_differences(&before).is_empty());
 }
+
+#[test]
+fn stage_section_defaults_and_checks() {
+    let cfg = parse(&format!("{MINIMAL}[stage]\narchives = [\"env.tpk\"]\n")).unwrap();
+    let stage = cfg.stage.unwrap();
+    assert_eq!(stage.archives, vec![std::path::PathBuf::from("env.tpk")]);
+    assert_eq!((stage.fanout, stage.keep, stage.dir), (8, false, None));
+    assert!(parse(MINIMAL).unwrap().stage.is_none());
+    let err = parse(&format!("{MINIMAL}[stage]\narchives = []\n")).unwrap_err();
+    assert!(err.to_string().contains("stage.archives"), "{err}");
+    let err = parse(&format!(
+        "{MINIMAL}[stage]\narchives = [\"a\"]\nfanout = 0\n"
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("stage.fanout"), "{err}");
+    let err = parse(&format!("{MINIMAL}[stage]\narchive = [\"a\"]\n")).unwrap_err();
+    assert!(err.to_string().contains("stage"), "{err}");
+}

@@ -1,14 +1,17 @@
 //! The node agent (`tidepool agent`): connects to the coordinator, authenticates,
 //! runs its slots as persistent workers and exits by itself when the coordinator is
-//! gone (end of stream, or no word for three heartbeats).
+//! gone (end of stream, or no word for three heartbeats). When the welcome carries a
+//! stage plan, the agent first stages the archives that follow it (see
+//! [`crate::staging`]) and its slots start from the staged copies.
 
-mod handshake;
+pub(crate) mod handshake;
 pub mod node;
 mod slot;
 
 use crate::auth::Secret;
 use crate::frame::{read_frame, write_loop, FrameError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
+use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -61,6 +64,8 @@ pub enum AgentError {
     HandshakeTimeout { address: String },
     #[error("protocol error: {detail}")]
     Protocol { detail: String },
+    #[error("staging on node {node} failed: {reason}")]
+    Stage { node: String, reason: String },
     #[error("cannot create scratch directory {path}: {source}")]
     Scratch {
         path: PathBuf,
@@ -83,11 +88,13 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         .scratch
         .clone()
         .unwrap_or_else(|| node::default_scratch(|k| std::env::var(k).ok()));
+    let relay = relay_listener(&stream).await;
     let info = AgentInfo {
         hostname: node::hostname(),
         cores: node::cores(),
         scratch: base.clone(),
         pid: std::process::id(),
+        relay: relay.as_ref().map(|(_, address)| address.clone()),
     };
     let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
     let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
@@ -107,10 +114,79 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         source,
     })?;
     tracing::info!(agent = welcome.agent, slots = welcome.slots, scratch = %dir.display(), "agent joined");
-    let mut serve = Serve::new(stream, welcome, spec, &info.hostname, dir);
+    let stage_dir = welcome.stage.as_ref().map(|plan| {
+        plan.dir
+            .clone()
+            .unwrap_or_else(|| base.join(format!("tidepool-{run_id}")).join("stage"))
+    });
+    let copies = stage_dir.as_ref().map(|dir| RelayCopies {
+        dir: dir.clone(),
+        agent: welcome.agent,
+    });
+    let mut relay_task = None;
+    let setup = match (&welcome.stage, &copies) {
+        (Some(plan), Some(copies)) => {
+            let peer = staging::Peer {
+                secret: &opts.secret,
+                info: &info,
+            };
+            let staged = staging::receive_all(&mut stream, plan, &copies.dir, copies, &peer)
+                .await
+                .map_err(|reason| AgentError::Stage {
+                    node: info.hostname.clone(),
+                    reason,
+                })?;
+            tracing::info!(archives = staged.len(), dir = %copies.dir.display(), "staged");
+            if let Some((listener, _)) = relay {
+                let archives = plan.archives.iter().map(|a| copies.path(&a.id)).collect();
+                relay_task = Some(tokio::spawn(staging::serve_relay(
+                    listener,
+                    opts.secret.clone(),
+                    run_id.clone(),
+                    welcome.clone(),
+                    archives,
+                )));
+            }
+            SlotSetup::new(&spec, &staged, |k| std::env::var(k).ok())
+        }
+        _ => SlotSetup {
+            env: Vec::new(),
+            spec,
+        },
+    };
+    let plan = welcome.stage.clone();
+    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir);
     let exit = serve.run().await;
     serve.stop().await;
+    if let Some(task) = relay_task {
+        task.abort();
+    }
+    if let (Some(plan), Some(copies)) = (plan, copies) {
+        staging::remove_copies(&plan, &copies);
+        if !plan.keep {
+            if let Err(e) = staging::remove_all(&plan, &copies.dir) {
+                tracing::warn!("cannot remove staged data: {e}");
+            }
+        }
+    }
     Ok(exit)
+}
+
+/// A listener for relaying staged archives to child agents, on the address this
+/// agent reaches the coordinator from; `None` (no relaying) if it cannot bind.
+async fn relay_listener(stream: &TcpStream) -> Option<(tokio::net::TcpListener, String)> {
+    let ip = stream.local_addr().ok()?.ip();
+    let listener = match tokio::net::TcpListener::bind((ip, 0)).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(
+                "cannot listen for relaying on {ip}: {e}; children stage from the coordinator"
+            );
+            return None;
+        }
+    };
+    let port = listener.local_addr().ok()?.port();
+    Some((listener, format!("{ip}:{port}")))
 }
 
 struct Serve {
@@ -128,7 +204,7 @@ impl Serve {
     fn new(
         stream: TcpStream,
         welcome: Welcome,
-        spec: WorkerSpec,
+        setup: SlotSetup,
         host: &str,
         dir: PathBuf,
     ) -> Self {
@@ -138,7 +214,7 @@ impl Serve {
         let (in_tx, inbound) = mpsc::unbounded_channel();
         tokio::spawn(read_loop(read, in_tx));
         let (ev_tx, events) = mpsc::unbounded_channel();
-        let spec = Arc::new(spec);
+        let spec = Arc::new(setup.spec);
         let crash_trials = Arc::new(slot::crash_trials_from_env());
         let mut slots = Vec::new();
         let mut tasks = Vec::new();
@@ -149,7 +225,7 @@ impl Serve {
                     node: host.to_string(),
                     slot: n,
                     scratch: dir.join(format!("slot-{n}")),
-                    env: Vec::new(),
+                    env: setup.env.clone(),
                 },
                 spec: spec.clone(),
                 events: ev_tx.clone(),

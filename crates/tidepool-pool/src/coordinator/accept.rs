@@ -6,6 +6,8 @@ use super::Inbound;
 use crate::auth::{nonce, Role, Secret};
 use crate::frame::{read_frame, write_frame, write_loop, FrameError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, Welcome, PROTOCOL_VERSION};
+use crate::staging;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,11 @@ pub struct Gatekeeper {
     pub welcome: Welcome,
     pub slots_per_node: Option<u32>,
     pub next_agent: AtomicU32,
+    /// Archives streamed to each agent after its welcome (`[stage] archives`).
+    pub stage_archives: Vec<PathBuf>,
+    /// Agents the coordinator streams archives to at once (`[stage] fanout`).
+    pub stage_senders: tokio::sync::Semaphore,
+    pub stage_tree: staging::Tree,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,9 +64,9 @@ pub async fn accept_loop(
         let gate = gate.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
-            let result = tokio::time::timeout(HANDSHAKE_DEADLINE, admit(stream, &gate, &tx)).await;
+            let result = tokio::time::timeout(HANDSHAKE_DEADLINE, admit(stream, &gate)).await;
             let err = match result {
-                Ok(Ok(())) => return,
+                Ok(Ok(admitted)) => return stage_and_join(admitted, &gate, &tx).await,
                 Ok(Err(e)) => e,
                 Err(_) => HandshakeError::Deadline,
             };
@@ -72,13 +79,17 @@ pub async fn accept_loop(
     }
 }
 
-async fn admit(
-    mut stream: TcpStream,
-    gate: &Gatekeeper,
-    tx: &UnboundedSender<Inbound>,
-) -> Result<(), HandshakeError> {
+/// An authenticated agent that has its welcome.
+struct Admitted {
+    stream: TcpStream,
+    agent: u32,
+    info: AgentInfo,
+    slots: u32,
+}
+
+async fn admit(mut stream: TcpStream, gate: &Gatekeeper) -> Result<Admitted, HandshakeError> {
     let _ = stream.set_nodelay(true);
-    let info = authenticate(&mut stream, gate).await?;
+    let info = authenticate(&mut stream, &gate.secret, &gate.run_id).await?;
     let agent = gate.next_agent.fetch_add(1, Ordering::Relaxed);
     let slots = gate.slots_per_node.unwrap_or(info.cores).max(1);
     let welcome = Welcome {
@@ -87,6 +98,35 @@ async fn admit(
         ..gate.welcome.clone()
     };
     write_frame(&mut stream, &ToAgent::Welcome(welcome)).await?;
+    Ok(Admitted {
+        stream,
+        agent,
+        info,
+        slots,
+    })
+}
+
+/// Stream the stage archives (no deadline: they may be large), then hand the agent
+/// to the event loop; a staging failure is reported as fatal for the run.
+async fn stage_and_join(admitted: Admitted, gate: &Gatekeeper, tx: &UnboundedSender<Inbound>) {
+    let Admitted {
+        mut stream,
+        agent,
+        info,
+        slots,
+    } = admitted;
+    if !gate.stage_archives.is_empty() {
+        let sent = stage(&mut stream, gate, agent, &info, tx).await;
+        gate.stage_tree
+            .staged(agent, sent.as_ref().ok().and_then(|_| info.relay.clone()));
+        if let Err(e) = sent {
+            let _ = tx.send(Inbound::StageFailed {
+                agent,
+                reason: e.to_string(),
+            });
+            return;
+        }
+    }
     let (read, write) = stream.into_split();
     let (out, out_rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(write_loop(write, out_rx));
@@ -97,12 +137,41 @@ async fn admit(
         out,
     });
     tokio::spawn(read_loop(agent, read, tx.clone()));
-    Ok(())
 }
 
-async fn authenticate(
+/// Stage the plan on one agent: from its parent's relay when the tree gives it one
+/// that staged successfully, else straight from the coordinator.
+async fn stage(
     stream: &mut TcpStream,
     gate: &Gatekeeper,
+    agent: u32,
+    info: &AgentInfo,
+    tx: &UnboundedSender<Inbound>,
+) -> Result<(), staging::StagingError> {
+    if let Some((parent, address)) = gate.stage_tree.source_for(agent).await {
+        let _ = tx.send(Inbound::Note(format!(
+            "agent {agent} on {} stages from agent {parent}'s relay at {address}",
+            info.hostname
+        )));
+        write_frame(
+            stream,
+            &ToAgent::StageFrom {
+                agent: parent,
+                address,
+            },
+        )
+        .await?;
+        return staging::await_answer(stream, &info.hostname).await;
+    }
+    let _turn = gate.stage_senders.acquire().await;
+    staging::send_all(stream, &gate.stage_archives, agent, &info.hostname).await
+}
+
+/// The coordinator's side of the handshake (also used by agents relaying archives).
+pub(crate) async fn authenticate(
+    stream: &mut TcpStream,
+    secret: &Secret,
+    run_id: &str,
 ) -> Result<AgentInfo, HandshakeError> {
     let theirs = match read_frame(stream).await? {
         Some(FromAgent::Hello { version, nonce }) if version == PROTOCOL_VERSION => nonce,
@@ -118,15 +187,15 @@ async fn authenticate(
         stream,
         &ToAgent::Challenge {
             version: PROTOCOL_VERSION,
-            run_id: gate.run_id.clone(),
+            run_id: run_id.to_string(),
             nonce: own,
-            proof: gate.secret.proof(Role::Coordinator, &theirs, &own),
+            proof: secret.proof(Role::Coordinator, &theirs, &own),
         },
     )
     .await?;
     match read_frame(stream).await? {
         Some(FromAgent::Auth { proof, info }) => {
-            if gate.secret.verify(Role::Agent, &own, &theirs, &proof) {
+            if secret.verify(Role::Agent, &own, &theirs, &proof) {
                 Ok(info)
             } else {
                 let reason = "authentication failed: wrong run secret".to_string();

@@ -2,7 +2,7 @@
 //! launches agents, feeds the scheduler with network events and ticks, carries out its
 //! actions, keeps `status.json` fresh, and shuts agents down at the end.
 
-mod accept;
+pub(crate) mod accept;
 mod driver;
 mod report;
 
@@ -10,9 +10,10 @@ pub use report::ProgressSink;
 
 use crate::auth::Secret;
 use crate::connect::{self, ConnectError, ConnectInfo, CONNECT_FILE, SECRET_FILE};
-use crate::protocol::{AgentInfo, FromAgent, ToAgent, Welcome};
+use crate::protocol::{AgentInfo, FromAgent, StagePlan, ToAgent, Welcome};
 use crate::recorder::{RecordError, RunRecorder, RunState};
 use crate::scheduler::{Scheduler, SchedulerConfig};
+use crate::staging::{self, StageOptions, StagingError};
 use crate::status::{RunStatus, StatusError};
 use std::future::Future;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct CoordinatorOptions {
     pub agent_env: Vec<(String, String)>,
     /// Give up when no agent is connected for this long.
     pub join_timeout: Duration,
+    /// `[stage]`: archives every agent stages before its slots start.
+    pub stage: Option<StageOptions>,
 }
 
 /// How the run ended.
@@ -78,6 +81,8 @@ pub enum CoordinatorError {
     Record(#[from] RecordError),
     #[error(transparent)]
     Status(#[from] StatusError),
+    #[error(transparent)]
+    Stage(#[from] StagingError),
     #[error("run failed: {reason}")]
     Failed {
         reason: String,
@@ -99,6 +104,13 @@ pub(crate) enum Inbound {
         peer: String,
         reason: String,
     },
+    /// Something worth telling the user (e.g. which agent stages from which relay).
+    Note(String),
+    /// Staging failed on an agent's node; the run cannot use it.
+    StageFailed {
+        agent: u32,
+        reason: String,
+    },
 }
 
 /// Run the whole schedule; returns when every trial finished, on `shutdown`, or on a
@@ -115,6 +127,7 @@ pub async fn run(
         path: opts.run_dir.clone(),
         source,
     })?;
+    let plan = opts.stage.as_ref().map(staging::build_plan).transpose()?;
     let listener = tokio::net::TcpListener::bind(&opts.bind)
         .await
         .map_err(|source| CoordinatorError::Listen {
@@ -145,9 +158,18 @@ pub async fn run(
     let gate = Arc::new(accept::Gatekeeper {
         secret,
         run_id: info.run_id.clone(),
-        welcome: welcome_template(&opts),
+        welcome: welcome_template(&opts, plan),
         slots_per_node: opts.slots_per_node,
         next_agent: Default::default(),
+        stage_archives: opts
+            .stage
+            .as_ref()
+            .map(|s| s.archives.clone())
+            .unwrap_or_default(),
+        stage_senders: tokio::sync::Semaphore::new(
+            opts.stage.as_ref().map_or(1, |s| s.fanout.max(1) as usize),
+        ),
+        stage_tree: staging::Tree::new(opts.stage.as_ref().map_or(1, |s| s.fanout)),
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let acceptor = tokio::spawn(accept::accept_loop(listener, gate, tx));
@@ -172,7 +194,7 @@ pub async fn run(
     result
 }
 
-fn welcome_template(opts: &CoordinatorOptions) -> Welcome {
+fn welcome_template(opts: &CoordinatorOptions, stage: Option<StagePlan>) -> Welcome {
     Welcome {
         agent: 0,
         slots: 0,
@@ -181,5 +203,6 @@ fn welcome_template(opts: &CoordinatorOptions) -> Welcome {
         heartbeat_ms: opts.heartbeat.as_millis() as u64,
         timeout_ms: opts.scheduler.timeout.map(|t| t.as_millis() as u64),
         kill_grace_ms: opts.kill_grace.as_millis() as u64,
+        stage,
     }
 }

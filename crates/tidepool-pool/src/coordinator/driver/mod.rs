@@ -151,6 +151,11 @@ impl<'a> Driver<'a> {
                 });
             }
             Inbound::Msg(agent, msg) => self.on_message(agent, msg),
+            Inbound::Note(text) => self.progress.message(&text),
+            Inbound::StageFailed { agent, reason } => {
+                self.progress.message(&format!("agent {agent}: {reason}"));
+                self.failure = Some(reason);
+            }
             Inbound::Closed(agent, reason) => self.lose(agent, &reason),
             Inbound::Rejected { peer, reason } => {
                 self.rejected += 1;
@@ -192,7 +197,11 @@ impl<'a> Driver<'a> {
                 }
             }
             FromAgent::Heartbeat => {}
-            FromAgent::Hello { .. } | FromAgent::Auth { .. } => {
+            FromAgent::Hello { .. }
+            | FromAgent::Auth { .. }
+            | FromAgent::StageDone
+            | FromAgent::RelayFailed { .. }
+            | FromAgent::StageFailed { .. } => {
                 tracing::warn!(agent, "handshake message after the handshake; ignored");
             }
         }
