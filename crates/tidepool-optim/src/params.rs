@@ -43,8 +43,10 @@ impl Transform {
     }
 }
 
-/// One calibrated parameter.
+/// One calibrated parameter (also `[[parameters]]` in the run config, hence unknown
+/// keys are refused).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Param {
     pub name: String,
     pub lower: f64,

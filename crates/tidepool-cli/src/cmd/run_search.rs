@@ -268,7 +268,7 @@ fn optimizer(cfg: &RunConfig, setup: SearchSetup) -> anyhow::Result<(Box<dyn Opt
 }
 
 fn space(cfg: &RunConfig) -> anyhow::Result<ParamSpace> {
-    let params = cfg.parameters.iter().map(|p| p.to_param()).collect();
+    let params = cfg.parameters.to_vec();
     ParamSpace::new(params).with_context(|| {
         format!(
             "{}: the optimiser needs `[[parameters]]` (name, lower, upper)",

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tidepool_launch::LaunchMode;
 use tidepool_models::WorkerSpec;
-use tidepool_optim::Transform;
 
 mod optimizer;
 mod search_keys;
@@ -137,37 +136,9 @@ impl Default for SlotsSection {
     }
 }
 
-/// `[[parameters]]`: one model parameter.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParameterDef {
-    pub name: String,
-    pub lower: f64,
-    pub upper: f64,
-    /// Starting value for DDS (default: a random point).
-    #[serde(default)]
-    pub initial: Option<f64>,
-    /// Search scale: `none`, `log10` or `ln`.
-    #[serde(default)]
-    pub transform: Transform,
-    /// Only whole numbers.
-    #[serde(default)]
-    pub integer: bool,
-}
-
-impl ParameterDef {
-    /// The optimiser's view of this parameter.
-    pub fn to_param(&self) -> tidepool_optim::Param {
-        tidepool_optim::Param {
-            name: self.name.clone(),
-            lower: self.lower,
-            upper: self.upper,
-            initial: self.initial,
-            transform: self.transform,
-            integer: self.integer,
-        }
-    }
-}
+/// `[[parameters]]`: one model parameter (name, lower, upper, optional initial,
+/// transform `none` | `log10` | `ln`, integer), the optimiser's own definition.
+pub use tidepool_optim::Param as ParameterDef;
 
 /// `[trials]`: parameter sets given explicitly.
 #[derive(Debug, Clone, Deserialize)]
@@ -322,7 +293,7 @@ impl RunConfig {
                     format!("parameter `{}` is defined twice", p.name),
                 ));
             }
-            if let Err(e) = tidepool_optim::ParamSpace::new(vec![p.to_param()]) {
+            if let Err(e) = tidepool_optim::ParamSpace::new(vec![p.clone()]) {
                 return Err(self.invalid(&key, e.to_string()));
             }
         }

@@ -156,7 +156,7 @@ fn optimizer_and_parameter_options_are_read() {
         cfg.optimizer.bound_rule,
         tidepool_optim::BoundRule::ReflectOrClamp
     );
-    let k = cfg.parameters[0].to_param();
+    let k = cfg.parameters[0].clone();
     assert_eq!(k.transform, tidepool_optim::Transform::Log10);
     assert_eq!(k.initial, Some(1.0));
     assert!(cfg.parameters[1].integer);
