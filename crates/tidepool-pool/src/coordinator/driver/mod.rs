@@ -44,6 +44,8 @@ pub(super) struct Driver<'a> {
     failure: Option<String>,
     record_error: Option<RecordError>,
     rejected: u64,
+    /// Slot start failures already shown in full; repeats get one line.
+    shown_failures: std::collections::HashSet<String>,
 }
 
 impl<'a> Driver<'a> {
@@ -75,6 +77,7 @@ impl<'a> Driver<'a> {
             failure: None,
             record_error: None,
             rejected: 0,
+            shown_failures: Default::default(),
         }
     }
 
@@ -176,8 +179,11 @@ impl<'a> Driver<'a> {
             }),
             FromAgent::SlotFailed { slot, reason } => {
                 let host = self.hosts.get(&agent).cloned().unwrap_or_default();
-                self.progress
-                    .message(&format!("slot {slot} on {host} failed to start: {reason}"));
+                let text = match self.shown_failures.insert(reason.clone()) {
+                    true => format!("slot {slot} on {host} failed to start: {reason}"),
+                    false => format!("slot {slot} on {host} failed to start (same error as above)"),
+                };
+                self.progress.message(&text);
                 self.feed(Event::SlotStartFailed {
                     slot: SlotRef { agent, slot },
                     reason,
