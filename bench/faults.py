@@ -311,6 +311,20 @@ def fault_bad_executable():
                 wrong=int(code == 0) + int(burnt > 0))
 
 
+def fault_failing_model():
+    """Every trial fails the same way: the run must stop early, non-zero, and every count
+    of failures (status.json, the journal) must agree."""
+    d = rosenbrock("failing", budget=40, sleep="0")
+    (d / "model.sh").write_text("#!/bin/sh\necho 'cannot read forcing file' >&2\nexit 3\n")
+    code, out = run(d)
+    counts, _ = journal(d)
+    status = json.loads((rundir(d) / "status.json").read_text())
+    disagree = int(status.get("trials_failed") != counts.get("failed", 0))
+    burnt = int(sum(counts.get(s, 0) for s in FINAL) >= 40)
+    return dict(lost=0, duplicated=0, orphans=leftovers(d, 2.0),
+                wrong=int(code == 0) + disagree + burnt)
+
+
 def fault_name_traversal():
     d = rosenbrock("traversal", budget=5, sleep="0")
     text = (d / "run.toml").read_text().replace('name = "traversal"', 'name = "../../escaped"')
@@ -338,7 +352,7 @@ def fault_permissions():
 
 FAULTS = [fault_concurrent_runs, fault_coordinator_sigkill, fault_agent_sigkill,
           fault_nonfinite, fault_long_line, fault_sigterm, fault_flood,
-          fault_bad_executable, fault_name_traversal, fault_permissions]
+          fault_bad_executable, fault_failing_model, fault_name_traversal, fault_permissions]
 
 
 def main():
