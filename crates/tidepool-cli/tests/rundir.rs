@@ -115,7 +115,10 @@ impl Calib {
                     return s;
                 }
             }
-            assert!(start.elapsed() < Duration::from_secs(60), "the run never ran");
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the run never ran"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -159,6 +162,7 @@ macro_rules! snapshot {
             (r"kill -INT \d+", "kill -INT [PID]"),
             (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "[TIME]"),
             (r"\d+ s ago", "[N] s ago"),
+            (r"\([0-9a-f]{16}\)", "([RUN_ID])"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
@@ -176,6 +180,11 @@ fn a_second_run_on_the_same_directory_is_refused() {
     calib.wait_running();
     let second = wait_with_deadline(calib.spawn(), Duration::from_secs(30));
     assert_eq!(second.status.code(), Some(1), "{}", show(&second));
+    assert!(
+        calib.text(&second).contains("in use by another"),
+        "{}",
+        show(&second)
+    );
     snapshot!("second_run_refused", calib.text(&second));
     let out = wait_with_deadline(first, Duration::from_secs(120));
     assert!(out.status.success(), "{}", show(&out));
@@ -210,7 +219,10 @@ fn status_after_a_sigkilled_coordinator_says_it_is_not_running() {
     let text = calib.text(&out);
     let line = text.lines().next().unwrap_or_default().to_string();
     let note: Vec<&str> = text.lines().filter(|l| l.starts_with("note:")).collect();
-    snapshot!("status_after_sigkill", format!("{line}\n{}", note.join("\n")));
+    snapshot!(
+        "status_after_sigkill",
+        format!("{line}\n{}", note.join("\n"))
+    );
     assert!(!text.contains("ETA"), "{text}");
 }
 
@@ -327,7 +339,13 @@ fn the_run_directory_and_its_files_are_private_whatever_the_umask() {
     calib.wait_running();
     let dir = calib.run_dir();
     let mut modes = vec![(dir.clone(), mode(&dir))];
-    for name in ["secret", "connect.json", "status.json", "journal.sqlite", "lock"] {
+    for name in [
+        "secret",
+        "connect.json",
+        "status.json",
+        "journal.sqlite",
+        "lock",
+    ] {
         modes.push((dir.join(name), mode(&dir.join(name))));
     }
     let agents = children(coordinator.id());
@@ -371,6 +389,7 @@ fn agent(args: &[&str], dir: &Path) -> String {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "[TMP]");
+    assert!(text.contains("refusing"), "{text}");
     format!("exit code: {:?}\n{text}", out.status.code())
 }
 

@@ -66,13 +66,12 @@ pub enum StatusError {
 }
 
 impl RunStatus {
-    /// Write `dir/status.json` atomically (temporary file, then rename).
+    /// Write `dir/status.json` (0600) atomically: a temporary file, then a rename; a
+    /// failed write (a full disk) removes the temporary file and keeps the old status.
     pub fn write(&self, dir: &Path) -> Result<(), StatusError> {
         let path = dir.join(STATUS_FILE);
-        let tmp = dir.join(".status.json.tmp");
         let json = serde_json::to_vec_pretty(self).expect("plain struct serialises");
-        std::fs::write(&tmp, json)
-            .and_then(|_| std::fs::rename(&tmp, &path))
+        tidepool_rundir::write_atomic(&path, &json)
             .map_err(|source| StatusError::Write { path, source })
     }
 

@@ -30,7 +30,8 @@ pub fn boot_id() -> Option<String> {
 /// When process `pid` started, in clock ticks since boot (field 22 of
 /// `/proc/PID/stat`): with the pid it names one process, even after pid reuse.
 pub fn process_start(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
+    let stat =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
     let after_name = stat.rsplit_once(')')?.1;
     after_name.split_whitespace().nth(19)?.parse().ok()
 }
@@ -58,7 +59,10 @@ mod tests {
     fn this_process_is_alive_and_an_exited_one_is_not() {
         let me = std::process::id();
         assert!(process_alive(me, process_start(me)));
-        assert!(!process_alive(me, process_start(me).map(|s| s + 1)), "pid reused");
+        assert!(
+            !process_alive(me, process_start(me).map(|s| s + 1)),
+            "pid reused"
+        );
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();

@@ -160,6 +160,7 @@ impl RunDirLock {
             let Some(seen) = read(dir)? else {
                 continue;
             };
+            let raw = seen.raw.clone();
             match seen.judge() {
                 Liveness::Free => continue,
                 Liveness::Live {
@@ -177,7 +178,7 @@ impl RunDirLock {
                         dir.display(),
                         holder.describe()
                     ));
-                    take_over(dir, &seen.raw, &me.token)?;
+                    take_over(dir, &raw, &me.token)?;
                 }
             }
         }
@@ -367,7 +368,10 @@ mod tests {
         let mut said = Vec::new();
         let lock = RunDirLock::acquire(tmp.path(), &mut |s| said.push(s.to_string())).unwrap();
         let live = inspect(tmp.path()).unwrap();
-        assert!(matches!(live, Liveness::Live { here: true, .. }), "{live:?}");
+        assert!(
+            matches!(live, Liveness::Live { here: true, .. }),
+            "{live:?}"
+        );
         let err = RunDirLock::acquire(tmp.path(), &mut |s| said.push(s.to_string()))
             .err()
             .unwrap();

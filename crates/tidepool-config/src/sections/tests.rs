@@ -228,7 +228,9 @@ fn run_names_are_plain_identifiers() {
         let text = MINIMAL.replace("\"demo\"", &format!("{good:?}"));
         assert!(parse(&text).is_ok(), "{good} is a plain name");
     }
-    for bad in ["../../x", "/abs", ".", "..", ".hidden", "a/b", "a b", "x\\y", "é", ""] {
+    for bad in [
+        "../../x", "/abs", ".", "..", ".hidden", "a/b", "a b", "x\\y", "é", "",
+    ] {
         let text = MINIMAL.replace("\"demo\"", &format!("{bad:?}"));
         let err = parse(&text).unwrap_err();
         let shown = err.to_string();
@@ -237,6 +239,9 @@ fn run_names_are_plain_identifiers() {
                 if key == "run.name" && path == Path::new("/cfg/run.toml")),
             "{bad}: {shown}"
         );
-        assert!(shown.contains("letters, digits"), "{bad}: the rule is shown: {shown}");
+        assert!(
+            shown.contains("letters, digits"),
+            "{bad}: the rule is shown: {shown}"
+        );
     }
 }
