@@ -41,9 +41,10 @@ pub fn process_alive(pid: u32, start: Option<u64>) -> bool {
     let Ok(raw) = i32::try_from(pid) else {
         return false;
     };
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
-        Err(nix::errno::Errno::ESRCH) => return false,
-        Ok(()) | Err(_) => {}
+    // Signal 0 checks existence only; EPERM means it exists under another user.
+    let probe = nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None);
+    if probe == Err(nix::errno::Errno::ESRCH) {
+        return false;
     }
     match (start, process_start(pid)) {
         (Some(recorded), Some(now)) => recorded == now,
