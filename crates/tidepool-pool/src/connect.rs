@@ -66,9 +66,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ConnectError> {
 
 /// Read a file this user owns and no one else may write.
 fn read_trusted(path: &Path) -> Result<Vec<u8>, ConnectError> {
+    let mut file = match open_trusted(path) {
+        Ok(file) => file,
+        Err(TrustError::Open { path, source }) => return Err(ConnectError::Read { path, source }),
+        Err(e) => return Err(e.into()),
+    };
     let mut bytes = Vec::new();
-    open_trusted(path)?
-        .read_to_end(&mut bytes)
+    file.read_to_end(&mut bytes)
         .map_err(|source| ConnectError::Read {
             path: path.to_path_buf(),
             source,
