@@ -10,8 +10,10 @@
 //!
 //! A lock is stale when its holder is known to be gone: on this host, its process no
 //! longer exists (or the host rebooted); on another host, its heartbeat is older than
-//! [`STALE_AFTER`]. Only a stale lock is taken over, and only after saying so: it is
-//! renamed aside (one taker wins), checked to be the lock judged stale, and removed.
+//! [`STALE_AFTER`] (the lock's mtime, set by the file server on NFS, against this
+//! host's clock: five missed heartbeats leave room for clock skew). Only a stale lock
+//! is taken over, and only after saying so: it is renamed aside (one taker wins),
+//! checked to be the lock judged stale, and removed.
 
 use crate::host;
 use crate::private::create_file;
