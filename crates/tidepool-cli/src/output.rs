@@ -81,6 +81,11 @@ impl Output {
         }
     }
 
+    /// Print a warning on stderr (also in JSON mode).
+    pub fn warn(&self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+    }
+
     /// Print an error and its chain of causes on stderr.
     pub fn error(&self, err: &anyhow::Error) {
         let mut stderr = std::io::stderr().lock();

@@ -52,3 +52,17 @@ fn staging_a_missing_archive() {
     ]);
     insta::assert_snapshot!("stage_missing_archive", shown(&out, dir.path()));
 }
+
+#[test]
+fn a_run_name_that_is_a_path_is_refused_with_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    std::fs::write(
+        &config,
+        "[run]\nname = \"../../x\"\n[model]\nkind = \"noop\"\n",
+    )
+    .unwrap();
+    let out = util::tidepool(&["run", config.to_str().unwrap()]);
+    insta::assert_snapshot!("config_run_name_path", shown(&out, dir.path()));
+    assert!(!dir.path().join("../x").exists() && !dir.path().join("runs").exists());
+}

@@ -17,6 +17,12 @@ pub enum JournalError {
     AlreadyExists { path: PathBuf },
     #[error("{path}: parameter `{name}` is defined twice; give each parameter its own name")]
     DuplicateParameter { path: PathBuf, name: String },
+    #[error("cannot create the journal {path}: {source}")]
+    CreateFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot create the run directory {path}: {source}")]
     CreateDir {
         path: PathBuf,

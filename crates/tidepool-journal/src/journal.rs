@@ -26,6 +26,24 @@ pub fn journal_path(run_dir: &Path) -> PathBuf {
     run_dir.join(schema::FILE_NAME)
 }
 
+/// Create the (empty) database file with mode 0600 whatever the umask; SQLite gives
+/// its `-wal` and `-shm` files the database file's mode.
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |source| JournalError::CreateFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(io)
+}
+
 impl Journal {
     /// Start the journal of a new run in `run_dir` (created if needed) with the run's
     /// parameter names, in definition order, and its config text.
@@ -48,6 +66,7 @@ impl Journal {
                 name: name.clone(),
             });
         }
+        create_private(&path)?;
         let mut conn = schema::open_writer(&path)?;
         schema::create(&mut conn, &path, parameters, config_text)?;
         Journal::start(conn, path, parameters.to_vec())

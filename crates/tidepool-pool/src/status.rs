@@ -66,13 +66,12 @@ pub enum StatusError {
 }
 
 impl RunStatus {
-    /// Write `dir/status.json` atomically (temporary file, then rename).
+    /// Write `dir/status.json` (0600) atomically: a temporary file, then a rename; a
+    /// failed write (a full disk) removes the temporary file and keeps the old status.
     pub fn write(&self, dir: &Path) -> Result<(), StatusError> {
         let path = dir.join(STATUS_FILE);
-        let tmp = dir.join(".status.json.tmp");
         let json = serde_json::to_vec_pretty(self).expect("plain struct serialises");
-        std::fs::write(&tmp, json)
-            .and_then(|_| std::fs::rename(&tmp, &path))
+        tidepool_rundir::write_atomic(&path, &json)
             .map_err(|source| StatusError::Write { path, source })
     }
 
@@ -84,5 +83,70 @@ impl RunStatus {
             source,
         })?;
         serde_json::from_slice(&text).map_err(|source| StatusError::Parse { path, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> RunStatus {
+        RunStatus {
+            name: "r".into(),
+            run_id: "id".into(),
+            state: RunState::Running,
+            trials_done: 0,
+            trials_failed: 0,
+            budget: None,
+            agents: 0,
+            slots_total: 0,
+            slots_ready: 0,
+            slots_busy: 0,
+            trials_per_sec: 0.0,
+            eta_s: None,
+            elapsed_s: 0.0,
+            best_objective: None,
+            best_parameters: None,
+            error: None,
+            updated_unix: 0.0,
+            slots: (0..400)
+                .map(|slot| SlotStatus {
+                    host: "node".into(),
+                    agent: 0,
+                    slot,
+                    start_s: Some(1.0),
+                    ready_s: Some(2.0),
+                })
+                .collect(),
+        }
+    }
+
+    /// On a full filesystem (a 16 KiB tmpfs, mounted as root) the write fails and no
+    /// `.status.json.tmp` stays behind; the last good status.json is kept.
+    #[test]
+    fn a_full_disk_leaves_no_temporary_status_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("full");
+        std::fs::create_dir(&dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16k,mode=700", "tidepool-test"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !tidepool_testkit::require(mounted, "a tmpfs mount (root)") {
+            return;
+        }
+        let mut small = status();
+        small.slots.truncate(1);
+        let first = small.write(&dir);
+        let _ = std::fs::write(dir.join("filler"), vec![0u8; 64 * 1024]);
+        let second = status().write(&dir);
+        let tmp_left = dir.join(".status.json.tmp").exists();
+        let kept = RunStatus::read(&dir).ok();
+        let _ = std::process::Command::new("umount").arg(&dir).status();
+        first.unwrap();
+        assert!(second.is_err(), "the disk is full");
+        assert!(!tmp_left, "a temporary status file was left behind");
+        assert_eq!(kept, Some(small));
     }
 }

@@ -1,4 +1,8 @@
 //! `tidepool export`: a run's trials table, one row per trial, as CSV.
+//!
+//! While the run is live on another host the journal is not opened (SQLite's WAL needs
+//! every reader on the writer's host; over NFS or Lustre a reader elsewhere can read a
+//! torn or stale database): the export is refused, saying where it can run.
 
 use crate::output::Output;
 use anyhow::{bail, Context};
@@ -33,6 +37,18 @@ struct Exported {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
+    if let Some(holder) = tidepool_rundir::inspect(&args.run_dir)?.live_elsewhere() {
+        bail!(
+            "cannot export the run in {dir} from this host: it is live on host {host} \
+             (pid {pid}), and its journal may only be opened on that host while it runs \
+             (SQLite's write-ahead log does not work across hosts)\nhint: run `tidepool \
+             export` on {host}, or here once the run has ended; `tidepool status {dir}` \
+             shows its progress from here",
+            dir = args.run_dir.display(),
+            host = holder.host,
+            pid = holder.pid,
+        );
+    }
     let reader = JournalReader::open(&args.run_dir)
         .with_context(|| format!("cannot export the run in {}", args.run_dir.display()))?;
     let Some(path) = args.output else {

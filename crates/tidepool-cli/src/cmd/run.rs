@@ -1,6 +1,7 @@
 //! `tidepool run CONFIG`: start the coordinator, launch agents, run the search (an
 //! optimiser or a list of trials) with every fact in the run journal; on a run
-//! directory that has a journal, resume it.
+//! directory that has a journal, resume it. The run directory (0700) is locked for the
+//! whole command, before its journal is opened: one coordinator per run directory.
 
 #[path = "run_search.rs"]
 mod run_search;
@@ -53,6 +54,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let names = cfg.parameter_names();
     let config_text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;
+    let _lock = lock_run_dir(&cfg, out)?;
     let agents = args.agents.unwrap_or(cfg.launch.agents);
     let prepared = prepare(&cfg, &config_text, args.force, total_slots(&cfg, agents))?;
     let Some(ready) = ready_to_run(prepared, &cfg.run.name, out)? else {
@@ -99,6 +101,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         out.human(&barriers.text());
     }
     report(result, &cfg.run.name, out)
+}
+
+/// Create the run directory (0700) and take its lock, saying so when a stale lock of a
+/// coordinator that is gone is taken over.
+fn lock_run_dir(cfg: &RunConfig, out: &Output) -> anyhow::Result<tidepool_rundir::RunDirLock> {
+    let run_dir = cfg.run_dir();
+    tidepool_rundir::create_dir(&run_dir)
+        .with_context(|| format!("cannot create the run directory {}", run_dir.display()))?;
+    Ok(tidepool_rundir::RunDirLock::acquire(
+        &run_dir,
+        &mut |text| out.warn(text),
+    )?)
 }
 
 /// The search to run, or `None` (after saying so) when nothing is left to do.

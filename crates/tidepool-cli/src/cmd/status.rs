@@ -1,6 +1,11 @@
 //! `tidepool status RUNDIR`: the state of a run, from any shell: `status.json` (this
 //! session of the coordinator) and the run journal (the whole run, across resumes: the
 //! best trial and the counts).
+//!
+//! The run-directory lock says whether a coordinator runs: a `running` status.json
+//! without a live holder is a run whose coordinator died (shown as not running). While
+//! the run is live on another host, its journal is not opened (SQLite's WAL needs every
+//! reader on the writer's host): the best values come from status.json.
 
 use crate::output::Output;
 use std::path::{Path, PathBuf};
@@ -9,14 +14,49 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tidepool_journal::{journal_path, Counts, JournalReader};
 use tidepool_pool::recorder::RunState;
 use tidepool_pool::status::RunStatus;
+use tidepool_rundir::{Holder, Liveness};
 
 /// status.json with the best trial taken from the journal, and the journal's counts.
 #[derive(serde::Serialize)]
 struct StatusReport {
     #[serde(flatten)]
     status: RunStatus,
-    /// Trials by status over the whole run (every session), from the journal.
+    /// Trials by status over the whole run (every session), from the journal; none
+    /// while the run is live on another host.
     journal: Option<Counts>,
+    /// Whether a coordinator holds the run directory now (its lock).
+    live: bool,
+    /// The lock's holder, when there is a lock.
+    coordinator: Option<Coordinator>,
+}
+
+/// Who holds (or held) the run directory's lock.
+#[derive(serde::Serialize)]
+struct Coordinator {
+    host: String,
+    pid: u32,
+    since_unix: f64,
+    /// On the host this command runs on.
+    here: bool,
+    /// Why the holder is known to be gone, when it is.
+    gone: Option<String>,
+}
+
+impl Coordinator {
+    fn from(lock: &Liveness) -> Option<Coordinator> {
+        let (holder, here, gone): (&Holder, bool, Option<String>) = match lock {
+            Liveness::Free => return None,
+            Liveness::Live { holder, here, .. } => (holder, *here, None),
+            Liveness::Stale { holder, why } => (holder, false, Some(why.clone())),
+        };
+        Some(Coordinator {
+            host: holder.host.clone(),
+            pid: holder.pid,
+            since_unix: holder.started_unix,
+            here,
+            gone,
+        })
+    }
 }
 
 /// A running run whose status is older than this is flagged as possibly dead.
@@ -37,11 +77,27 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let mut status = RunStatus::read(&args.run_dir)?;
-    let journal = from_journal(&args.run_dir, &mut status)?;
-    let report = StatusReport { status, journal };
+    let lock = tidepool_rundir::inspect(&args.run_dir)?;
+    let journal = match lock.live_elsewhere() {
+        Some(_) => None,
+        None => from_journal(&args.run_dir, &mut status)?,
+    };
+    let dead = status.state == RunState::Running && !lock.is_live();
+    if dead {
+        status.state = RunState::Interrupted;
+        status.eta_s = None;
+    }
+    let report = StatusReport {
+        status,
+        journal,
+        live: lock.is_live(),
+        coordinator: Coordinator::from(&lock),
+    };
     let list = args.slots;
     out.result(&report, |r| {
-        let mut text = describe(&r.status) + &journal_counts(r.journal.as_ref());
+        let mut text = describe(&r.status, dead.then(|| gone_text(&lock)))
+            + &journal_counts(r.journal.as_ref())
+            + &elsewhere_note(&lock);
         if list {
             text += &slot_table(&r.status);
         }
@@ -74,13 +130,40 @@ fn journal_counts(counts: Option<&Counts>) -> String {
     })
 }
 
-fn describe(s: &RunStatus) -> String {
+/// The state of a run whose status.json says `running` but whose coordinator is gone.
+fn gone_text(lock: &Liveness) -> String {
+    let who = match lock {
+        Liveness::Stale { holder, why } => {
+            format!("stale lock of {}: {why}", holder.describe())
+        }
+        _ => "no coordinator holds the run directory".to_string(),
+    };
+    format!(
+        "not running ({who})\nnote: status.json was last written by that coordinator; \
+         run `tidepool run CONFIG` again to resume the run"
+    )
+}
+
+/// Where the figures come from when the run is live on another host.
+fn elsewhere_note(lock: &Liveness) -> String {
+    lock.live_elsewhere().map_or_else(String::new, |h| {
+        format!(
+            "\nnote: the run is live on host {} (pid {}); its journal is opened only on that \
+             host while it runs, so the figures above are its status.json (for whole-run \
+             counts, run `tidepool status` on {})",
+            h.host, h.pid, h.host
+        )
+    })
+}
+
+fn describe(s: &RunStatus, gone: Option<String>) -> String {
     let state = match s.state {
         RunState::Running => "running",
         RunState::Finished => "finished",
         RunState::Interrupted => "interrupted",
         RunState::Failed => "failed",
     };
+    let state = gone.as_deref().unwrap_or(state);
     let total = s
         .budget
         .map(|b| b.to_string())

@@ -187,6 +187,19 @@ fn default_mpirun() -> Vec<String> {
     vec!["mpirun".to_string()]
 }
 
+/// `run.name` names directories (`runs/NAME`, scratch): a plain name, never a path.
+fn check_run_name(name: &str) -> Result<(), String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !name.is_empty() && !name.starts_with('.') && name.chars().all(plain) {
+        return Ok(());
+    }
+    Err(format!(
+        "must be a plain name of letters, digits, `-`, `_` and `.`, not starting with `.` \
+         (it names the run directory runs/NAME and the node scratch directory), got {name:?}\n\
+         hint: to put the run directory elsewhere, set `[run] dir = \"PATH\"`"
+    ))
+}
+
 impl RunConfig {
     /// Read and check a config file.
     pub fn load(path: &Path) -> Result<RunConfig, ConfigError> {
@@ -236,8 +249,8 @@ impl RunConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.run.name.trim().is_empty() {
-            return Err(self.invalid("run.name", "must not be empty"));
+        if let Err(message) = check_run_name(&self.run.name) {
+            return Err(self.invalid("run.name", message));
         }
         if self.slots.start_concurrency == 0 {
             return Err(self.invalid("slots.start_concurrency", "must be at least 1"));

@@ -221,3 +221,27 @@ fn stage_section_defaults_and_checks() {
     let err = parse(&format!("{MINIMAL}[stage]\narchive = [\"a\"]\n")).unwrap_err();
     assert!(err.to_string().contains("stage"), "{err}");
 }
+
+#[test]
+fn run_names_are_plain_identifiers() {
+    for good in ["demo", "calib-2024_v1.3", "A", "x.y"] {
+        let text = MINIMAL.replace("\"demo\"", &format!("{good:?}"));
+        assert!(parse(&text).is_ok(), "{good} is a plain name");
+    }
+    for bad in [
+        "../../x", "/abs", ".", "..", ".hidden", "a/b", "a b", "x\\y", "é", "",
+    ] {
+        let text = MINIMAL.replace("\"demo\"", &format!("{bad:?}"));
+        let err = parse(&text).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            matches!(&err, ConfigError::Invalid { key, path, .. }
+                if key == "run.name" && path == Path::new("/cfg/run.toml")),
+            "{bad}: {shown}"
+        );
+        assert!(
+            shown.contains("letters, digits"),
+            "{bad}: the rule is shown: {shown}"
+        );
+    }
+}

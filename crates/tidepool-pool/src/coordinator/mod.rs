@@ -123,7 +123,7 @@ pub async fn run(
     progress: &mut dyn ProgressSink,
     shutdown: impl Future<Output = ()>,
 ) -> Result<RunSummary, CoordinatorError> {
-    std::fs::create_dir_all(&opts.run_dir).map_err(|source| CoordinatorError::RunDir {
+    tidepool_rundir::create_dir(&opts.run_dir).map_err(|source| CoordinatorError::RunDir {
         path: opts.run_dir.clone(),
         source,
     })?;
