@@ -20,6 +20,7 @@
 //!     processes: &outcome.processes,
 //!     mounts: &outcome.mounts,
 //!     shared: &[],
+//!     resolved_dirs: &Default::default(),
 //!     exit_code: outcome.exit_code(),
 //!     interrupted_by: outcome.interrupted_by,
 //!     duration: outcome.duration,

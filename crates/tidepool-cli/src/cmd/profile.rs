@@ -5,6 +5,7 @@ use anyhow::Context;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tidepool_trace::report::SharedPrefix;
 use tidepool_trace::{lustre, paths, Event, Report, ReportInput};
 
 /// Where Lustre clients expose their per-MDC metadata counters.
@@ -72,12 +73,14 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let resolved_dirs = tidepool_trace::report::resolve_dirs(&events);
     let report = Report::build(&ReportInput {
         command: &command,
         events: &events,
         processes: &outcome.processes,
         mounts: &outcome.mounts,
         shared: &shared,
+        resolved_dirs: &resolved_dirs,
         exit_code: outcome.exit_code(),
         interrupted_by: outcome.interrupted_by,
         duration: outcome.duration,
@@ -97,15 +100,19 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     Ok(exit_code(outcome.exit_code()))
 }
 
-/// `--shared` prefixes made absolute (against our cwd) and normalised.
-fn shared_prefixes(raw: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+/// `--shared` prefixes made absolute (against our cwd) and normalised, each with its
+/// symlinks resolved (as given when it does not exist).
+fn shared_prefixes(raw: &[PathBuf]) -> anyhow::Result<Vec<SharedPrefix>> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     raw.iter()
         .map(|p| {
             let text = p
                 .to_str()
                 .with_context(|| format!("--shared {} is not valid UTF-8", p.display()))?;
-            Ok(paths::resolve(&cwd.to_string_lossy(), text))
+            let given = paths::resolve(&cwd.to_string_lossy(), text);
+            let canonical = std::fs::canonicalize(&given)
+                .map_or_else(|_| given.clone(), |c| c.to_string_lossy().into_owned());
+            Ok(SharedPrefix { given, canonical })
         })
         .collect()
 }

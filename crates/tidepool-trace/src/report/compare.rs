@@ -110,7 +110,7 @@ mod tests {
 
     fn report(total: u64) -> Report {
         let json = serde_json::json!({
-            "schema_version": 1, "command": ["x"], "exit_code": 0, "interrupted_by": null,
+            "schema_version": 2, "command": ["x"], "exit_code": 0, "interrupted_by": null,
             "duration_s": 1.5, "total": total, "failed": 2, "enoent": 1, "peak_per_sec": 10,
             "failures_by_errno": {}, "by_syscall": {"openat": {"count": total, "failed": 2}},
             "fd_stat": {"count": 0, "failed": 0, "by_syscall": {}},

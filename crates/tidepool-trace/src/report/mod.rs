@@ -8,7 +8,7 @@ mod python;
 mod summary;
 mod timeline;
 
-pub use build::ReportInput;
+pub use build::{resolve_dirs, ReportInput};
 pub use compare::{compare, CompareRow, Comparison};
 pub use python::module_key;
 pub use summary::table as table_rows;
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON schema; bumped when a key changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Filesystem key for calls whose path could not be resolved.
 pub const UNRESOLVED: &str = "(unresolved)";
@@ -48,6 +48,25 @@ pub struct SharedCounts {
     pub failed: u64,
     pub enoent: u64,
     pub peak_per_sec: u64,
+}
+
+/// A `--shared` prefix as the user gave it (absolute, normalised) and with its
+/// directory symlinks resolved; a call counts under it when its path, as written or
+/// resolved, lies under either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedPrefix {
+    pub given: String,
+    pub canonical: String,
+}
+
+impl SharedPrefix {
+    /// A prefix whose canonical form is itself (no symlinks, or not resolvable).
+    pub fn plain(given: &str) -> Self {
+        Self {
+            given: given.to_string(),
+            canonical: given.to_string(),
+        }
+    }
 }
 
 /// fd-based stats, kept out of `total`.
@@ -117,6 +136,13 @@ pub struct Report {
     pub fd_stat: FdStat,
     pub by_filesystem: BTreeMap<String, FilesystemCounts>,
     pub shared: BTreeMap<String, SharedCounts>,
+    /// Calls in `total` under none of the `--shared` prefixes (null without prefixes).
+    #[serde(default)]
+    pub elsewhere: Option<SharedCounts>,
+    /// `getcwd` calls: answered by the kernel from the process's state, never by a
+    /// metadata server, so not in `total`.
+    #[serde(default)]
+    pub getcwd: u64,
     pub processes: Vec<ProcessRow>,
     pub top_dirs: TopDirs,
     pub python_modules: PythonModules,

@@ -52,8 +52,8 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); fd-based fstat apart: {}",
-        r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count
+        "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); apart: fd-based fstat {}, getcwd {}",
+        r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count, r.getcwd
     );
     if r.python_modules.loaded > 0 {
         let _ = writeln!(
@@ -90,12 +90,15 @@ pub fn render(r: &Report) -> String {
     ));
     if !r.shared.is_empty() {
         out.push('\n');
+        let elsewhere = r.elsewhere.iter().map(|c| ("(elsewhere)", c));
         let rows: Vec<Vec<String>> = r
             .shared
             .iter()
+            .map(|(p, c)| (p.as_str(), c))
+            .chain(elsewhere)
             .map(|(p, c)| {
                 vec![
-                    p.clone(),
+                    p.to_string(),
                     n(c.total),
                     n(c.failed),
                     n(c.enoent),
