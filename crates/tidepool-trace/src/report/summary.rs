@@ -38,9 +38,14 @@ fn n(v: u64) -> String {
     v.to_string()
 }
 
+/// The command as a shell would take it back: arguments with spaces or quotes quoted.
+fn quoted(argv: &[String]) -> String {
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+}
+
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "command: {}", r.command.join(" "));
+    let _ = writeln!(out, "command: {}", quoted(&r.command));
     let _ = writeln!(
         out,
         "exit code {}, {:.2} s, {} processes{}",
@@ -193,5 +198,11 @@ mod tests {
             ],
         );
         assert_eq!(t, "  name    calls\n  openat   1234\n  x           5\n");
+    }
+
+    #[test]
+    fn the_command_line_keeps_its_quoting() {
+        let argv = ["python3", "-c", "import json, sqlite3", "it's"].map(String::from);
+        assert_eq!(quoted(&argv), r#"python3 -c 'import json, sqlite3' "it's""#);
     }
 }
