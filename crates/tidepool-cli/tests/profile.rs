@@ -91,6 +91,39 @@ fn shared_prefixes_count_calls_through_directory_symlinks() {
     assert_eq!(elsewhere + count(real_s), r["total"].as_u64().unwrap());
 }
 
+/// The report tells which packages a Python process pays for.
+#[test]
+fn python_calls_are_grouped_by_package() {
+    let Some(python) = test_venv_python() else {
+        require(
+            false,
+            "the test venv (TIDEPOOL_TEST_VENV) with numpy and pandas",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (out, r) = profile_json(
+        dir.path(),
+        &[],
+        &[python.to_str().unwrap(), "-c", "import pandas"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let rows = r["python_packages"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|p| p["package"] == name).cloned();
+    let pandas = row("pandas").expect("pandas is charged");
+    let numpy = row("numpy").expect("numpy (imported by pandas) is charged");
+    assert!(pandas["modules"].as_u64().unwrap() > 50, "{pandas}");
+    assert!(numpy["ops"].as_u64().unwrap() > 50, "{numpy}");
+    assert!(row("(stdlib)").is_some(), "{rows:?}");
+    let ops: Vec<u64> = rows.iter().map(|p| p["ops"].as_u64().unwrap()).collect();
+    assert!(
+        ops.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by cost: {ops:?}"
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("python package"), "{summary}");
+}
+
 #[test]
 fn exit_status_is_the_commands() {
     let out = tidepool(&["profile", "--", "sh", "-c", "exit 7"]);

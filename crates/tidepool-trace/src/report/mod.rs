@@ -4,6 +4,7 @@
 
 mod build;
 mod compare;
+mod packages;
 mod python;
 mod summary;
 mod timeline;
@@ -110,6 +111,22 @@ pub struct PythonModules {
     pub site_packages: u64,
 }
 
+/// The calls of Python processes charged to one top-level package (a site-packages
+/// distribution, `(stdlib)` or `(other)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageRow {
+    pub package: String,
+    pub ops: u64,
+    pub failed: u64,
+    /// Distinct modules of it opened.
+    pub modules: u64,
+    /// `ops` as a fraction of the report's `total`.
+    pub share: f64,
+    /// Time of its first call since the trace started, and from its first to its last.
+    pub first_s: f64,
+    pub span_s: f64,
+}
+
 /// One distinct resolved path and the calls on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
@@ -146,6 +163,9 @@ pub struct Report {
     pub processes: Vec<ProcessRow>,
     pub top_dirs: TopDirs,
     pub python_modules: PythonModules,
+    /// Calls of Python processes by top-level package, most calls first.
+    #[serde(default)]
+    pub python_packages: Vec<PackageRow>,
     pub timeline: Timeline,
     pub lustre: Option<LustreDelta>,
     pub unfinished: u64,

@@ -117,6 +117,7 @@ pub fn render(r: &Report) -> String {
         ));
     }
     render_failures_and_dirs(r, &mut out);
+    render_packages(r, &mut out);
     render_processes(r, &mut out);
     if let Some(l) = &r.lustre {
         let _ = writeln!(
@@ -150,6 +151,47 @@ fn render_failures_and_dirs(r: &Report, out: &mut String) {
                 .collect();
             out.push_str(&table(&[title, "calls"], &rows));
         }
+    }
+}
+
+fn render_packages(r: &Report, out: &mut String) {
+    const SHOWN: usize = 15;
+    if r.python_packages.is_empty() {
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .python_packages
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            vec![
+                p.package.clone(),
+                n(p.ops),
+                format!("{:.1}%", 100.0 * p.share),
+                n(p.failed),
+                n(p.modules),
+                format!("{:.2}", p.span_s),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "python package",
+            "calls",
+            "share",
+            "failed",
+            "modules",
+            "span s",
+        ],
+        &rows,
+    ));
+    if r.python_packages.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  ... and {} more packages (see --json)",
+            r.python_packages.len() - SHOWN
+        );
     }
 }
 

@@ -62,6 +62,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         processes: processes(&counted, input.processes),
         top_dirs: top_dirs(&counted),
         python_modules: python_modules(&counted),
+        python_packages: super::packages::packages(&counted, input.processes, counted.len() as u64),
         timeline,
         lustre: input.lustre.clone(),
         unfinished: input.unfinished,
