@@ -124,6 +124,69 @@ fn python_calls_are_grouped_by_package() {
     assert!(summary.contains("python package"), "{summary}");
 }
 
+/// `--python-imports` shows who imported each package and passes other stderr through.
+#[test]
+fn python_imports_name_the_importer() {
+    let Some(python) = real_python() else {
+        require(false, "a real python3 interpreter");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("outerpkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), "from outerpkg import models\n").unwrap();
+    std::fs::write(pkg.join("models.py"), "import innerpkg\n").unwrap();
+    std::fs::write(
+        dir.path().join("innerpkg.py"),
+        "import sys\nprint('inner says hi', file=sys.stderr)\n",
+    )
+    .unwrap();
+    let (out, r) = profile_json(
+        dir.path(),
+        &["--python-imports"],
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "cd {} && {} -c 'import outerpkg'",
+                dir.path().display(),
+                python.display()
+            ),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("inner says hi"),
+        "other stderr passes through: {stderr}"
+    );
+    assert!(
+        !stderr.contains("import time:"),
+        "import-time lines are kept: {stderr}"
+    );
+    let rows = r["python_imports"].as_array().unwrap();
+    let inner = rows
+        .iter()
+        .find(|p| p["package"] == "innerpkg")
+        .expect("innerpkg timed");
+    assert_eq!(
+        inner["imported_by"],
+        serde_json::json!(["outerpkg.models", "outerpkg"])
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("python import (who imported it)"), "{summary}");
+    let (_, plain) = profile_json(
+        dir.path(),
+        &[],
+        &[python.to_str().unwrap(), "-c", "import json"],
+    );
+    assert_eq!(
+        plain["python_imports"],
+        serde_json::json!([]),
+        "nothing without the flag"
+    );
+}
+
 #[test]
 fn exit_status_is_the_commands() {
     let out = tidepool(&["profile", "--", "sh", "-c", "exit 7"]);

@@ -6,7 +6,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tidepool_trace::report::SharedPrefix;
-use tidepool_trace::{lustre, paths, Event, Report, ReportInput};
+use tidepool_trace::{lustre, paths, Event, Report, ReportInput, SpawnOptions};
+
+#[path = "profile_imports.rs"]
+mod import_times;
 
 /// Where Lustre clients expose their per-MDC metadata counters.
 const LUSTRE_MDC_DIR: &str = "/proc/fs/lustre/mdc";
@@ -31,6 +34,11 @@ pub struct Args {
     /// on the parallel filesystem.
     #[arg(long, value_name = "PATH")]
     pub shared: Vec<PathBuf>,
+    /// Time Python imports: set PYTHONPROFILEIMPORTTIME for the traced Python
+    /// processes, read their import-time lines from stderr (the rest passes through)
+    /// and show who imported each expensive package.
+    #[arg(long)]
+    pub python_imports: bool,
     /// The command to trace, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -38,7 +46,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
-    /// Show two JSON reports side by side, with ratios B/A.
+    /// Show two JSON reports side by side, with differences B-A and ratios B/A.
     Compare {
         /// The baseline report.
         a: PathBuf,
@@ -62,8 +70,17 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let lustre_dir = Path::new(LUSTRE_MDC_DIR);
     let lustre_before = lustre::snapshot(lustre_dir);
     let mut events: Vec<Event> = Vec::new();
-    let outcome = tidepool_trace::trace(&args.command, &mut events)
+    let (spawn_options, imports) = if args.python_imports {
+        let (options, reader) = import_times::capture()?;
+        (options, Some(reader))
+    } else {
+        (SpawnOptions::default(), None)
+    };
+    let outcome = tidepool_trace::trace_with(&args.command, spawn_options, &mut events)
         .with_context(|| format!("cannot profile `{}`", display_command(&args.command)))?;
+    let import_times = imports
+        .map(import_times::Reader::finish)
+        .unwrap_or_default();
     let lustre = lustre_before.and_then(|(source, before)| {
         let (_, after) = lustre::snapshot(lustre_dir)?;
         Some(tidepool_trace::LustreDelta::new(source, &before, &after))
@@ -81,6 +98,7 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         mounts: &outcome.mounts,
         shared: &shared,
         resolved_dirs: &resolved_dirs,
+        import_times: &import_times,
         exit_code: outcome.exit_code(),
         interrupted_by: outcome.interrupted_by,
         duration: outcome.duration,

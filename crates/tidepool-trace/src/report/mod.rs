@@ -4,6 +4,7 @@
 
 mod build;
 mod compare;
+mod imports;
 mod packages;
 mod python;
 mod summary;
@@ -11,6 +12,7 @@ mod timeline;
 
 pub use build::{resolve_dirs, ReportInput};
 pub use compare::{compare, CompareRow, Comparison};
+pub use imports::PREFIX as IMPORT_TIME_PREFIX;
 pub use python::module_key;
 pub use summary::table as table_rows;
 pub use timeline::{Timeline, TimelineRow, BUCKET};
@@ -127,6 +129,20 @@ pub struct PackageRow {
     pub span_s: f64,
 }
 
+/// One top-level package's import time, from `--python-imports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub package: String,
+    /// Cumulative import time (µs) where it was first entered from another package.
+    pub cumulative_us: u64,
+    /// Time (µs) spent in its own modules, summed over all of them.
+    pub self_us: u64,
+    /// How many of its modules were imported.
+    pub modules: u64,
+    /// The modules that imported it, nearest first; empty when imported from the top.
+    pub imported_by: Vec<String>,
+}
+
 /// One distinct resolved path and the calls on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
@@ -166,6 +182,10 @@ pub struct Report {
     /// Calls of Python processes by top-level package, most calls first.
     #[serde(default)]
     pub python_packages: Vec<PackageRow>,
+    /// Import times by top-level package (`--python-imports`), slowest first; empty
+    /// without the flag.
+    #[serde(default)]
+    pub python_imports: Vec<ImportRow>,
     pub timeline: Timeline,
     pub lustre: Option<LustreDelta>,
     pub unfinished: u64,

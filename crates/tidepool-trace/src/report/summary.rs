@@ -118,6 +118,7 @@ pub fn render(r: &Report) -> String {
     }
     render_failures_and_dirs(r, &mut out);
     render_packages(r, &mut out);
+    render_imports(r, &mut out);
     render_processes(r, &mut out);
     if let Some(l) = &r.lustre {
         let _ = writeln!(
@@ -195,6 +196,50 @@ fn render_packages(r: &Report, out: &mut String) {
     }
 }
 
+/// The chain of importers, short: the module that imported the package, then for each
+/// run of modules of one package above it only the outermost.
+fn importers(chain: &[String]) -> Vec<&str> {
+    let top = |m: &str| m.split('.').next().unwrap_or("").to_string();
+    let mut out: Vec<&str> = chain.iter().take(1).map(String::as_str).collect();
+    for (i, module) in chain.iter().enumerate().skip(1) {
+        let last_of_run = chain.get(i + 1).is_none_or(|next| top(next) != top(module));
+        if last_of_run && out.last() != Some(&module.as_str()) {
+            out.push(module);
+        }
+    }
+    out
+}
+
+fn render_imports(r: &Report, out: &mut String) {
+    const SHOWN: usize = 15;
+    if r.python_imports.is_empty() {
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .python_imports
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            let chain = std::iter::once(p.package.as_str())
+                .chain(importers(&p.imported_by))
+                .collect::<Vec<_>>()
+                .join(" <- ");
+            let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
+            vec![chain, ms(p.cumulative_us), ms(p.self_us), n(p.modules)]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "python import (who imported it)",
+            "cumulative ms",
+            "self ms",
+            "modules",
+        ],
+        &rows,
+    ));
+}
+
 fn render_processes(r: &Report, out: &mut String) {
     const SHOWN: usize = 10;
     let mut procs: Vec<_> = r.processes.iter().collect();
@@ -240,6 +285,25 @@ mod tests {
             ],
         );
         assert_eq!(t, "  name    calls\n  openat   1234\n  x           5\n");
+    }
+
+    #[test]
+    fn importer_chains_keep_each_package_s_outermost_module() {
+        let chain = ["symfluence.models.lstm", "symfluence.models", "symfluence"].map(String::from);
+        assert_eq!(importers(&chain), ["symfluence.models.lstm", "symfluence"]);
+        let chain = [
+            "numpy._core.overrides",
+            "numpy._core",
+            "numpy",
+            "pandas.core",
+            "pandas",
+        ]
+        .map(String::from);
+        assert_eq!(
+            importers(&chain),
+            ["numpy._core.overrides", "numpy", "pandas"]
+        );
+        assert!(importers(&[]).is_empty());
     }
 
     #[test]

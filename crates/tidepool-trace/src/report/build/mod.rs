@@ -22,6 +22,8 @@ pub struct ReportInput<'a> {
     /// Directories of the traced paths with their symlinks resolved ([`resolve_dirs`]);
     /// a directory missing here is taken as written.
     pub resolved_dirs: &'a BTreeMap<String, String>,
+    /// The `import time:` lines the traced Python processes printed (`-X importtime`).
+    pub import_times: &'a [String],
     pub exit_code: i32,
     pub interrupted_by: Option<i32>,
     pub duration: Duration,
@@ -63,6 +65,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         top_dirs: top_dirs(&counted),
         python_modules: python_modules(&counted),
         python_packages: super::packages::packages(&counted, input.processes, counted.len() as u64),
+        python_imports: super::imports::import_rows(input.import_times),
         timeline,
         lustre: input.lustre.clone(),
         unfinished: input.unfinished,

@@ -118,6 +118,7 @@ fn report_of(
         mounts: &mounts,
         shared,
         resolved_dirs,
+        import_times: &[],
         exit_code: 0,
         interrupted_by: None,
         duration: Duration::from_millis(250),
