@@ -174,7 +174,10 @@ fn python_imports_name_the_importer() {
         serde_json::json!(["outerpkg.models", "outerpkg"])
     );
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("python import (who imported it)"), "{summary}");
+    assert!(
+        summary.contains("python import (who imported it)"),
+        "{summary}"
+    );
     let (_, plain) = profile_json(
         dir.path(),
         &[],
