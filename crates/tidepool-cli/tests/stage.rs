@@ -730,3 +730,95 @@ fn remove_deletes_the_staged_copy() {
     assert_eq!(out["removed"], true);
     assert!(!root.exists());
 }
+
+/// A venv made the way users make them (`.ci/run` creates all three): `linked` is
+/// `python3 -m venv` from a Python whose `bin/python3` is itself a link, `virtualenv`
+/// and `uv` come from those tools.
+fn user_venv(kind: &str) -> PathBuf {
+    let var = format!("TIDEPOOL_TEST_VENV_{}", kind.to_uppercase());
+    std::env::var(var).map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(format!(".cache/tidepool/venv-{kind}"))
+    })
+}
+
+/// Regression: a `python3 -m venv` venv staged with every interpreter link dangling,
+/// and `eval "$(tidepool stage ...)"` then ran the shared interpreter from PATH.
+fn user_venv_stages_and_runs(kind: &str) {
+    let venv = user_venv(kind);
+    let what = format!("a {kind} venv with numpy and pandas at {}", venv.display());
+    if !available(&what, venv.join("pyvenv.cfg").exists()) {
+        return;
+    }
+    let dir = scratch(&format!("user-venv-{kind}"));
+    let archive = dir.join("env.tpk");
+    run_ok(
+        tidepool()
+            .arg("pack")
+            .arg("--python")
+            .arg(&venv)
+            .arg("-o")
+            .arg(&archive),
+    );
+    let to = dir.join("staged");
+    let staged = stage_json(&archive, &to);
+    let root = PathBuf::from(staged["root"].as_str().unwrap());
+    for name in ["python", "python3", "python3.11"] {
+        let link = root.join("python/venv/bin").join(name);
+        let target = link
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("{} dangles: {e}", link.display()));
+        assert!(
+            target.starts_with(&root),
+            "{} -> {}",
+            link.display(),
+            target.display()
+        );
+    }
+    let sh = run_ok(tidepool().arg("stage").arg(&archive).arg("--to").arg(&to));
+    let script = format!(
+        "eval \"$({} stage {} --to {})\"\npython -c 'import sys, pandas; print(sys.prefix)'",
+        env!("CARGO_BIN_EXE_tidepool"),
+        archive.display(),
+        to.display()
+    );
+    assert!(!sh.stdout.is_empty());
+    let shared_python = venv.join("bin");
+    let path = format!("{}:/usr/bin:/bin", shared_python.display());
+    let out = run_ok(
+        Command::new("/bin/sh")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", path),
+    );
+    let prefix = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        Path::new(&prefix).starts_with(&root),
+        "the staged copy ran: {prefix}"
+    );
+    let venv = venv.canonicalize().unwrap();
+    let base = base_prefix(&venv);
+    let python = root.join("python/venv/bin/python");
+    let touched = touched_under(&[&venv, &base], &python, &["-c", "import pandas"], &[]);
+    assert!(
+        touched.is_empty(),
+        "{} operations under the original prefixes: {:?}",
+        touched.len(),
+        &touched[..touched.len().min(5)]
+    );
+}
+
+#[test]
+fn venv_from_a_linked_python_stages_and_runs() {
+    user_venv_stages_and_runs("linked");
+}
+
+#[test]
+fn virtualenv_venv_stages_and_runs() {
+    user_venv_stages_and_runs("virtualenv");
+}
+
+#[test]
+fn uv_venv_stages_and_runs() {
+    user_venv_stages_and_runs("uv");
+}
