@@ -542,16 +542,57 @@ fn build_c_program(dir: &Path, name: &str, dtags: &str, rpath: &str) -> PathBuf 
             .arg(dir.join("lib/libgreet.so"))
             .arg(dir.join("greet.c")),
     );
-    run_ok(
-        Command::new("gcc")
-            .arg("-o")
-            .arg(dir.join(name))
-            .arg(dir.join("main.c"))
-            .arg(format!("-L{}", dir.join("lib").display()))
-            .arg("-lgreet")
-            .arg(format!("-Wl,{dtags},-rpath,{rpath}")),
-    );
+    let mut gcc = Command::new("gcc");
+    gcc.arg("-o")
+        .arg(dir.join(name))
+        .arg(dir.join("main.c"))
+        .arg(format!("-L{}", dir.join("lib").display()))
+        .arg("-lgreet");
+    if !rpath.is_empty() {
+        gcc.arg(format!("-Wl,{dtags},-rpath,{rpath}"));
+    }
+    run_ok(&mut gcc);
     dir.join(name)
+}
+
+/// Regression: an executable packed with `--exe` found its staged libraries only
+/// through the printed LD_LIBRARY_PATH; run directly it loaded them from the system.
+#[test]
+fn packed_executables_find_staged_libraries_without_the_environment() {
+    if !available("gcc", has_program("gcc")) {
+        return;
+    }
+    let dir = scratch("exe-runpath");
+    let build = dir.join("build");
+    let plain = build_c_program(&build, "hello_plain", "", "");
+    assert!(tidepool_stage::elf::read_info(&plain)
+        .unwrap()
+        .runpath
+        .is_empty());
+    let archive = dir.join("exe.tpk");
+    // As after `module load`: the library is found through LD_LIBRARY_PATH.
+    run_ok(
+        tidepool()
+            .args(["pack", "--exe"])
+            .arg(&plain)
+            .arg("-o")
+            .arg(&archive)
+            .env("LD_LIBRARY_PATH", build.join("lib")),
+    );
+    let staged = stage_json(&archive, &dir.join("to"));
+    let exe = PathBuf::from(staged["executables"]["hello_plain"].as_str().unwrap());
+    let info = tidepool_stage::elf::read_info(&exe).unwrap();
+    assert_eq!(info.runpath, ["$ORIGIN/../lib"], "{info:?}");
+    let out = run_ok(Command::new(&exe).env_clear());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello from libgreet\n"
+    );
+    let lib = exe.parent().unwrap().join("../lib/libgreet.so");
+    let lib_info = tidepool_stage::elf::read_info(&lib).unwrap();
+    assert_eq!(lib_info.runpath, ["$ORIGIN"], "{lib_info:?}");
+    let touched = touched_under(&[&build], &exe, &[], &[]);
+    assert!(touched.is_empty(), "looked in the build dir: {touched:?}");
 }
 
 #[test]
