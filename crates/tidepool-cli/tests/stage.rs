@@ -863,3 +863,46 @@ fn virtualenv_venv_stages_and_runs() {
 fn uv_venv_stages_and_runs() {
     user_venv_stages_and_runs("uv");
 }
+
+/// Regression: `pack -o` on a full disk left its `.NAME.tpk.partial` behind.
+#[test]
+fn pack_on_a_full_disk_leaves_nothing_behind() {
+    let dir = scratch("full-disk");
+    let full = dir.join("full");
+    std::fs::create_dir_all(&full).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&full)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available("a 1 MiB tmpfs mounted for the test (root)", mounted) {
+        return;
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // Incompressible: 3 MB from the kernel's random source, against 1 MiB of space.
+    let mut noise = vec![0u8; 3_000_000];
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .read_exact(&mut noise)
+        .unwrap();
+    std::fs::write(data.join("noise.bin"), noise).unwrap();
+    let out = tidepool()
+        .args(["pack", "--dir"])
+        .arg(&data)
+        .arg("-o")
+        .arg(full.join("x.tpk"))
+        .output()
+        .unwrap();
+    let left: Vec<_> = std::fs::read_dir(&full)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let _ = Command::new("umount").arg(&full).status();
+    assert!(!out.status.success(), "a full disk must fail the pack");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No space left"),
+        "{out:?}"
+    );
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

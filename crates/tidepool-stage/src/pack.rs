@@ -276,11 +276,31 @@ fn write_archive(
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
+    let result = write_partial(plan, manifest, output, &partial, progress).and_then(|()| {
+        std::fs::rename(&partial, output).map_err(|source| PackError::Write {
+            path: output.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        // A failed pack (a full disk, a file that changed) leaves nothing behind.
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn write_partial(
+    plan: &Plan,
+    manifest: &Manifest,
+    output: &Path,
+    partial: &Path,
+    progress: &mut dyn FnMut(PackProgress),
+) -> Result<(), PackError> {
     let write_err = |source: std::io::Error| PackError::Write {
         path: output.to_path_buf(),
         source,
     };
-    let file = std::fs::File::create(&partial).map_err(write_err)?;
+    let file = std::fs::File::create(partial).map_err(write_err)?;
     let encoder = zstd::Encoder::new(std::io::BufWriter::with_capacity(1 << 20, file), ZSTD_LEVEL)
         .map_err(write_err)?;
     let mut builder = tar::Builder::new(encoder);
@@ -347,8 +367,7 @@ fn write_archive(
         .into_inner()
         .map_err(|e| write_err(e.into_error()))?
         .sync_all()
-        .map_err(write_err)?;
-    std::fs::rename(&partial, output).map_err(write_err)
+        .map_err(write_err)
 }
 
 fn report(
