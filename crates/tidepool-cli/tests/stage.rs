@@ -722,35 +722,102 @@ fn profile_with_tidepool(python: &Path, code: &str, dest: &Path) {
     );
 }
 
+/// Pack the test venv trimmed from `profiles` (plus `extra` arguments), stage it, and
+/// return the report and the staged python.
+fn pack_trimmed(dir: &Path, profiles: &[&Path], extra: &[&str]) -> (Value, PathBuf) {
+    let archive = dir.join("trim.tpk");
+    let mut pack = tidepool();
+    pack.args(["pack", "--json", "--python"]).arg(test_venv());
+    for profile in profiles {
+        pack.arg("--trim-from").arg(profile);
+    }
+    let report = json_of(&run_ok(pack.args(extra).arg("-o").arg(&archive)));
+    let staged = stage_json(&archive, &dir.join("to"));
+    let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
+    (report, python)
+}
+
+/// A module of pandas that `import pandas` does not load: a stand-in for files a
+/// package opens later (netCDF4's compression plugins load with the first file).
+const LOADED_LATER: &str = "import pandas.io.clipboard; print('later ok')";
+
+/// Regression: trimming from an import profile dropped what a package loads later.
+/// By default whole distributions are kept (or dropped), from several profiles.
 #[test]
-fn trimmed_archive_still_imports_pandas() {
+fn trimming_keeps_whole_distributions_from_every_profile() {
     if !available("test venv", test_venv().join("pyvenv.cfg").exists()) {
         return;
     }
-    let dir = scratch("trim");
+    let dir = scratch("trim-dists");
+    let python = test_venv().join("bin/python");
+    let (import, trial) = (dir.join("import.json"), dir.join("trial.json"));
+    let workload =
+        "import importlib.metadata as m, pandas; print(m.version('pandas') == pandas.__version__)";
+    profile_with_tidepool(&python, workload, &import);
+    profile_with_tidepool(&python, "import tzdata", &trial);
+    let (report, staged) = pack_trimmed(&dir, &[&import, &trial], &[]);
+    let trim = &report["trim"];
+    assert_eq!(trim["mode"], "distributions", "{trim}");
+    let dropped: Vec<&str> = trim["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        dropped.iter().any(|d| d.starts_with("pip-")),
+        "pip is untouched: {dropped:?}"
+    );
+    assert!(
+        !dropped.iter().any(|d| d.starts_with("tzdata-")),
+        "the second profile touched tzdata: {dropped:?}"
+    );
+    assert!(
+        !dropped
+            .iter()
+            .any(|d| d.starts_with("pandas-") || d.starts_with("numpy-")),
+        "{dropped:?}"
+    );
+    let out = run_ok(Command::new(&staged).env_clear().args(["-c", workload]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    let later = run_ok(Command::new(&staged).env_clear().args(["-c", LOADED_LATER]));
+    assert_eq!(String::from_utf8_lossy(&later.stdout).trim(), "later ok");
+    let pip = Command::new(&staged)
+        .env_clear()
+        .args(["-c", "import pip"])
+        .output()
+        .unwrap();
+    assert!(!pip.status.success(), "pip was dropped");
+}
+
+#[test]
+fn trimming_by_files_keeps_only_what_the_profile_lists() {
+    if !available("test venv", test_venv().join("pyvenv.cfg").exists()) {
+        return;
+    }
+    let dir = scratch("trim-files");
     let profile = dir.join("profile.json");
     let workload =
         "import importlib.metadata as m, pandas; print(m.version('pandas') == pandas.__version__)";
     profile_with_tidepool(&test_venv().join("bin/python"), workload, &profile);
-    let archive = dir.join("trim.tpk");
-    let report = json_of(&run_ok(
-        tidepool()
-            .args(["pack", "--json", "--python"])
-            .arg(test_venv())
-            .arg("--trim-from")
-            .arg(&profile)
-            .arg("-o")
-            .arg(&archive),
-    ));
+    let (report, staged) = pack_trimmed(&dir, &[&profile], &["--trim-files"]);
     let trim = &report["trim"];
+    assert_eq!(trim["mode"], "files", "{trim}");
     assert!(
         trim["bytes_after"].as_u64().unwrap() < trim["bytes_before"].as_u64().unwrap() / 2,
         "{trim}"
     );
-    let staged = stage_json(&archive, &dir.join("to"));
-    let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
-    let out = run_ok(Command::new(python).env_clear().args(["-c", workload]));
+    let out = run_ok(Command::new(&staged).env_clear().args(["-c", workload]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    let later = Command::new(&staged)
+        .env_clear()
+        .args(["-c", LOADED_LATER])
+        .output()
+        .unwrap();
+    assert!(
+        !later.status.success(),
+        "file-level trimming drops what the profile did not load"
+    );
 }
 
 #[test]

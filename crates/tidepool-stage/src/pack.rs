@@ -13,7 +13,7 @@ use crate::manifest::{
 use crate::plan::{PackSpec, Plan, Planned, PlannedKind, Transform};
 use crate::python::EditableInstall;
 use crate::relocate::{relative_runpath, PrefixMap};
-use crate::trim::{self, TrimReport};
+use crate::trim::{self, TrimMode, TrimReport};
 use serde::Serialize;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -73,9 +73,16 @@ pub fn pack(
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<PackReport, PackError> {
     let mut plan = Plan::build(spec)?;
-    let trim_report = match &spec.trim_from {
-        Some(profile) => Some(trim::trim(&mut plan, &trim::load_profile(profile)?)?),
-        None => None,
+    let trim_report = if spec.trim_from.is_empty() {
+        None
+    } else {
+        let mode = if spec.trim_files {
+            TrimMode::Files
+        } else {
+            TrimMode::Distributions
+        };
+        let touched = trim::load_profiles(&spec.trim_from)?;
+        Some(trim::trim_plan(&mut plan, &touched, mode)?)
     };
     let manifest = build_manifest(&plan, progress)?;
     write_archive(&plan, &manifest, output, progress)?;

@@ -23,8 +23,10 @@ pub struct PackSpec {
     pub exes: Vec<PathBuf>,
     /// Input trees, each with an optional name (default: the directory's name).
     pub dirs: Vec<(PathBuf, Option<String>)>,
-    /// A `tidepool profile --json` document: keep only the Python files it lists.
-    pub trim_from: Option<PathBuf>,
+    /// `tidepool profile --json` documents: trim the Python parts to what they touched.
+    pub trim_from: Vec<PathBuf>,
+    /// Trim to the files the profiles list instead of whole distributions.
+    pub trim_files: bool,
     /// Also pack glibc's core libraries and the loader.
     pub include_core_libs: bool,
 }
