@@ -56,6 +56,140 @@ fn profile_json(dir: &Path, extra: &[&str], command: &[&str]) -> (Output, Value)
     (out, serde_json::from_str(&text).expect("valid JSON report"))
 }
 
+/// Regression: `--shared /usr/lib/x86_64-linux-gnu` counted 0 while ld.so opened its
+/// libraries there through the `/lib -> usr/lib` link; a prefix given through a link
+/// counted nothing reached by its real path.
+#[test]
+fn shared_prefixes_count_calls_through_directory_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("gpfs/home/u");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::write(real.join("data.txt"), "x").unwrap();
+    let link = dir.path().join("home");
+    std::os::unix::fs::symlink(dir.path().join("gpfs/home"), &link).unwrap();
+    let (real_s, link_s) = (real.to_str().unwrap(), link.to_str().unwrap());
+    let through_link = format!("{link_s}/u/data.txt");
+    let by_real_path = format!("{real_s}/data.txt");
+    let (out, r) = profile_json(
+        dir.path(),
+        &["--shared", real_s, "--shared", link_s],
+        &["cat", &through_link, &by_real_path],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let count = |p: &str| r["shared"][p]["total"].as_u64().unwrap();
+    assert!(
+        count(real_s) >= 2,
+        "the real prefix sees the call through the link: {}",
+        r["shared"]
+    );
+    assert!(
+        count(link_s) >= 2,
+        "the link prefix sees the call by the real path: {}",
+        r["shared"]
+    );
+    let elsewhere = r["elsewhere"]["total"].as_u64().unwrap();
+    assert_eq!(elsewhere + count(real_s), r["total"].as_u64().unwrap());
+}
+
+/// The report tells which packages a Python process pays for.
+#[test]
+fn python_calls_are_grouped_by_package() {
+    let Some(python) = test_venv_python() else {
+        require(
+            false,
+            "the test venv (TIDEPOOL_TEST_VENV) with numpy and pandas",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (out, r) = profile_json(
+        dir.path(),
+        &[],
+        &[python.to_str().unwrap(), "-c", "import pandas"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let rows = r["python_packages"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|p| p["package"] == name).cloned();
+    let pandas = row("pandas").expect("pandas is charged");
+    let numpy = row("numpy").expect("numpy (imported by pandas) is charged");
+    assert!(pandas["modules"].as_u64().unwrap() > 50, "{pandas}");
+    assert!(numpy["ops"].as_u64().unwrap() > 50, "{numpy}");
+    assert!(row("(stdlib)").is_some(), "{rows:?}");
+    let ops: Vec<u64> = rows.iter().map(|p| p["ops"].as_u64().unwrap()).collect();
+    assert!(
+        ops.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by cost: {ops:?}"
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("python package"), "{summary}");
+}
+
+/// `--python-imports` shows who imported each package and passes other stderr through.
+#[test]
+fn python_imports_name_the_importer() {
+    let Some(python) = real_python() else {
+        require(false, "a real python3 interpreter");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("outerpkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), "from outerpkg import models\n").unwrap();
+    std::fs::write(pkg.join("models.py"), "import innerpkg\n").unwrap();
+    std::fs::write(
+        dir.path().join("innerpkg.py"),
+        "import sys\nprint('inner says hi', file=sys.stderr)\n",
+    )
+    .unwrap();
+    let (out, r) = profile_json(
+        dir.path(),
+        &["--python-imports"],
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "cd {} && {} -c 'import outerpkg'",
+                dir.path().display(),
+                python.display()
+            ),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("inner says hi"),
+        "other stderr passes through: {stderr}"
+    );
+    assert!(
+        !stderr.contains("import time:"),
+        "import-time lines are kept: {stderr}"
+    );
+    let rows = r["python_imports"].as_array().unwrap();
+    let inner = rows
+        .iter()
+        .find(|p| p["package"] == "innerpkg")
+        .expect("innerpkg timed");
+    assert_eq!(
+        inner["imported_by"],
+        serde_json::json!(["outerpkg.models", "outerpkg"])
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("python import (who imported it)"),
+        "{summary}"
+    );
+    let (_, plain) = profile_json(
+        dir.path(),
+        &[],
+        &[python.to_str().unwrap(), "-c", "import json"],
+    );
+    assert_eq!(
+        plain["python_imports"],
+        serde_json::json!([]),
+        "nothing without the flag"
+    );
+}
+
 #[test]
 fn exit_status_is_the_commands() {
     let out = tidepool(&["profile", "--", "sh", "-c", "exit 7"]);
@@ -119,7 +253,7 @@ fn report_resolves_relative_paths_and_counts_failures() {
         &["sh", "-c", &script],
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["command"][0], "sh");
     let files = r["files"].as_array().unwrap();
     let file = |p: &str| files.iter().find(|f| f["path"] == p).cloned();
@@ -268,9 +402,10 @@ fn strace_table_parser_reads_calls_and_errors() {
 }
 
 /// Our counts in strace's terms: strace's `%file` includes `newfstatat`/`statx` on an
-/// fd (AT_EMPTY_PATH), which tidepool reports apart in `fd_stat`.
+/// fd (AT_EMPTY_PATH), which tidepool reports apart in `fd_stat`, and `getcwd`, which it
+/// reports apart as `getcwd` (it never fails with a valid buffer).
 fn strace_equivalent(r: &Value) -> (u64, u64) {
-    let mut calls = r["total"].as_u64().unwrap();
+    let mut calls = r["total"].as_u64().unwrap() + r["getcwd"].as_u64().unwrap();
     let mut failed = r["failed"].as_u64().unwrap();
     for name in ["newfstatat", "statx"] {
         if let Some(c) = r["fd_stat"]["by_syscall"].get(name) {

@@ -542,16 +542,57 @@ fn build_c_program(dir: &Path, name: &str, dtags: &str, rpath: &str) -> PathBuf 
             .arg(dir.join("lib/libgreet.so"))
             .arg(dir.join("greet.c")),
     );
-    run_ok(
-        Command::new("gcc")
-            .arg("-o")
-            .arg(dir.join(name))
-            .arg(dir.join("main.c"))
-            .arg(format!("-L{}", dir.join("lib").display()))
-            .arg("-lgreet")
-            .arg(format!("-Wl,{dtags},-rpath,{rpath}")),
-    );
+    let mut gcc = Command::new("gcc");
+    gcc.arg("-o")
+        .arg(dir.join(name))
+        .arg(dir.join("main.c"))
+        .arg(format!("-L{}", dir.join("lib").display()))
+        .arg("-lgreet");
+    if !rpath.is_empty() {
+        gcc.arg(format!("-Wl,{dtags},-rpath,{rpath}"));
+    }
+    run_ok(&mut gcc);
     dir.join(name)
+}
+
+/// Regression: an executable packed with `--exe` found its staged libraries only
+/// through the printed LD_LIBRARY_PATH; run directly it loaded them from the system.
+#[test]
+fn packed_executables_find_staged_libraries_without_the_environment() {
+    if !available("gcc", has_program("gcc")) {
+        return;
+    }
+    let dir = scratch("exe-runpath");
+    let build = dir.join("build");
+    let plain = build_c_program(&build, "hello_plain", "", "");
+    assert!(tidepool_stage::elf::read_info(&plain)
+        .unwrap()
+        .runpath
+        .is_empty());
+    let archive = dir.join("exe.tpk");
+    // As after `module load`: the library is found through LD_LIBRARY_PATH.
+    run_ok(
+        tidepool()
+            .args(["pack", "--exe"])
+            .arg(&plain)
+            .arg("-o")
+            .arg(&archive)
+            .env("LD_LIBRARY_PATH", build.join("lib")),
+    );
+    let staged = stage_json(&archive, &dir.join("to"));
+    let exe = PathBuf::from(staged["executables"]["hello_plain"].as_str().unwrap());
+    let info = tidepool_stage::elf::read_info(&exe).unwrap();
+    assert_eq!(info.runpath, ["$ORIGIN/../lib"], "{info:?}");
+    let out = run_ok(Command::new(&exe).env_clear());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello from libgreet\n"
+    );
+    let lib = exe.parent().unwrap().join("../lib/libgreet.so");
+    let lib_info = tidepool_stage::elf::read_info(&lib).unwrap();
+    assert_eq!(lib_info.runpath, ["$ORIGIN"], "{lib_info:?}");
+    let touched = touched_under(&[&build], &exe, &[], &[]);
+    assert!(touched.is_empty(), "looked in the build dir: {touched:?}");
 }
 
 #[test]
@@ -681,35 +722,102 @@ fn profile_with_tidepool(python: &Path, code: &str, dest: &Path) {
     );
 }
 
+/// Pack the test venv trimmed from `profiles` (plus `extra` arguments), stage it, and
+/// return the report and the staged python.
+fn pack_trimmed(dir: &Path, profiles: &[&Path], extra: &[&str]) -> (Value, PathBuf) {
+    let archive = dir.join("trim.tpk");
+    let mut pack = tidepool();
+    pack.args(["pack", "--json", "--python"]).arg(test_venv());
+    for profile in profiles {
+        pack.arg("--trim-from").arg(profile);
+    }
+    let report = json_of(&run_ok(pack.args(extra).arg("-o").arg(&archive)));
+    let staged = stage_json(&archive, &dir.join("to"));
+    let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
+    (report, python)
+}
+
+/// A module of pandas that `import pandas` does not load: a stand-in for files a
+/// package opens later (netCDF4's compression plugins load with the first file).
+const LOADED_LATER: &str = "import pandas.io.clipboard; print('later ok')";
+
+/// Regression: trimming from an import profile dropped what a package loads later.
+/// By default whole distributions are kept (or dropped), from several profiles.
 #[test]
-fn trimmed_archive_still_imports_pandas() {
+fn trimming_keeps_whole_distributions_from_every_profile() {
     if !available("test venv", test_venv().join("pyvenv.cfg").exists()) {
         return;
     }
-    let dir = scratch("trim");
+    let dir = scratch("trim-dists");
+    let python = test_venv().join("bin/python");
+    let (import, trial) = (dir.join("import.json"), dir.join("trial.json"));
+    let workload =
+        "import importlib.metadata as m, pandas; print(m.version('pandas') == pandas.__version__)";
+    profile_with_tidepool(&python, workload, &import);
+    profile_with_tidepool(&python, "import tzdata", &trial);
+    let (report, staged) = pack_trimmed(&dir, &[&import, &trial], &[]);
+    let trim = &report["trim"];
+    assert_eq!(trim["mode"], "distributions", "{trim}");
+    let dropped: Vec<&str> = trim["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        dropped.iter().any(|d| d.starts_with("pip-")),
+        "pip is untouched: {dropped:?}"
+    );
+    assert!(
+        !dropped.iter().any(|d| d.starts_with("tzdata-")),
+        "the second profile touched tzdata: {dropped:?}"
+    );
+    assert!(
+        !dropped
+            .iter()
+            .any(|d| d.starts_with("pandas-") || d.starts_with("numpy-")),
+        "{dropped:?}"
+    );
+    let out = run_ok(Command::new(&staged).env_clear().args(["-c", workload]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    let later = run_ok(Command::new(&staged).env_clear().args(["-c", LOADED_LATER]));
+    assert_eq!(String::from_utf8_lossy(&later.stdout).trim(), "later ok");
+    let pip = Command::new(&staged)
+        .env_clear()
+        .args(["-c", "import pip"])
+        .output()
+        .unwrap();
+    assert!(!pip.status.success(), "pip was dropped");
+}
+
+#[test]
+fn trimming_by_files_keeps_only_what_the_profile_lists() {
+    if !available("test venv", test_venv().join("pyvenv.cfg").exists()) {
+        return;
+    }
+    let dir = scratch("trim-files");
     let profile = dir.join("profile.json");
     let workload =
         "import importlib.metadata as m, pandas; print(m.version('pandas') == pandas.__version__)";
     profile_with_tidepool(&test_venv().join("bin/python"), workload, &profile);
-    let archive = dir.join("trim.tpk");
-    let report = json_of(&run_ok(
-        tidepool()
-            .args(["pack", "--json", "--python"])
-            .arg(test_venv())
-            .arg("--trim-from")
-            .arg(&profile)
-            .arg("-o")
-            .arg(&archive),
-    ));
+    let (report, staged) = pack_trimmed(&dir, &[&profile], &["--trim-files"]);
     let trim = &report["trim"];
+    assert_eq!(trim["mode"], "files", "{trim}");
     assert!(
         trim["bytes_after"].as_u64().unwrap() < trim["bytes_before"].as_u64().unwrap() / 2,
         "{trim}"
     );
-    let staged = stage_json(&archive, &dir.join("to"));
-    let python = PathBuf::from(staged["root"].as_str().unwrap()).join("python/venv/bin/python");
-    let out = run_ok(Command::new(python).env_clear().args(["-c", workload]));
+    let out = run_ok(Command::new(&staged).env_clear().args(["-c", workload]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    let later = Command::new(&staged)
+        .env_clear()
+        .args(["-c", LOADED_LATER])
+        .output()
+        .unwrap();
+    assert!(
+        !later.status.success(),
+        "file-level trimming drops what the profile did not load"
+    );
 }
 
 #[test]
@@ -729,4 +837,139 @@ fn remove_deletes_the_staged_copy() {
     ));
     assert_eq!(out["removed"], true);
     assert!(!root.exists());
+}
+
+/// A venv made the way users make them (`.ci/run` creates all three): `linked` is
+/// `python3 -m venv` from a Python whose `bin/python3` is itself a link, `virtualenv`
+/// and `uv` come from those tools.
+fn user_venv(kind: &str) -> PathBuf {
+    let var = format!("TIDEPOOL_TEST_VENV_{}", kind.to_uppercase());
+    std::env::var(var).map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(format!(".cache/tidepool/venv-{kind}"))
+    })
+}
+
+/// Regression: a `python3 -m venv` venv staged with every interpreter link dangling,
+/// and `eval "$(tidepool stage ...)"` then ran the shared interpreter from PATH.
+fn user_venv_stages_and_runs(kind: &str) {
+    let venv = user_venv(kind);
+    let what = format!("a {kind} venv with numpy and pandas at {}", venv.display());
+    if !available(&what, venv.join("pyvenv.cfg").exists()) {
+        return;
+    }
+    let dir = scratch(&format!("user-venv-{kind}"));
+    let archive = dir.join("env.tpk");
+    run_ok(
+        tidepool()
+            .arg("pack")
+            .arg("--python")
+            .arg(&venv)
+            .arg("-o")
+            .arg(&archive),
+    );
+    let to = dir.join("staged");
+    let staged = stage_json(&archive, &to);
+    let root = PathBuf::from(staged["root"].as_str().unwrap());
+    for name in ["python", "python3", "python3.11"] {
+        let link = root.join("python/venv/bin").join(name);
+        let target = link
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("{} dangles: {e}", link.display()));
+        assert!(
+            target.starts_with(&root),
+            "{} -> {}",
+            link.display(),
+            target.display()
+        );
+    }
+    let sh = run_ok(tidepool().arg("stage").arg(&archive).arg("--to").arg(&to));
+    let script = format!(
+        "eval \"$({} stage {} --to {})\"\npython -c 'import sys, pandas; print(sys.prefix)'",
+        env!("CARGO_BIN_EXE_tidepool"),
+        archive.display(),
+        to.display()
+    );
+    assert!(!sh.stdout.is_empty());
+    let shared_python = venv.join("bin");
+    let path = format!("{}:/usr/bin:/bin", shared_python.display());
+    let out = run_ok(
+        Command::new("/bin/sh")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", path),
+    );
+    let prefix = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        Path::new(&prefix).starts_with(&root),
+        "the staged copy ran: {prefix}"
+    );
+    let venv = venv.canonicalize().unwrap();
+    let base = base_prefix(&venv);
+    let python = root.join("python/venv/bin/python");
+    let touched = touched_under(&[&venv, &base], &python, &["-c", "import pandas"], &[]);
+    assert!(
+        touched.is_empty(),
+        "{} operations under the original prefixes: {:?}",
+        touched.len(),
+        &touched[..touched.len().min(5)]
+    );
+}
+
+#[test]
+fn venv_from_a_linked_python_stages_and_runs() {
+    user_venv_stages_and_runs("linked");
+}
+
+#[test]
+fn virtualenv_venv_stages_and_runs() {
+    user_venv_stages_and_runs("virtualenv");
+}
+
+#[test]
+fn uv_venv_stages_and_runs() {
+    user_venv_stages_and_runs("uv");
+}
+
+/// Regression: `pack -o` on a full disk left its `.NAME.tpk.partial` behind.
+#[test]
+fn pack_on_a_full_disk_leaves_nothing_behind() {
+    let dir = scratch("full-disk");
+    let full = dir.join("full");
+    std::fs::create_dir_all(&full).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&full)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available("a 1 MiB tmpfs mounted for the test (root)", mounted) {
+        return;
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // Incompressible: 3 MB from the kernel's random source, against 1 MiB of space.
+    let mut noise = vec![0u8; 3_000_000];
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .read_exact(&mut noise)
+        .unwrap();
+    std::fs::write(data.join("noise.bin"), noise).unwrap();
+    let out = tidepool()
+        .args(["pack", "--dir"])
+        .arg(&data)
+        .arg("-o")
+        .arg(full.join("x.tpk"))
+        .output()
+        .unwrap();
+    let left: Vec<_> = std::fs::read_dir(&full)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let _ = Command::new("umount").arg(&full).status();
+    assert!(!out.status.success(), "a full disk must fail the pack");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No space left"),
+        "{out:?}"
+    );
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -132,7 +132,40 @@ pub fn retarget(path: &Path, bytes: Vec<u8>, new_value: &str) -> Result<Vec<u8>,
     if let Some(patched) = patch_runpath(path, &bytes, new_value)? {
         return Ok(patched);
     }
-    Ok(rpath_to_runpath(&bytes).unwrap_or(bytes))
+    if let Some(converted) = rpath_to_runpath(&bytes) {
+        return Ok(converted);
+    }
+    if has_search_path(&bytes) {
+        return Ok(bytes);
+    }
+    add_runpath(path, &bytes, new_value)
+}
+
+/// Whether the object has a DT_RPATH or DT_RUNPATH at all.
+fn has_search_path(bytes: &[u8]) -> bool {
+    Elf::parse(bytes).is_ok_and(|elf| !elf.rpaths.is_empty() || !elf.runpaths.is_empty())
+}
+
+/// A new DT_RUNPATH for an object that has none (as `patchelf --set-rpath` does: the
+/// dynamic section and string table are rewritten with room for the entry), so a
+/// staged executable finds its staged libraries without LD_LIBRARY_PATH. Objects
+/// without a dynamic section (static executables) are returned unchanged.
+pub fn add_runpath(path: &Path, bytes: &[u8], value: &str) -> Result<Vec<u8>, PackError> {
+    let Ok(elf) = Elf::parse(bytes) else {
+        return Ok(bytes.to_vec());
+    };
+    if elf.dynamic.is_none() {
+        return Ok(bytes.to_vec());
+    }
+    let fail = |e: arwen::elf::ElfError| PackError::Elf {
+        path: path.to_path_buf(),
+        reason: format!("cannot add a RUNPATH: {e}"),
+    };
+    let mut container = arwen::elf::ElfContainer::parse(bytes).map_err(fail)?;
+    container.set_runpath(value.as_bytes()).map_err(fail)?;
+    let mut out = Vec::with_capacity(bytes.len() + 8192);
+    container.write(&mut out).map_err(fail)?;
+    Ok(out)
 }
 
 /// Change the tag of a DT_RPATH entry to DT_RUNPATH in place (the value is kept),

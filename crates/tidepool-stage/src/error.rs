@@ -52,6 +52,21 @@ pub enum PackError {
     Empty,
 }
 
+/// A byte count for people: `1.5 GB`, `320.0 MB`, `12.0 kB`, `512 B` (powers of 1000).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// What went wrong while reading or staging an archive.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
@@ -79,12 +94,20 @@ pub enum StageError {
     WrongArch { archive: String, host: String },
     #[error("the archive has format version {found}, this tidepool reads version {supported}; use a matching tidepool")]
     Format { found: u32, supported: u32 },
-    #[error("not enough free space in {dir}: the environment needs {needed} bytes, {free} are free; pick another directory with --to")]
+    #[error("not enough free space in {dir}: the environment needs {}, {} are free; pick another directory with --to", human_bytes(*needed), human_bytes(*free))]
     NoSpace {
         dir: PathBuf,
         needed: u64,
         free: u64,
     },
+    #[error("the archive's link {link} (-> {target}) {problem} in the staged tree; refusing to stage a broken environment: pack it again (and report this if it persists)")]
+    BrokenLink {
+        link: String,
+        target: String,
+        problem: &'static str,
+    },
+    #[error("the archive's executable {name} ({path}) does not resolve to a file in the staged tree; refusing to stage it: pack it again")]
+    BrokenExecutable { name: String, path: String },
     #[error("cannot {action} {path}")]
     Io {
         action: &'static str,
@@ -118,5 +141,17 @@ impl PackError {
     pub(crate) fn read(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| PackError::Read { path, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_counts_read_as_people_write_them() {
+        use super::human_bytes;
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(12_000), "12.0 kB");
+        assert_eq!(human_bytes(320_000_000), "320.0 MB");
+        assert_eq!(human_bytes(1_500_000_000), "1.5 GB");
     }
 }

@@ -60,6 +60,7 @@ pub mod python;
 pub mod relocate;
 pub mod stage;
 pub mod trim;
+pub mod verify;
 pub mod writer;
 
 pub use env::StagedEnv;

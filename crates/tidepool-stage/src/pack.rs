@@ -13,7 +13,7 @@ use crate::manifest::{
 use crate::plan::{PackSpec, Plan, Planned, PlannedKind, Transform};
 use crate::python::EditableInstall;
 use crate::relocate::{relative_runpath, PrefixMap};
-use crate::trim::{self, TrimReport};
+use crate::trim::{self, TrimMode, TrimReport};
 use serde::Serialize;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -73,9 +73,16 @@ pub fn pack(
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<PackReport, PackError> {
     let mut plan = Plan::build(spec)?;
-    let trim_report = match &spec.trim_from {
-        Some(profile) => Some(trim::trim(&mut plan, &trim::load_profile(profile)?)?),
-        None => None,
+    let trim_report = if spec.trim_from.is_empty() {
+        None
+    } else {
+        let mode = if spec.trim_files {
+            TrimMode::Files
+        } else {
+            TrimMode::Distributions
+        };
+        let touched = trim::load_profiles(&spec.trim_from)?;
+        Some(trim::trim_plan(&mut plan, &touched, mode)?)
     };
     let manifest = build_manifest(&plan, progress)?;
     write_archive(&plan, &manifest, output, progress)?;
@@ -276,11 +283,31 @@ fn write_archive(
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
+    let result = write_partial(plan, manifest, output, &partial, progress).and_then(|()| {
+        std::fs::rename(&partial, output).map_err(|source| PackError::Write {
+            path: output.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        // A failed pack (a full disk, a file that changed) leaves nothing behind.
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn write_partial(
+    plan: &Plan,
+    manifest: &Manifest,
+    output: &Path,
+    partial: &Path,
+    progress: &mut dyn FnMut(PackProgress),
+) -> Result<(), PackError> {
     let write_err = |source: std::io::Error| PackError::Write {
         path: output.to_path_buf(),
         source,
     };
-    let file = std::fs::File::create(&partial).map_err(write_err)?;
+    let file = std::fs::File::create(partial).map_err(write_err)?;
     let encoder = zstd::Encoder::new(std::io::BufWriter::with_capacity(1 << 20, file), ZSTD_LEVEL)
         .map_err(write_err)?;
     let mut builder = tar::Builder::new(encoder);
@@ -347,8 +374,7 @@ fn write_archive(
         .into_inner()
         .map_err(|e| write_err(e.into_error()))?
         .sync_all()
-        .map_err(write_err)?;
-    std::fs::rename(&partial, output).map_err(write_err)
+        .map_err(write_err)
 }
 
 fn report(

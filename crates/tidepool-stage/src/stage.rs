@@ -147,6 +147,7 @@ fn extract_into<R: Read>(
     extract::unpack_entries(entries, &manifest, tmp, progress)?;
     let root = staged_root(to, &header.id);
     crate::apply::apply_relocations(&manifest, tmp, &root)?;
+    crate::verify::verify_tree(&manifest, tmp)?;
     let env = StagedEnv::for_manifest(&manifest, &header.id, &root);
     write_records(tmp, header, &manifest, &env)?;
     std::fs::rename(tmp, &root).map_err(StageError::io("rename into place", &root))?;
@@ -277,6 +278,10 @@ mod tests {
         assert!(
             text.contains(&dir.path().display().to_string()) && text.contains("--to"),
             "{text}"
+        );
+        assert!(
+            text.contains("needs 18446.7 PB"),
+            "human-readable sizes: {text}"
         );
         assert!(matches!(
             err,

@@ -18,6 +18,10 @@ pub struct Event {
     pub result: i64,
     /// Time of the syscall's entry since the trace started.
     pub at: Duration,
+    /// The path as written named its base directory itself (`.`, `""`, `./.`): the
+    /// lookup happened in that directory, not in its parent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub names_base: bool,
 }
 
 impl Event {
@@ -84,6 +88,7 @@ mod tests {
             path: None,
             result,
             at: Duration::ZERO,
+            names_base: false,
         }
     }
 

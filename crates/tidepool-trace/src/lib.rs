@@ -20,6 +20,8 @@
 //!     processes: &outcome.processes,
 //!     mounts: &outcome.mounts,
 //!     shared: &[],
+//!     resolved_dirs: &Default::default(),
+//!     import_times: &[],
 //!     exit_code: outcome.exit_code(),
 //!     interrupted_by: outcome.interrupted_by,
 //!     duration: outcome.duration,
@@ -67,4 +69,4 @@ pub use event::{Event, EventSink, ProcessInfo, Termination};
 pub use lustre::LustreDelta;
 pub use mounts::MountTable;
 pub use report::{compare, Comparison, Report, ReportInput, SCHEMA_VERSION};
-pub use tracer::{trace, TraceOutcome};
+pub use tracer::{trace, trace_with, SpawnOptions, TraceOutcome};

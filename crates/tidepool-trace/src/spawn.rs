@@ -62,8 +62,47 @@ fn cstring(bytes: &[u8], index: usize) -> Result<CString, TraceError> {
     CString::new(bytes).map_err(|_| TraceError::NulInArgument { index })
 }
 
+/// What the traced command gets besides its arguments.
+#[derive(Debug, Default)]
+pub struct SpawnOptions {
+    /// Variables added to (or replacing in) the inherited environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// The command's standard error, instead of ours.
+    pub stderr: Option<OwnedFd>,
+}
+
+impl SpawnOptions {
+    /// These options with the command's stderr sent into a new pipe; returns the
+    /// pipe's read end.
+    pub fn with_stderr_pipe(mut self) -> std::io::Result<(Self, std::fs::File)> {
+        let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        self.stderr = Some(write_end);
+        Ok((self, std::fs::File::from(read_end)))
+    }
+}
+
+/// The inherited environment with `extra` set, as `NAME=value` C strings.
+fn environment(extra: &[(OsString, OsString)]) -> Result<Vec<CString>, TraceError> {
+    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .collect();
+    vars.extend(extra.iter().cloned());
+    vars.iter()
+        .map(|(k, v)| {
+            let mut bytes = k.as_bytes().to_vec();
+            bytes.push(b'=');
+            bytes.extend_from_slice(v.as_bytes());
+            CString::new(bytes).map_err(|_| TraceError::NulInArgument { index: 0 })
+        })
+        .collect()
+}
+
 /// Fork the command stopped under ptrace, its filter not installed yet.
-pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError> {
+pub fn spawn(
+    argv: &[OsString],
+    filter: &BpfProgram,
+    options: &SpawnOptions,
+) -> Result<Child, TraceError> {
     let name = argv.first().ok_or(TraceError::EmptyCommand)?;
     let program = find_program(name)?;
     let c_program = cstring(program.as_os_str().as_bytes(), 0)?;
@@ -74,6 +113,10 @@ pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError
         .collect::<Result<Vec<_>, _>>()?;
     let mut c_argv: Vec<*const libc::c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
     c_argv.push(std::ptr::null());
+    let c_env = environment(&options.env)?;
+    let mut c_envp: Vec<*const libc::c_char> = c_env.iter().map(|a| a.as_ptr()).collect();
+    c_envp.push(std::ptr::null());
+    let stderr = options.stderr.as_ref().map(AsRawFd::as_raw_fd);
 
     let (read_end, write_end) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|errno| TraceError::Spawn {
@@ -89,7 +132,13 @@ pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError
         }),
         Ok(nix::unistd::ForkResult::Child) => {
             drop(read_end);
-            child_main(write_end.as_raw_fd(), &c_program, &c_argv, filter)
+            let exec = Exec {
+                program: &c_program,
+                argv: &c_argv,
+                envp: &c_envp,
+                stderr,
+            };
+            child_main(write_end.as_raw_fd(), &exec, filter)
         }
         Ok(nix::unistd::ForkResult::Parent { child }) => {
             drop(write_end);
@@ -102,12 +151,15 @@ pub fn spawn(argv: &[OsString], filter: &BpfProgram) -> Result<Child, TraceError
     }
 }
 
-fn child_main(
-    pipe: libc::c_int,
-    program: &CString,
-    argv: &[*const libc::c_char],
-    filter: &BpfProgram,
-) -> ! {
+/// Everything the child needs for exec, built before the fork.
+struct Exec<'a> {
+    program: &'a CString,
+    argv: &'a [*const libc::c_char],
+    envp: &'a [*const libc::c_char],
+    stderr: Option<libc::c_int>,
+}
+
+fn child_main(pipe: libc::c_int, exec: &Exec<'_>, filter: &BpfProgram) -> ! {
     let fail = |step: u8| -> ! {
         let errno = Errno::last_raw().to_ne_bytes();
         let msg = [step, errno[0], errno[1], errno[2], errno[3]];
@@ -120,6 +172,11 @@ fn child_main(
     // SAFETY: plain system calls with valid arguments, no allocation.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        if let Some(fd) = exec.stderr {
+            if libc::dup2(fd, 2) < 0 {
+                fail(STEP_EXEC);
+            }
+        }
         if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
             fail(STEP_TRACEME);
         }
@@ -128,9 +185,14 @@ fn child_main(
     if seccompiler::apply_filter(filter).is_err() {
         fail(STEP_SECCOMP);
     }
-    // SAFETY: program and argv are NUL-terminated C strings built before the fork.
+    // SAFETY: program, argv and envp are NUL-terminated C strings (and NULL-terminated
+    // arrays) built before the fork.
     unsafe {
-        libc::execv(program.as_ptr(), argv.as_ptr());
+        libc::execve(
+            exec.program.as_ptr(),
+            exec.argv.as_ptr(),
+            exec.envp.as_ptr(),
+        );
     }
     fail(STEP_EXEC)
 }

@@ -3,7 +3,8 @@
 //!
 //! The path-based set is strace's `%file` class (every syscall that takes a file name,
 //! `getcwd` included), so `tidepool profile` and `strace -f -c -e trace=%file,getdents64`
-//! count the same calls. `getdents64`/`getdents` (directory listing) and the fd-based
+//! count the same calls; `getcwd` is reported apart, as it never reaches a metadata
+//! server. `getdents64`/`getdents` (directory listing) and the fd-based
 //! `fstat` are traced too and reported apart.
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,9 @@ pub enum Kind {
     FdStat,
     /// Traced only to keep the working-directory cache right (`fchdir`): not counted.
     CwdChange,
+    /// A query of the working directory (`getcwd`): answered from the process's own
+    /// state, it never reaches a metadata server; reported apart, not in `total`.
+    Cwd,
 }
 
 /// Where a syscall's path comes from, by argument index.
@@ -125,7 +129,7 @@ const COMMON: &[Spec] = &[
     at(l::SYS_move_mount, "move_mount", 0, 1),
     at(l::SYS_fspick, "fspick", 0, 1),
     at(l::SYS_mount_setattr, "mount_setattr", 0, 1),
-    spec(l::SYS_getcwd, "getcwd", Kind::Path, PathArg::Cwd),
+    spec(l::SYS_getcwd, "getcwd", Kind::Cwd, PathArg::Cwd),
     spec(
         l::SYS_getdents64,
         "getdents64",

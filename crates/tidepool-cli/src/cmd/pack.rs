@@ -24,9 +24,16 @@ pub struct Args {
     /// Name under which the preceding --dir is staged (default: its directory name).
     #[arg(long = "as", value_name = "NAME")]
     pub names: Vec<String>,
-    /// Keep only the Python files listed in a `tidepool profile --json` document.
+    /// Trim the Python environment to what a `tidepool profile --json` run touched:
+    /// whole distributions are kept or dropped. Repeatable (e.g. the import and one
+    /// real trial).
     #[arg(long, value_name = "PROFILE.json")]
-    pub trim_from: Option<PathBuf>,
+    pub trim_from: Vec<PathBuf>,
+    /// With --trim-from: keep only the files the profiles list (and what start-up
+    /// needs), not whole distributions. Files loaded later than the profiled runs
+    /// (plugins opened with the first data file) are then missing.
+    #[arg(long, requires = "trim_from")]
+    pub trim_files: bool,
     /// Also pack glibc's core libraries (libc, libm, libpthread, libdl, librt, ld-linux...).
     #[arg(long)]
     pub include_libc: bool,
@@ -74,6 +81,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         exes: args.exes.clone(),
         dirs: pair_dirs(&args)?,
         trim_from: args.trim_from.clone(),
+        trim_files: args.trim_files,
         include_core_libs: args.include_libc,
     };
     let bar = out.byte_progress("{msg}");
@@ -132,12 +140,21 @@ fn human(report: &PackReport) -> String {
     }
     if let Some(trim) = &report.trim {
         text.push_str(&format!(
-            "trimmed Python files: {} -> {} files, {} -> {}\n",
+            "trimmed Python files (by {}): {} -> {} files, {} -> {}\n",
+            trim.mode,
             trim.files_before,
             trim.files_after,
             mb(trim.bytes_before),
             mb(trim.bytes_after)
         ));
+        for d in &trim.dropped {
+            text.push_str(&format!(
+                "  dropped {:<40} {:>6} files {:>10}\n",
+                d.name,
+                d.files,
+                mb(d.bytes)
+            ));
+        }
     }
     if !report.editable_installs.is_empty() {
         text.push_str("warning: editable installs point outside the venv and are NOT packed:\n");

@@ -5,7 +5,11 @@ use anyhow::Context;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tidepool_trace::{lustre, paths, Event, Report, ReportInput};
+use tidepool_trace::report::SharedPrefix;
+use tidepool_trace::{lustre, paths, Event, Report, ReportInput, SpawnOptions};
+
+#[path = "profile_imports.rs"]
+mod import_times;
 
 /// Where Lustre clients expose their per-MDC metadata counters.
 const LUSTRE_MDC_DIR: &str = "/proc/fs/lustre/mdc";
@@ -30,6 +34,11 @@ pub struct Args {
     /// on the parallel filesystem.
     #[arg(long, value_name = "PATH")]
     pub shared: Vec<PathBuf>,
+    /// Time Python imports: set PYTHONPROFILEIMPORTTIME for the traced Python
+    /// processes, read their import-time lines from stderr (the rest passes through)
+    /// and show who imported each expensive package.
+    #[arg(long)]
+    pub python_imports: bool,
     /// The command to trace, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -37,7 +46,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
-    /// Show two JSON reports side by side, with ratios B/A.
+    /// Show two JSON reports side by side, with differences B-A and ratios B/A.
     Compare {
         /// The baseline report.
         a: PathBuf,
@@ -61,8 +70,17 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let lustre_dir = Path::new(LUSTRE_MDC_DIR);
     let lustre_before = lustre::snapshot(lustre_dir);
     let mut events: Vec<Event> = Vec::new();
-    let outcome = tidepool_trace::trace(&args.command, &mut events)
+    let (spawn_options, imports) = if args.python_imports {
+        let (options, reader) = import_times::capture()?;
+        (options, Some(reader))
+    } else {
+        (SpawnOptions::default(), None)
+    };
+    let outcome = tidepool_trace::trace_with(&args.command, spawn_options, &mut events)
         .with_context(|| format!("cannot profile `{}`", display_command(&args.command)))?;
+    let import_times = imports
+        .map(import_times::Reader::finish)
+        .unwrap_or_default();
     let lustre = lustre_before.and_then(|(source, before)| {
         let (_, after) = lustre::snapshot(lustre_dir)?;
         Some(tidepool_trace::LustreDelta::new(source, &before, &after))
@@ -72,12 +90,15 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let resolved_dirs = tidepool_trace::report::resolve_dirs(&events);
     let report = Report::build(&ReportInput {
         command: &command,
         events: &events,
         processes: &outcome.processes,
         mounts: &outcome.mounts,
         shared: &shared,
+        resolved_dirs: &resolved_dirs,
+        import_times: &import_times,
         exit_code: outcome.exit_code(),
         interrupted_by: outcome.interrupted_by,
         duration: outcome.duration,
@@ -97,15 +118,19 @@ fn profile(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     Ok(exit_code(outcome.exit_code()))
 }
 
-/// `--shared` prefixes made absolute (against our cwd) and normalised.
-fn shared_prefixes(raw: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+/// `--shared` prefixes made absolute (against our cwd) and normalised, each with its
+/// symlinks resolved (as given when it does not exist).
+fn shared_prefixes(raw: &[PathBuf]) -> anyhow::Result<Vec<SharedPrefix>> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     raw.iter()
         .map(|p| {
             let text = p
                 .to_str()
                 .with_context(|| format!("--shared {} is not valid UTF-8", p.display()))?;
-            Ok(paths::resolve(&cwd.to_string_lossy(), text))
+            let given = paths::resolve(&cwd.to_string_lossy(), text);
+            let canonical = std::fs::canonicalize(&given)
+                .map_or_else(|_| given.clone(), |c| c.to_string_lossy().into_owned());
+            Ok(SharedPrefix { given, canonical })
         })
         .collect()
 }

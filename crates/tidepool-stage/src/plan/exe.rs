@@ -18,17 +18,15 @@ impl Plan {
         let lib_part = self.add_part("libraries", Role::Library, "exe/lib", None);
         for exe in exes {
             let real = exe.canonicalize().map_err(PackError::read(exe))?;
-            let info = elf::read_info(&real)?;
+            elf::read_info(&real)?; // refuses what is not an ELF object, naming it
             let name = exe
                 .file_name()
                 .expect("an executable path has a file name")
                 .to_string_lossy()
                 .into_owned();
-            let transform = if info.rpath.is_empty() && info.runpath.is_empty() {
-                Transform::None
-            } else {
-                Transform::Runpath("$ORIGIN/../lib".into())
-            };
+            // Every packed executable gets a RUNPATH to the staged libraries, added when
+            // it has none, so it runs staged with or without LD_LIBRARY_PATH.
+            let transform = Transform::Runpath("$ORIGIN/../lib".into());
             let archive_path = format!("exe/bin/{name}");
             self.insert(
                 archive_path.clone(),
@@ -45,12 +43,9 @@ impl Plan {
                     .path
                     .canonicalize()
                     .map_err(PackError::read(&lib.path))?;
-                let info = elf::read_info(&source)?;
-                let transform = if info.rpath.is_empty() && info.runpath.is_empty() {
-                    Transform::None
-                } else {
-                    Transform::Runpath("$ORIGIN".into())
-                };
+                // A library's own RUNPATH serves its dependencies (an executable's
+                // RUNPATH is not inherited), so each one gets `$ORIGIN` too.
+                let transform = Transform::Runpath("$ORIGIN".into());
                 let planned = Planned {
                     part: lib_part,
                     source,

@@ -8,7 +8,7 @@ use crate::error::PackError;
 use crate::manifest::{Part, Role};
 use crate::python::{EditableInstall, PythonEnv};
 use crate::relocate::{relink_symlink, PrefixMap};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 mod exe;
@@ -23,8 +23,10 @@ pub struct PackSpec {
     pub exes: Vec<PathBuf>,
     /// Input trees, each with an optional name (default: the directory's name).
     pub dirs: Vec<(PathBuf, Option<String>)>,
-    /// A `tidepool profile --json` document: keep only the Python files it lists.
-    pub trim_from: Option<PathBuf>,
+    /// `tidepool profile --json` documents: trim the Python parts to what they touched.
+    pub trim_from: Vec<PathBuf>,
+    /// Trim to the files the profiles list instead of whole distributions.
+    pub trim_files: bool,
     /// Also pack glibc's core libraries and the loader.
     pub include_core_libs: bool,
 }
@@ -209,13 +211,25 @@ impl Plan {
     }
 
     /// Absolute symlink targets under a packed prefix become relative archive links.
+    /// A link's chain is followed to its final target first (a venv's `bin/python3`
+    /// -> the base's `bin/python3` -> `python3.11`), so the link points at the file
+    /// that is packed rather than at an intermediate link that is not.
     fn relink_symlinks(&mut self) {
         let map = self.archive_prefix_map();
-        for (path, planned) in self.entries.iter_mut() {
-            if let PlannedKind::Symlink(target) = &planned.kind {
-                if let Some(new) = relink_symlink(path, target, &map) {
-                    planned.kind = PlannedKind::Symlink(new);
-                }
+        let planned: HashSet<String> = self.entries.keys().cloned().collect();
+        for (path, entry) in self.entries.iter_mut() {
+            let PlannedKind::Symlink(target) = &entry.kind else {
+                continue;
+            };
+            if !target.starts_with('/') {
+                continue;
+            }
+            let through_chain = std::fs::canonicalize(&entry.source)
+                .ok()
+                .and_then(|t| relink_symlink(path, &t.to_string_lossy(), &map))
+                .filter(|new| planned.contains(&link_destination(path, new)));
+            if let Some(new) = through_chain.or_else(|| relink_symlink(path, target, &map)) {
+                entry.kind = PlannedKind::Symlink(new);
             }
         }
     }
@@ -274,6 +288,23 @@ fn file_transform(path: &Path, python: bool) -> Transform {
         };
     }
     Transform::ElfPrefixes
+}
+
+/// The archive path a relative link at archive path `link` with target `target`
+/// points to (lexically: `..` climbs one directory).
+fn link_destination(link: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
 }
 
 #[cfg(test)]

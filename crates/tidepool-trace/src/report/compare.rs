@@ -1,4 +1,4 @@
-//! Two reports side by side, with ratios (B / A).
+//! Two reports side by side, with differences (B - A) and ratios (B / A).
 
 use super::{table_rows, Report};
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,8 @@ pub struct CompareRow {
     pub metric: String,
     pub a: f64,
     pub b: f64,
+    /// b - a.
+    pub diff: f64,
     /// b / a; `None` when a is zero.
     pub ratio: Option<f64>,
 }
@@ -26,6 +28,7 @@ fn row(metric: impl Into<String>, a: f64, b: f64) -> CompareRow {
         metric: metric.into(),
         a,
         b,
+        diff: b - a,
         ratio: (a != 0.0).then(|| b / a),
     }
 }
@@ -92,14 +95,19 @@ impl Comparison {
             .iter()
             .map(|r| {
                 let ratio = r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x"));
-                vec![r.metric.clone(), fmt(r.a), fmt(r.b), ratio]
+                let diff = if r.diff > 0.0 {
+                    format!("+{}", fmt(r.diff))
+                } else {
+                    fmt(r.diff)
+                };
+                vec![r.metric.clone(), fmt(r.a), fmt(r.b), diff, ratio]
             })
             .collect();
         format!(
             "A: {}\nB: {}\n\n{}",
             self.a,
             self.b,
-            table_rows(&["metric", "A", "B", "B/A"], &rows)
+            table_rows(&["metric", "A", "B", "B-A", "B/A"], &rows)
         )
     }
 }
@@ -110,7 +118,7 @@ mod tests {
 
     fn report(total: u64) -> Report {
         let json = serde_json::json!({
-            "schema_version": 1, "command": ["x"], "exit_code": 0, "interrupted_by": null,
+            "schema_version": 2, "command": ["x"], "exit_code": 0, "interrupted_by": null,
             "duration_s": 1.5, "total": total, "failed": 2, "enoent": 1, "peak_per_sec": 10,
             "failures_by_errno": {}, "by_syscall": {"openat": {"count": total, "failed": 2}},
             "fd_stat": {"count": 0, "failed": 0, "by_syscall": {}},
@@ -133,9 +141,12 @@ mod tests {
             .iter()
             .find(|r| r.metric == "syscall openat")
             .unwrap();
-        assert_eq!((openat.a, openat.b), (100.0, 25.0));
+        assert_eq!((openat.a, openat.b, openat.diff), (100.0, 25.0, -75.0));
         let text = c.render();
         assert!(text.contains("0.25x"), "{text}");
+        assert!(text.contains("B-A") && text.contains(" -75 "), "{text}");
+        let up = compare("a", &report(25), "b", &report(100)).render();
+        assert!(up.contains(" +75 "), "{up}");
     }
 
     #[test]

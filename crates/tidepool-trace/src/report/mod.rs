@@ -4,12 +4,15 @@
 
 mod build;
 mod compare;
+mod imports;
+mod packages;
 mod python;
 mod summary;
 mod timeline;
 
-pub use build::ReportInput;
+pub use build::{resolve_dirs, ReportInput};
 pub use compare::{compare, CompareRow, Comparison};
+pub use imports::PREFIX as IMPORT_TIME_PREFIX;
 pub use python::module_key;
 pub use summary::table as table_rows;
 pub use timeline::{Timeline, TimelineRow, BUCKET};
@@ -19,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON schema; bumped when a key changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Filesystem key for calls whose path could not be resolved.
 pub const UNRESOLVED: &str = "(unresolved)";
@@ -48,6 +51,25 @@ pub struct SharedCounts {
     pub failed: u64,
     pub enoent: u64,
     pub peak_per_sec: u64,
+}
+
+/// A `--shared` prefix as the user gave it (absolute, normalised) and with its
+/// directory symlinks resolved; a call counts under it when its path, as written or
+/// resolved, lies under either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedPrefix {
+    pub given: String,
+    pub canonical: String,
+}
+
+impl SharedPrefix {
+    /// A prefix whose canonical form is itself (no symlinks, or not resolvable).
+    pub fn plain(given: &str) -> Self {
+        Self {
+            given: given.to_string(),
+            canonical: given.to_string(),
+        }
+    }
 }
 
 /// fd-based stats, kept out of `total`.
@@ -91,6 +113,36 @@ pub struct PythonModules {
     pub site_packages: u64,
 }
 
+/// The calls of Python processes charged to one top-level package (a site-packages
+/// distribution, `(stdlib)` or `(other)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageRow {
+    pub package: String,
+    pub ops: u64,
+    pub failed: u64,
+    /// Distinct modules of it opened.
+    pub modules: u64,
+    /// `ops` as a fraction of the report's `total`.
+    pub share: f64,
+    /// Time of its first call since the trace started, and from its first to its last.
+    pub first_s: f64,
+    pub span_s: f64,
+}
+
+/// One top-level package's import time, from `--python-imports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub package: String,
+    /// Cumulative import time (µs) where it was first entered from another package.
+    pub cumulative_us: u64,
+    /// Time (µs) spent in its own modules, summed over all of them.
+    pub self_us: u64,
+    /// How many of its modules were imported.
+    pub modules: u64,
+    /// The modules that imported it, nearest first; empty when imported from the top.
+    pub imported_by: Vec<String>,
+}
+
 /// One distinct resolved path and the calls on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
@@ -117,9 +169,23 @@ pub struct Report {
     pub fd_stat: FdStat,
     pub by_filesystem: BTreeMap<String, FilesystemCounts>,
     pub shared: BTreeMap<String, SharedCounts>,
+    /// Calls in `total` under none of the `--shared` prefixes (null without prefixes).
+    #[serde(default)]
+    pub elsewhere: Option<SharedCounts>,
+    /// `getcwd` calls: answered by the kernel from the process's state, never by a
+    /// metadata server, so not in `total`.
+    #[serde(default)]
+    pub getcwd: u64,
     pub processes: Vec<ProcessRow>,
     pub top_dirs: TopDirs,
     pub python_modules: PythonModules,
+    /// Calls of Python processes by top-level package, most calls first.
+    #[serde(default)]
+    pub python_packages: Vec<PackageRow>,
+    /// Import times by top-level package (`--python-imports`), slowest first; empty
+    /// without the flag.
+    #[serde(default)]
+    pub python_imports: Vec<ImportRow>,
     pub timeline: Timeline,
     pub lustre: Option<LustreDelta>,
     pub unfinished: u64,

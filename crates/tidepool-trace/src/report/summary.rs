@@ -38,9 +38,14 @@ fn n(v: u64) -> String {
     v.to_string()
 }
 
+/// The command as a shell would take it back: arguments with spaces or quotes quoted.
+fn quoted(argv: &[String]) -> String {
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+}
+
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "command: {}", r.command.join(" "));
+    let _ = writeln!(out, "command: {}", quoted(&r.command));
     let _ = writeln!(
         out,
         "exit code {}, {:.2} s, {} processes{}",
@@ -52,8 +57,8 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); fd-based fstat apart: {}",
-        r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count
+        "metadata operations: {} total, {} failed ({} ENOENT), peak {}/s (100 ms buckets); apart: fd-based fstat {}, getcwd {}",
+        r.total, r.failed, r.enoent, r.peak_per_sec, r.fd_stat.count, r.getcwd
     );
     if r.python_modules.loaded > 0 {
         let _ = writeln!(
@@ -90,12 +95,15 @@ pub fn render(r: &Report) -> String {
     ));
     if !r.shared.is_empty() {
         out.push('\n');
+        let elsewhere = r.elsewhere.iter().map(|c| ("(elsewhere)", c));
         let rows: Vec<Vec<String>> = r
             .shared
             .iter()
+            .map(|(p, c)| (p.as_str(), c))
+            .chain(elsewhere)
             .map(|(p, c)| {
                 vec![
-                    p.clone(),
+                    p.to_string(),
                     n(c.total),
                     n(c.failed),
                     n(c.enoent),
@@ -109,6 +117,8 @@ pub fn render(r: &Report) -> String {
         ));
     }
     render_failures_and_dirs(r, &mut out);
+    render_packages(r, &mut out);
+    render_imports(r, &mut out);
     render_processes(r, &mut out);
     if let Some(l) = &r.lustre {
         let _ = writeln!(
@@ -143,6 +153,91 @@ fn render_failures_and_dirs(r: &Report, out: &mut String) {
             out.push_str(&table(&[title, "calls"], &rows));
         }
     }
+}
+
+fn render_packages(r: &Report, out: &mut String) {
+    const SHOWN: usize = 15;
+    if r.python_packages.is_empty() {
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .python_packages
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            vec![
+                p.package.clone(),
+                n(p.ops),
+                format!("{:.1}%", 100.0 * p.share),
+                n(p.failed),
+                n(p.modules),
+                format!("{:.2}", p.span_s),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "python package",
+            "calls",
+            "share",
+            "failed",
+            "modules",
+            "span s",
+        ],
+        &rows,
+    ));
+    if r.python_packages.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  ... and {} more packages (see --json)",
+            r.python_packages.len() - SHOWN
+        );
+    }
+}
+
+/// The chain of importers, short: the module that imported the package, then for each
+/// run of modules of one package above it only the outermost.
+fn importers(chain: &[String]) -> Vec<&str> {
+    let top = |m: &str| m.split('.').next().unwrap_or("").to_string();
+    let mut out: Vec<&str> = chain.iter().take(1).map(String::as_str).collect();
+    for (i, module) in chain.iter().enumerate().skip(1) {
+        let last_of_run = chain.get(i + 1).is_none_or(|next| top(next) != top(module));
+        if last_of_run && out.last() != Some(&module.as_str()) {
+            out.push(module);
+        }
+    }
+    out
+}
+
+fn render_imports(r: &Report, out: &mut String) {
+    const SHOWN: usize = 15;
+    if r.python_imports.is_empty() {
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .python_imports
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            let chain = std::iter::once(p.package.as_str())
+                .chain(importers(&p.imported_by))
+                .collect::<Vec<_>>()
+                .join(" <- ");
+            let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
+            vec![chain, ms(p.cumulative_us), ms(p.self_us), n(p.modules)]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "python import (who imported it)",
+            "cumulative ms",
+            "self ms",
+            "modules",
+        ],
+        &rows,
+    ));
 }
 
 fn render_processes(r: &Report, out: &mut String) {
@@ -190,5 +285,30 @@ mod tests {
             ],
         );
         assert_eq!(t, "  name    calls\n  openat   1234\n  x           5\n");
+    }
+
+    #[test]
+    fn importer_chains_keep_each_package_s_outermost_module() {
+        let chain = ["symfluence.models.lstm", "symfluence.models", "symfluence"].map(String::from);
+        assert_eq!(importers(&chain), ["symfluence.models.lstm", "symfluence"]);
+        let chain = [
+            "numpy._core.overrides",
+            "numpy._core",
+            "numpy",
+            "pandas.core",
+            "pandas",
+        ]
+        .map(String::from);
+        assert_eq!(
+            importers(&chain),
+            ["numpy._core.overrides", "numpy", "pandas"]
+        );
+        assert!(importers(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_command_line_keeps_its_quoting() {
+        let argv = ["python3", "-c", "import json, sqlite3", "it's"].map(String::from);
+        assert_eq!(quoted(&argv), r#"python3 -c 'import json, sqlite3' "it's""#);
     }
 }

@@ -15,6 +15,7 @@ struct Pending {
     spec: &'static Spec,
     kind: Kind,
     path: Option<String>,
+    names_base: bool,
     at: Duration,
 }
 
@@ -219,12 +220,13 @@ impl<'a, T: Tracee> Machine<'a, T> {
         let Some(spec) = self.table.get(nr) else {
             return;
         };
-        let (kind, path) = self.describe(tid, spec, &args);
+        let (kind, path, names_base) = self.describe(tid, spec, &args);
         if let Some(task) = self.tasks.get_mut(&tid) {
             task.pending = Some(Pending {
                 spec,
                 kind,
                 path,
+                names_base,
                 at: now,
             });
         }
@@ -248,41 +250,45 @@ impl<'a, T: Tracee> Machine<'a, T> {
                     path: pending.path,
                     result: rval,
                     at: pending.at,
+                    names_base: pending.names_base,
                 });
             }
         }
         self.resume(tid, None);
     }
 
-    /// The class and the resolved path of a call, read at its seccomp stop.
-    fn describe(&mut self, tid: i32, spec: &Spec, args: &[u64; 6]) -> (Kind, Option<String>) {
+    /// The class and the resolved path of a call, read at its seccomp stop, and whether
+    /// the path as written named its base directory itself.
+    fn describe(&mut self, tid: i32, spec: &Spec, args: &[u64; 6]) -> (Kind, Option<String>, bool) {
         match spec.path {
             PathArg::Path(i) => {
-                let path = self.ops.read_string(tid, args[i]);
-                (
-                    spec.kind,
-                    path.and_then(|p| self.relative_to(tid, None, &p)),
-                )
+                let Some(path) = self.ops.read_string(tid, args[i]) else {
+                    return (spec.kind, None, false);
+                };
+                let resolved = self.relative_to(tid, None, &path);
+                (spec.kind, resolved, names_base(&path))
             }
             PathArg::At { dirfd, path } => {
                 let Some(path) = self.ops.read_string(tid, args[path]) else {
-                    return (spec.kind, None);
+                    return (spec.kind, None, false);
                 };
                 let empty_fd = spec
                     .empty_path_flags
                     .is_some_and(|f| path.is_empty() && args[f] as i32 & libc::AT_EMPTY_PATH != 0);
                 if empty_fd {
-                    return (Kind::FdStat, None);
+                    return (Kind::FdStat, None, false);
                 }
                 let dirfd = Some(args[dirfd] as i32).filter(|fd| *fd != libc::AT_FDCWD);
-                (spec.kind, self.relative_to(tid, dirfd, &path))
+                let resolved = self.relative_to(tid, dirfd, &path);
+                (spec.kind, resolved, names_base(&path))
             }
             PathArg::Fd(i) if spec.kind == Kind::DirList => (
                 spec.kind,
                 self.ops.link(tid, &format!("fd/{}", args[i] as i32)),
+                true,
             ),
-            PathArg::Fd(_) => (spec.kind, None),
-            PathArg::Cwd => (spec.kind, self.cwd_of(tid)),
+            PathArg::Fd(_) => (spec.kind, None, false),
+            PathArg::Cwd => (spec.kind, self.cwd_of(tid), true),
         }
     }
 
@@ -309,5 +315,23 @@ impl<'a, T: Tracee> Machine<'a, T> {
     }
 }
 
+/// A relative path made only of `.` components (or empty) names its base directory.
+fn names_base(path: &str) -> bool {
+    !path.starts_with('/') && path.split('/').all(|c| c.is_empty() || c == ".")
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod names_base_tests {
+    #[test]
+    fn dot_paths_name_their_base() {
+        for p in ["", ".", "./", "./.", ".//."] {
+            assert!(super::names_base(p), "{p:?}");
+        }
+        for p in ["a", "./a", "..", "/", "/tmp/."] {
+            assert!(!super::names_base(p), "{p:?}");
+        }
+    }
+}

@@ -19,6 +19,7 @@ use nix::errno::Errno;
 use nix::sys::ptrace::{self, Options};
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+pub use spawn::SpawnOptions;
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
@@ -52,8 +53,19 @@ impl TraceOutcome {
 
 /// Trace `argv` and its descendants until all of them have exited.
 pub fn trace(argv: &[OsString], sink: &mut dyn EventSink) -> Result<TraceOutcome, TraceError> {
+    trace_with(argv, SpawnOptions::default(), sink)
+}
+
+/// [`trace`] with variables added to the command's environment and, optionally, its
+/// standard error sent elsewhere.
+pub fn trace_with(
+    argv: &[OsString],
+    spawn_options: SpawnOptions,
+    sink: &mut dyn EventSink,
+) -> Result<TraceOutcome, TraceError> {
     let program = filter::build()?;
-    let child = spawn::spawn(argv, &program)?;
+    let child = spawn::spawn(argv, &program, &spawn_options)?;
+    drop(spawn_options);
     let pid = child.pid;
     match waitpid(pid, Some(WaitPidFlag::__WALL)).map_err(TraceError::Wait)? {
         WaitStatus::Stopped(_, Signal::SIGSTOP) => {}

@@ -5,7 +5,7 @@ use super::timeline::{bucket_of, peak_per_sec, Timeline};
 use super::*;
 use crate::event::{Event, ProcessInfo};
 use crate::mounts::MountTable;
-use crate::paths::{is_under, parent};
+use crate::paths::parent;
 use crate::syscalls::Kind;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -17,8 +17,13 @@ pub struct ReportInput<'a> {
     pub events: &'a [Event],
     pub processes: &'a [ProcessInfo],
     pub mounts: &'a MountTable,
-    /// `--shared` prefixes, absolute and normalised.
-    pub shared: &'a [String],
+    /// `--shared` prefixes, as given and with symlinks resolved.
+    pub shared: &'a [SharedPrefix],
+    /// Directories of the traced paths with their symlinks resolved ([`resolve_dirs`]);
+    /// a directory missing here is taken as written.
+    pub resolved_dirs: &'a BTreeMap<String, String>,
+    /// The `import time:` lines the traced Python processes printed (`-X importtime`).
+    pub import_times: &'a [String],
     pub exit_code: i32,
     pub interrupted_by: Option<i32>,
     pub duration: Duration,
@@ -36,7 +41,8 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         .filter(|e| matches!(e.kind, Kind::Path | Kind::DirList))
         .collect();
     let buckets = bucket_of(input.duration) + 1;
-    let (by_filesystem, timeline) = filesystems(&counted, input.mounts, buckets);
+    let paths = Paths::new(&counted, input.resolved_dirs);
+    let (by_filesystem, timeline) = filesystems(&counted, &paths, input.mounts, buckets);
     let all_buckets: Vec<u64> = timeline.buckets.iter().map(|r| r.total).collect();
     Report {
         schema_version: SCHEMA_VERSION,
@@ -52,10 +58,14 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         by_syscall: by_syscall(&counted),
         fd_stat: fd_stat(input.events),
         by_filesystem,
-        shared: shared(&counted, input.shared, buckets),
+        shared: shared(&counted, &paths, input.shared, buckets),
+        elsewhere: elsewhere(&counted, &paths, input.shared, buckets),
+        getcwd: input.events.iter().filter(|e| e.kind == Kind::Cwd).count() as u64,
         processes: processes(&counted, input.processes),
         top_dirs: top_dirs(&counted),
         python_modules: python_modules(&counted),
+        python_packages: super::packages::packages(&counted, input.processes, counted.len() as u64),
+        python_imports: super::imports::import_rows(input.import_times),
         timeline,
         lustre: input.lustre.clone(),
         unfinished: input.unfinished,
@@ -95,13 +105,14 @@ fn fd_stat(events: &[Event]) -> FdStat {
 
 fn filesystems(
     events: &[&Event],
+    paths: &Paths,
     mounts: &MountTable,
     buckets: usize,
 ) -> (BTreeMap<String, FilesystemCounts>, Timeline) {
     let mut counts: BTreeMap<String, FilesystemCounts> = BTreeMap::new();
     let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for e in events {
-        let mount = e.path.as_deref().and_then(|p| mounts.find(p));
+    for (i, e) in events.iter().enumerate() {
+        let mount = paths.resolved(i).and_then(|p| mounts.find(p));
         let key = mount.map_or(UNRESOLVED, |m| m.mount_point.as_str());
         let c = counts
             .entry(key.to_string())
@@ -127,27 +138,45 @@ fn filesystems(
 
 fn shared(
     events: &[&Event],
-    prefixes: &[String],
+    paths: &Paths,
+    prefixes: &[SharedPrefix],
     buckets: usize,
 ) -> BTreeMap<String, SharedCounts> {
     prefixes
         .iter()
         .map(|prefix| {
-            let mut c = SharedCounts::default();
-            let mut series = vec![0u64; buckets];
-            let under = events
-                .iter()
-                .filter(|e| e.path.as_deref().is_some_and(|p| is_under(p, prefix)));
-            for e in under {
-                c.total += 1;
-                c.failed += u64::from(e.failed());
-                c.enoent += u64::from(e.errno() == Some(ENOENT));
-                series[bucket_of(e.at).min(buckets - 1)] += 1;
-            }
-            c.peak_per_sec = peak_per_sec(&series);
-            (prefix.clone(), c)
+            let under = (0..events.len()).filter(|&i| paths.under(i, prefix));
+            let counts = shared_counts(under.map(|i| events[i]), buckets);
+            (prefix.given.clone(), counts)
         })
         .collect()
+}
+
+/// The calls under none of the prefixes; `None` when there are no prefixes.
+fn elsewhere(
+    events: &[&Event],
+    paths: &Paths,
+    prefixes: &[SharedPrefix],
+    buckets: usize,
+) -> Option<SharedCounts> {
+    if prefixes.is_empty() {
+        return None;
+    }
+    let outside = (0..events.len()).filter(|&i| !prefixes.iter().any(|p| paths.under(i, p)));
+    Some(shared_counts(outside.map(|i| events[i]), buckets))
+}
+
+fn shared_counts<'e>(events: impl Iterator<Item = &'e Event>, buckets: usize) -> SharedCounts {
+    let mut c = SharedCounts::default();
+    let mut series = vec![0u64; buckets];
+    for e in events {
+        c.total += 1;
+        c.failed += u64::from(e.failed());
+        c.enoent += u64::from(e.errno() == Some(ENOENT));
+        series[bucket_of(e.at).min(buckets - 1)] += 1;
+    }
+    c.peak_per_sec = peak_per_sec(&series);
+    c
 }
 
 fn processes(events: &[&Event], infos: &[ProcessInfo]) -> Vec<ProcessRow> {
@@ -175,10 +204,11 @@ fn processes(events: &[&Event], infos: &[ProcessInfo]) -> Vec<ProcessRow> {
     rows
 }
 
-/// The directory a call looked in: a listing's own directory, a lookup's parent.
+/// The directory a call looked in: a listing's own directory, a lookup's parent, or the
+/// directory itself when the path as written named it (`.`).
 fn dir_of(e: &Event) -> Option<&str> {
     let path = e.path.as_deref()?;
-    Some(if e.kind == Kind::DirList {
+    Some(if e.kind == Kind::DirList || e.names_base {
         path
     } else {
         parent(path)
@@ -243,6 +273,10 @@ fn files(events: &[&Event]) -> Vec<FileRow> {
         })
         .collect()
 }
+
+mod resolved;
+pub use resolved::resolve_dirs;
+use resolved::Paths;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ fn ev(pid: i32, syscall: &'static str, kind: Kind, path: &str, result: i64, ms: 
         path: (!path.is_empty()).then(|| path.to_string()),
         result,
         at: Duration::from_millis(ms),
+        names_base: false,
     }
 }
 
@@ -95,17 +96,29 @@ fn processes() -> Vec<ProcessInfo> {
 }
 
 fn report() -> Report {
-    let events = sample();
+    let shared = [
+        SharedPrefix::plain("/lustre/proj"),
+        SharedPrefix::plain("/nowhere"),
+    ];
+    report_of(&sample(), &shared, &BTreeMap::new())
+}
+
+fn report_of(
+    events: &[Event],
+    shared: &[SharedPrefix],
+    resolved_dirs: &BTreeMap<String, String>,
+) -> Report {
     let procs = processes();
     let mounts = MountTable::parse(MOUNTS);
     let command = vec!["python3".to_string()];
-    let shared = vec!["/lustre/proj".to_string(), "/nowhere".to_string()];
     Report::build(&ReportInput {
         command: &command,
-        events: &events,
+        events,
         processes: &procs,
         mounts: &mounts,
-        shared: &shared,
+        shared,
+        resolved_dirs,
+        import_times: &[],
         exit_code: 0,
         interrupted_by: None,
         duration: Duration::from_millis(250),
@@ -162,6 +175,55 @@ fn per_filesystem_and_shared_prefix() {
     assert_eq!((proj.total, proj.failed, proj.enoent), (6, 2, 2));
     assert_eq!(proj.peak_per_sec, 40, "4 calls in the first 100 ms bucket");
     assert_eq!(r.shared["/nowhere"].total, 0);
+}
+
+#[test]
+fn calls_outside_every_prefix_are_elsewhere() {
+    let r = report();
+    let elsewhere = r.elsewhere.expect("prefixes were given");
+    assert_eq!((elsewhere.total, elsewhere.failed), (4, 2));
+    let none = report_of(&sample(), &[], &BTreeMap::new());
+    assert_eq!(none.elsewhere, None, "no prefixes, no elsewhere line");
+}
+
+#[test]
+fn getcwd_is_reported_apart_from_total() {
+    let mut events = sample();
+    events.push(ev(10, "getcwd", Kind::Cwd, "/tmp/work", 10, 50));
+    let r = report_of(&events, &[], &BTreeMap::new());
+    assert_eq!((r.total, r.getcwd), (10, 1));
+    assert!(!r.by_syscall.contains_key("getcwd"));
+}
+
+#[test]
+fn prefixes_match_through_directory_symlinks() {
+    let lib = "/lib/x86_64-linux-gnu";
+    let usr = "/usr/lib/x86_64-linux-gnu";
+    let events = vec![
+        ev(10, "openat", Kind::Path, &format!("{lib}/libc.so.6"), 3, 0),
+        ev(10, "openat", Kind::Path, &format!("{usr}/libm.so.6"), 3, 0),
+    ];
+    let dirs = BTreeMap::from([(lib.to_string(), usr.to_string())]);
+    let given_real = [SharedPrefix::plain(usr)];
+    assert_eq!(report_of(&events, &given_real, &dirs).shared[usr].total, 2);
+    let given_link = [SharedPrefix {
+        given: lib.to_string(),
+        canonical: usr.to_string(),
+    }];
+    let r = report_of(&events, &given_link, &dirs);
+    assert_eq!(r.shared[lib].total, 2, "a link prefix counts both forms");
+    assert_eq!(r.elsewhere.unwrap().total, 0);
+}
+
+#[test]
+fn a_lookup_of_dot_is_filed_under_the_directory_itself() {
+    let mut dot = ev(10, "newfstatat", Kind::Path, "/tmp/work", 0, 0);
+    dot.names_base = true;
+    let events = vec![dot, ev(10, "openat", Kind::Path, "/tmp/work/a.py", -2, 0)];
+    let r = report_of(&events, &[], &BTreeMap::new());
+    assert_eq!(r.top_dirs.lookups.len(), 1);
+    assert_eq!(r.top_dirs.lookups[0].dir, "/tmp/work");
+    assert_eq!(r.top_dirs.lookups[0].count, 2);
 }
 
 #[test]
@@ -252,6 +314,8 @@ fn json_round_trip_keeps_every_key() {
         "by_syscall",
         "by_filesystem",
         "shared",
+        "elsewhere",
+        "getcwd",
         "processes",
         "top_dirs",
         "python_modules",

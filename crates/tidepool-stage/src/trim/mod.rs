@@ -1,6 +1,11 @@
-//! Trimming a Python environment to the files a profiled run touched.
+//! Trimming a Python environment to what profiled runs touched.
 //!
-//! Kept: every file the profile lists, plus what the interpreter and
+//! By default whole distributions are kept or dropped ([`dists`]): a distribution
+//! (every file its `.dist-info/RECORD` lists) stays when a profile touched any of its
+//! files, so files a package loads later (netCDF4's compression plugins, opened with
+//! the first file, not at import) stay with it; the standard library stays whole.
+//!
+//! With `--trim-files` ([`TrimMode::Files`]), kept: every file the profile lists, plus what the interpreter and
 //! `importlib.metadata` need: `pyvenv.cfg`, the venv's `bin/`, the interpreter and
 //! libpython, the modules of interpreter start-up (`os.py`, `site.py`,
 //! `encodings/`, sysconfig data), `.pth` files, and the `.dist-info` directory of
@@ -14,13 +19,58 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// Sizes before and after trimming (regular files of the Python parts).
+mod dists;
+
+/// How finely to trim.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TrimMode {
+    /// Keep or drop whole distributions (the default).
+    #[default]
+    Distributions,
+    /// Keep only the files the profiles list (and what start-up needs).
+    Files,
+}
+
+/// Sizes before and after trimming (regular files of the Python parts), and the
+/// distributions dropped, largest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrimReport {
+    pub mode: &'static str,
     pub files_before: usize,
     pub files_after: usize,
     pub bytes_before: u64,
     pub bytes_after: u64,
+    pub dropped: Vec<DroppedDist>,
+}
+
+/// One distribution left out of the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedDist {
+    /// The `.dist-info` directory's name without the suffix (`torch-2.3.1`).
+    pub name: String,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// The union of the paths several profiles list.
+pub fn load_profiles(paths: &[PathBuf]) -> Result<HashSet<PathBuf>, PackError> {
+    let mut all = HashSet::new();
+    for path in paths {
+        all.extend(load_profile(path)?);
+    }
+    Ok(all)
+}
+
+/// Trim the Python parts of `plan` to what `touched` needs, in `mode`.
+pub fn trim_plan(
+    plan: &mut Plan,
+    touched: &HashSet<PathBuf>,
+    mode: TrimMode,
+) -> Result<TrimReport, PackError> {
+    match mode {
+        TrimMode::Files => trim(plan, touched),
+        TrimMode::Distributions => dists::trim(plan, touched),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,14 +156,16 @@ pub fn trim(plan: &mut Plan, touched: &HashSet<PathBuf>) -> Result<TrimReport, P
     plan.entries.retain(|path, _| keep.contains(path));
     let after = sizes(plan)?;
     Ok(TrimReport {
+        mode: "files",
         files_before: before.0,
         bytes_before: before.1,
         files_after: after.0,
         bytes_after: after.1,
+        dropped: Vec::new(),
     })
 }
 
-fn ancestors_of(path: &str) -> Vec<String> {
+pub(crate) fn ancestors_of(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = Path::new(path).parent();
     while let Some(dir) = current.filter(|d| !d.as_os_str().is_empty()) {
@@ -156,7 +208,7 @@ fn dist_infos_of_kept(plan: &Plan, keep: &HashSet<String>) -> Result<Vec<String>
     Ok(out)
 }
 
-fn sizes(plan: &Plan) -> Result<(usize, u64), PackError> {
+pub(crate) fn sizes(plan: &Plan) -> Result<(usize, u64), PackError> {
     let mut files = 0;
     let mut bytes = 0;
     for planned in plan.entries.values() {
