@@ -14,7 +14,8 @@ impl ConfigError {
     /// This error with the location of its key's value in `text` filled in, when it
     /// comes from a key and has none yet.
     pub(crate) fn located_in(mut self, text: &Arc<str>) -> Self {
-        if let ConfigError::Invalid { key, at, .. } | ConfigError::Parse { key, at, .. } = &mut self {
+        if let ConfigError::Invalid { key, at, .. } | ConfigError::Parse { key, at, .. } = &mut self
+        {
             if at.is_none() {
                 *at = span_of(text, key, Target::Value).map(|span| Location::new(text, span));
             }
@@ -88,7 +89,9 @@ pub fn span_of(text: &str, path: &str, target: Target) -> Option<Range<usize>> {
 /// A value's span; for a table, its header line only.
 fn item_span(text: &str, item: &Item) -> Option<Range<usize>> {
     let header = |span: Range<usize>| {
-        let end = text[span.clone()].find('\n').map_or(span.end, |i| span.start + i);
+        let end = text[span.clone()]
+            .find('\n')
+            .map_or(span.end, |i| span.start + i);
         span.start..end
     };
     match item {

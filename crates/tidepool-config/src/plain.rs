@@ -34,7 +34,10 @@ fn got_in_words(got: &str) -> String {
 pub fn plain(message: &str) -> String {
     let message = message.trim();
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        return format!("unknown key {}", rest.replacen(", expected", "; expected", 1));
+        return format!(
+            "unknown key {}",
+            rest.replacen(", expected", "; expected", 1)
+        );
     }
     if let Some(field) = message.strip_prefix("missing field ") {
         return format!("the key {field} is required here; add it");

@@ -54,10 +54,14 @@ impl RunConfig {
         Ok(())
     }
 
-    fn check_placeholders(&self, key: &str, arg: &str, names: &[String]) -> Result<(), ConfigError> {
-        let known = |name: &str| {
-            BUILTIN_PLACEHOLDERS.contains(&name) || names.iter().any(|n| n == name)
-        };
+    fn check_placeholders(
+        &self,
+        key: &str,
+        arg: &str,
+        names: &[String],
+    ) -> Result<(), ConfigError> {
+        let known =
+            |name: &str| BUILTIN_PLACEHOLDERS.contains(&name) || names.iter().any(|n| n == name);
         match placeholder_names(arg).into_iter().find(|name| !known(name)) {
             None => Ok(()),
             Some(name) => Err(self.invalid_with_hint(
@@ -104,7 +108,7 @@ impl RunConfig {
         if !program.contains('/') || !placeholder_names(program).is_empty() {
             return None;
         }
-        let path = self.resolve(Path::new(program));
+        let path = tidy(&self.resolve(Path::new(program)));
         let staged = self.stage.as_ref().and_then(|s| s.dir.as_ref());
         match staged {
             Some(dir) if path.starts_with(self.resolve(dir)) => None,
@@ -123,7 +127,8 @@ impl RunConfig {
                         && !program.starts_with('/')
                         && placeholder_names(program).is_empty();
                     if relative {
-                        *program = self.resolve(Path::new(program.as_str())).display().to_string();
+                        let path = tidy(&self.resolve(Path::new(program.as_str())));
+                        *program = path.display().to_string();
                     }
                 }
             }
@@ -132,12 +137,19 @@ impl RunConfig {
     }
 }
 
+/// `path` without `.` components (`/cfg/./model` -> `/cfg/model`).
+fn tidy(path: &Path) -> PathBuf {
+    path.components().collect()
+}
+
 /// Why `path` cannot be run, if it cannot.
 fn executable(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let shown = path.display();
     match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!("not found: no file {shown}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(format!("not found (no file {shown})"))
+        }
         Err(e) => Err(format!("cannot be checked ({shown}: {e})")),
         Ok(meta) if meta.is_dir() => Err(format!("is a directory ({shown})")),
         Ok(meta) if meta.permissions().mode() & 0o111 == 0 => {

@@ -62,7 +62,11 @@ fn every_toml_block_in_the_docs_parses() {
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "docs disagree with the parser:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "docs disagree with the parser:\n{}",
+        failures.join("\n")
+    );
     assert!(checked >= 5, "only {checked} TOML blocks found in docs/");
 }
 
@@ -70,7 +74,10 @@ fn every_toml_block_in_the_docs_parses() {
 fn a_block_with_an_unknown_key_would_be_caught() {
     let markdown = "text\n```toml\n[launch]\nlocal_agents = 2\n```\n";
     let blocks = toml_blocks(markdown);
-    assert_eq!(blocks, vec![(3, "[launch]\nlocal_agents = 2\n".to_string())]);
+    assert_eq!(
+        blocks,
+        vec![(3, "[launch]\nlocal_agents = 2\n".to_string())]
+    );
     let err = RunConfig::from_str(&as_config(&blocks[0].1), Path::new("x.md")).unwrap_err();
     assert!(err.to_string().contains("launch.local_agents"), "{err}");
 }

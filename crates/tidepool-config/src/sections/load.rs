@@ -69,10 +69,15 @@ impl RunConfig {
 
 const SYNTAX: &str = "this is not valid TOML here (see https://toml.io for the syntax)";
 const KEYS: &str = "fix this key (see docs/config.md for every key and its type)";
+const VALUES: &str = "fix this value (see docs/config.md for every key and its type)";
 
 fn parse_error(text: &Arc<str>, path: &Path, err: &toml::de::Error, hint: &str) -> ConfigError {
     let span = err.span().unwrap_or(0..0);
     let key = locate::key_path_at(text, span.start);
+    let hint = match hint {
+        KEYS if !err.message().starts_with("unknown field") => VALUES,
+        other => other,
+    };
     ConfigError::Parse {
         path: path.to_path_buf(),
         key,

@@ -1,7 +1,7 @@
 //! The typed sections of a run config and their defaults.
 
-use crate::error::ConfigError;
 use crate::duration;
+use crate::error::ConfigError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -227,7 +227,9 @@ fn stage_section_defaults_and_checks() {
 
 /// Line and column of the error's location.
 fn line_col(err: &ConfigError) -> (usize, usize) {
-    let at = err.location().unwrap_or_else(|| panic!("no location in {err}"));
+    let at = err
+        .location()
+        .unwrap_or_else(|| panic!("no location in {err}"));
     (at.line, at.column)
 }
 
@@ -235,7 +237,9 @@ fn line_col(err: &ConfigError) -> (usize, usize) {
 fn value_checks_point_at_the_value() {
     let err = parse(&format!("{MINIMAL}[slots]\nmax_attempts = 0\n")).unwrap_err();
     assert_eq!(line_col(&err), (6, 16), "{err}");
-    assert!(err.to_string().starts_with("/cfg/run.toml:6:16: key `slots.max_attempts`"));
+    assert!(err
+        .to_string()
+        .starts_with("/cfg/run.toml:6:16: key `slots.max_attempts`"));
 }
 
 #[test]
@@ -244,7 +248,8 @@ fn cross_key_parameter_checks_point_at_the_offending_field() {
     let err = parse(&bad).unwrap_err();
     assert_eq!(line_col(&err), (7, 9), "{err}");
     assert!(err.to_string().contains("parameters[0].lower"), "{err}");
-    let init = format!("{MINIMAL}[[parameters]]\nname = \"a\"\nlower = 1\nupper = 2\ninitial = 3\n");
+    let init =
+        format!("{MINIMAL}[[parameters]]\nname = \"a\"\nlower = 1\nupper = 2\ninitial = 3\n");
     assert_eq!(line_col(&parse(&init).unwrap_err()), (9, 11));
 }
 
@@ -261,8 +266,13 @@ fn a_negative_budget_is_said_in_plain_words() {
 #[test]
 fn a_missing_model_is_blamed_on_the_file() {
     let err = parse("[run]\nname = \"d\"\n").unwrap_err();
-    assert!(matches!(&err, ConfigError::MissingTable { table, .. } if table == "model"), "{err}");
-    assert!(err.to_string().starts_with("config file /cfg/run.toml has no `[model]` table"));
+    assert!(
+        matches!(&err, ConfigError::MissingTable { table, .. } if table == "model"),
+        "{err}"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("config file /cfg/run.toml has no `[model]` table"));
 }
 
 #[test]
@@ -285,9 +295,19 @@ fn unknown_placeholders_are_refused_at_their_argument() {
     let err = parse(text).unwrap_err();
     assert_eq!(line_col(&err), (5, 27), "{err}");
     let shown = err.to_string();
-    assert!(shown.contains("model.stages[0][2]") && shown.contains("`{z}`"), "{shown}");
+    assert!(
+        shown.contains("model.stages[0][2]") && shown.contains("`{z}`"),
+        "{shown}"
+    );
     assert!(shown.contains("(x) and trial, attempt, workdir"), "{shown}");
-    for ok in ["{x}", "{trial}", "{workdir}/out", "{attempt}", "{{z}}", "{print $1}"] {
+    for ok in [
+        "{x}",
+        "{trial}",
+        "{workdir}/out",
+        "{attempt}",
+        "{{z}}",
+        "{print $1}",
+    ] {
         let fine = text.replace("\"{z}\"", &format!("{ok:?}"));
         assert!(parse(&fine).is_ok(), "{ok}: {:?}", parse(&fine).err());
     }
@@ -299,7 +319,11 @@ fn empty_stages_and_stages_without_program_are_refused() {
     let err = parse(&format!("{base}stages = []\n")).unwrap_err();
     assert_eq!(line_col(&err), (5, 10), "{err}");
     let err = parse(&format!("{base}stages = [[\"a\"], []]\n")).unwrap_err();
-    assert!(err.to_string().contains("key `model.stages[1]`: stage 2 has no program"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("key `model.stages[1]`: stage 2 has no program"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -316,16 +340,29 @@ fn programs_given_as_paths_must_exist_and_be_executable() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("run.toml");
     let model = |program: &str| {
-        format!("[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"{program}\", \"1\"]]\n")
+        format!(
+            "[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"{program}\", \"1\"]]\n"
+        )
     };
-    let check = |program: &str| RunConfig::from_str(&model(program), &config).unwrap().check_programs();
+    let check = |program: &str| {
+        RunConfig::from_str(&model(program), &config)
+            .unwrap()
+            .check_programs()
+    };
     let err = check("./missing-model").unwrap_err();
     assert_eq!(line_col(&err), (5, 12), "{err}");
-    assert!(err.to_string().contains("not found: no file"), "{err}");
+    assert!(err.to_string().contains("not found (no file"), "{err}");
     std::fs::write(dir.path().join("model.sh"), "#!/bin/sh\n").unwrap();
-    assert!(check("./model.sh").unwrap_err().to_string().contains("not executable"));
+    assert!(check("./model.sh")
+        .unwrap_err()
+        .to_string()
+        .contains("not executable"));
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.path().join("model.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("model.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     check("./model.sh").unwrap();
     check("/bin/sh").unwrap();
     check("echo").unwrap();
@@ -341,7 +378,10 @@ fn relative_programs_run_from_the_config_directory() {
     let WorkerSpec::Command(spec) = cfg.worker_spec() else {
         panic!("not a command")
     };
-    assert_eq!(spec.stages[0], vec!["/cfg/./m".to_string(), "a/b".to_string()]);
+    assert_eq!(
+        spec.stages[0],
+        vec!["/cfg/m".to_string(), "a/b".to_string()]
+    );
     assert_eq!(spec.stages[1][0], "echo");
     assert_eq!(spec.stages[2][0], "/bin/sh");
 }
