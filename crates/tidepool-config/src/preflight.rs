@@ -1,9 +1,10 @@
-//! Checks that catch a model that cannot run before any trial starts, so a typo does
-//! not burn the budget: placeholders in `[model] stages` that name no parameter and
-//! no built-in, empty `stages` or a stage without a program, `[trials] csv` together
-//! with `[optimizer]` (pure, part of reading the config), and programs given as an
-//! absolute or relative path that do not exist or are not executable on the
-//! coordinator ([`RunConfig::check_programs`], which touches the filesystem).
+//! [`RunConfig::preflight`]: checks that catch a model that cannot run before any trial
+//! starts, so a typo does not burn the budget: placeholders in `[model] stages` that
+//! name no parameter and no built-in, empty `stages` or a stage without a program,
+//! `[trials] csv` together with `[optimizer]`, and programs given as an absolute or
+//! relative path that do not exist or are not executable here on the coordinator.
+//! They are a step of their own, not part of parsing: a config recorded in a run's
+//! journal is parsed again on resume and must not be refused by them.
 //!
 //! A relative program (`./hymod`, `bin/model`) is relative to the config file's
 //! directory, like every path in the config; [`RunConfig::worker_spec`] gives the
@@ -15,9 +16,16 @@ use std::path::{Path, PathBuf};
 use tidepool_models::{placeholder_names, CommandSpec, WorkerSpec, BUILTIN_PLACEHOLDERS};
 
 impl RunConfig {
-    /// The pure pre-flight checks; `optimizer_written` says whether the file has an
-    /// `[optimizer]` table.
-    pub(crate) fn preflight(&self, optimizer_written: bool) -> Result<(), ConfigError> {
+    /// Every pre-flight check; the error points at the offending value.
+    pub fn preflight(&self) -> Result<(), ConfigError> {
+        self.preflight_pure()
+            .and_then(|()| self.check_programs())
+            .map_err(|e| e.located_in(&self.text))
+    }
+
+    fn preflight_pure(&self) -> Result<(), ConfigError> {
+        let optimizer_written = toml::from_str::<toml::Table>(&self.text)
+            .is_ok_and(|table| table.contains_key("optimizer"));
         if self.trials.is_some() && optimizer_written {
             return Err(self.invalid_with_hint(
                 "optimizer",
@@ -79,7 +87,7 @@ impl RunConfig {
     /// Every stage program written as a path (it has a `/`) must be an executable file
     /// here on the coordinator. Bare names are looked up on the nodes' PATH and are not
     /// checked; nor are programs built from placeholders or inside `[stage] dir`.
-    pub fn check_programs(&self) -> Result<(), ConfigError> {
+    fn check_programs(&self) -> Result<(), ConfigError> {
         let WorkerSpec::Command(spec) = &self.model else {
             return Ok(());
         };
@@ -91,13 +99,11 @@ impl RunConfig {
                 continue;
             };
             if let Err(problem) = executable(&path) {
-                return Err(self
-                    .invalid_with_hint(
-                        &format!("model.stages[{i}][0]"),
-                        format!("program `{program}` {problem}"),
-                        "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
-                    )
-                    .located_in(&self.text));
+                return Err(self.invalid_with_hint(
+                    &format!("model.stages[{i}][0]"),
+                    format!("program `{program}` {problem}"),
+                    "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
+                ));
             }
         }
         Ok(())

@@ -50,7 +50,7 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let cfg = RunConfig::load(&args.config)?;
-    cfg.check_programs()?;
+    cfg.preflight()?;
     let names = cfg.parameter_names();
     let config_text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;

@@ -60,9 +60,7 @@ impl RunConfig {
         model_keys::check(&table, &shared, path, &cfg.model)?;
         cfg.source = path.to_path_buf();
         cfg.text = Arc::clone(&shared);
-        cfg.validate()
-            .and_then(|()| cfg.preflight(table.contains_key("optimizer")))
-            .map_err(|e| e.located_in(&shared))?;
+        cfg.validate().map_err(|e| e.located_in(&shared))?;
         Ok(cfg)
     }
 }

@@ -289,10 +289,17 @@ fn syntax_errors_have_a_column() {
     assert_eq!(line_col(&err).0, 2, "{err}");
 }
 
+/// Parse, then run the pre-flight checks.
+fn preflight(text: &str) -> Result<RunConfig, ConfigError> {
+    let cfg = parse(text)?;
+    cfg.preflight()?;
+    Ok(cfg)
+}
+
 #[test]
 fn unknown_placeholders_are_refused_at_their_argument() {
     let text = "[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"echo\", \"{x}\", \"{z}\"]]\n[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
-    let err = parse(text).unwrap_err();
+    let err = preflight(text).unwrap_err();
     assert_eq!(line_col(&err), (5, 27), "{err}");
     let shown = err.to_string();
     assert!(
@@ -309,16 +316,20 @@ fn unknown_placeholders_are_refused_at_their_argument() {
         "{print $1}",
     ] {
         let fine = text.replace("\"{z}\"", &format!("{ok:?}"));
-        assert!(parse(&fine).is_ok(), "{ok}: {:?}", parse(&fine).err());
+        assert!(
+            preflight(&fine).is_ok(),
+            "{ok}: {:?}",
+            preflight(&fine).err()
+        );
     }
 }
 
 #[test]
 fn empty_stages_and_stages_without_program_are_refused() {
     let base = "[run]\nname = \"d\"\n[model]\nkind = \"command\"\n";
-    let err = parse(&format!("{base}stages = []\n")).unwrap_err();
+    let err = preflight(&format!("{base}stages = []\n")).unwrap_err();
     assert_eq!(line_col(&err), (5, 10), "{err}");
-    let err = parse(&format!("{base}stages = [[\"a\"], []]\n")).unwrap_err();
+    let err = preflight(&format!("{base}stages = [[\"a\"], []]\n")).unwrap_err();
     assert!(
         err.to_string()
             .contains("key `model.stages[1]`: stage 2 has no program"),
@@ -328,11 +339,14 @@ fn empty_stages_and_stages_without_program_are_refused() {
 
 #[test]
 fn trials_with_an_optimizer_are_refused() {
+    // Parsing alone accepts it: a config recorded in a journal is read back on resume.
+    let both = format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n[optimizer]\nalgorithm = \"dds\"\n");
+    assert!(parse(&both).is_ok());
     let text = format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n[optimizer]\nalgorithm = \"dds\"\n");
-    let err = parse(&text).unwrap_err();
+    let err = preflight(&text).unwrap_err();
     assert_eq!(line_col(&err), (7, 1), "{err}");
     assert!(err.to_string().contains("both given"), "{err}");
-    assert!(parse(&format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n")).is_ok());
+    assert!(preflight(&format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n")).is_ok());
 }
 
 #[test]
@@ -347,7 +361,7 @@ fn programs_given_as_paths_must_exist_and_be_executable() {
     let check = |program: &str| {
         RunConfig::from_str(&model(program), &config)
             .unwrap()
-            .check_programs()
+            .preflight()
     };
     let err = check("./missing-model").unwrap_err();
     assert_eq!(line_col(&err), (5, 12), "{err}");
