@@ -24,6 +24,15 @@ impl ConfigError {
     }
 }
 
+impl crate::RunConfig {
+    /// `FILE:LINE:COLUMN` of what is written for `key` (or of its nearest written
+    /// ancestor), or `FILE` when nothing of it is written.
+    pub fn place_of(&self, key: &str) -> String {
+        let at = span_of(&self.text, key, Target::Value).map(|s| Location::new(&self.text, s));
+        crate::error::Place(&self.source, at.as_ref()).to_string()
+    }
+}
+
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step<'a> {

@@ -20,6 +20,7 @@ impl RunConfig {
     pub fn preflight(&self) -> Result<(), ConfigError> {
         self.preflight_pure()
             .and_then(|()| self.check_programs())
+            .and_then(|()| self.check_inputs())
             .map_err(|e| e.located_in(&self.text))
     }
 
@@ -103,6 +104,30 @@ impl RunConfig {
                     &format!("model.stages[{i}][0]"),
                     format!("program `{program}` {problem}"),
                     "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The files the coordinator reads itself: `[trials] csv` and `[stage] archives`.
+    fn check_inputs(&self) -> Result<(), ConfigError> {
+        let mut inputs: Vec<(String, &Path)> = Vec::new();
+        if let Some(trials) = &self.trials {
+            inputs.push(("trials.csv".into(), &trials.csv));
+        }
+        if let Some(stage) = &self.stage {
+            for (i, archive) in stage.archives.iter().enumerate() {
+                inputs.push((format!("stage.archives[{i}]"), archive));
+            }
+        }
+        for (key, path) in inputs {
+            let resolved = tidy(&self.resolve(path));
+            if !resolved.is_file() {
+                return Err(self.invalid_with_hint(
+                    &key,
+                    format!("file {} not found", resolved.display()),
+                    "a relative path is relative to the config file's directory",
                 ));
             }
         }

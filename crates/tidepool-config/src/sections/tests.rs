@@ -205,6 +205,8 @@ fn search_differences_name_the_keys() {
         vec!["optimizer.r".to_string(), "parameters[1].upper".to_string()]
     );
     assert!(before.search_differences(&before).is_empty());
+    assert_eq!(after.place_of("optimizer.r"), "/runs/calib.toml:22:5");
+    assert_eq!(after.place_of("trials.csv"), "/runs/calib.toml");
 }
 
 #[test]
@@ -346,7 +348,11 @@ fn trials_with_an_optimizer_are_refused() {
     let err = preflight(&text).unwrap_err();
     assert_eq!(line_col(&err), (7, 1), "{err}");
     assert!(err.to_string().contains("both given"), "{err}");
-    assert!(preflight(&format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n")).is_ok());
+    let alone = preflight(&format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n")).unwrap_err();
+    assert!(
+        alone.to_string().contains("key `trials.csv`: file"),
+        "{alone}"
+    );
 }
 
 #[test]
@@ -398,4 +404,25 @@ fn relative_programs_run_from_the_config_directory() {
     );
     assert_eq!(spec.stages[1][0], "echo");
     assert_eq!(spec.stages[2][0], "/bin/sh");
+}
+
+#[test]
+fn input_files_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    let text = format!(
+        "{MINIMAL}[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n[trials]\ncsv = \"t.csv\"\n"
+    );
+    let cfg = RunConfig::from_str(&text, &config).unwrap();
+    let err = cfg.preflight().unwrap_err();
+    assert_eq!(line_col(&err), (10, 7), "{err}");
+    assert!(err.to_string().contains("key `trials.csv`: file"), "{err}");
+    std::fs::write(dir.path().join("t.csv"), "x\n0.5\n").unwrap();
+    cfg.preflight().unwrap();
+    let staged = format!("{MINIMAL}[stage]\narchives = [\"env.tpk\"]\n");
+    let err = RunConfig::from_str(&staged, &config)
+        .unwrap()
+        .preflight()
+        .unwrap_err();
+    assert!(err.to_string().contains("key `stage.archives[0]`"), "{err}");
 }
