@@ -24,6 +24,11 @@ pub struct Location {
 }
 
 impl Location {
+    /// The location of `span` in `text`, boxed as errors hold it.
+    pub fn boxed(text: &Arc<str>, span: Range<usize>) -> Box<Self> {
+        Box::new(Self::new(text, span))
+    }
+
     /// The location of `span` in `text`.
     pub fn new(text: &Arc<str>, span: Range<usize>) -> Self {
         let start = floor_char_boundary(text, span.start.min(text.len()));
@@ -91,22 +96,22 @@ pub enum ConfigError {
         hint: String,
     },
     /// Syntax, type and unknown-key errors found while reading the TOML.
-    #[error("{}: key `{key}`: {message}{}", Place(path, at.as_ref()), HintLine(hint))]
+    #[error("{}: key `{key}`: {message}{}", Place(path, at.as_deref()), HintLine(hint))]
     Parse {
         path: PathBuf,
         key: String,
         message: String,
         hint: Option<String>,
-        at: Option<Location>,
+        at: Option<Box<Location>>,
     },
     /// A value that reads but is not allowed (a check on one key or across keys).
-    #[error("{}: key `{key}`: {message}{}", Place(path, at.as_ref()), HintLine(hint))]
+    #[error("{}: key `{key}`: {message}{}", Place(path, at.as_deref()), HintLine(hint))]
     Invalid {
         path: PathBuf,
         key: String,
         message: String,
         hint: Option<String>,
-        at: Option<Location>,
+        at: Option<Box<Location>>,
     },
     #[error("trials CSV {path}: {message}")]
     TrialsCsv { path: PathBuf, message: String },
@@ -165,7 +170,7 @@ impl ConfigError {
     /// The location, for errors that come from a key.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            ConfigError::Parse { at, .. } | ConfigError::Invalid { at, .. } => at.as_ref(),
+            ConfigError::Parse { at, .. } | ConfigError::Invalid { at, .. } => at.as_deref(),
             _ => None,
         }
     }

@@ -17,7 +17,7 @@ impl ConfigError {
         if let ConfigError::Invalid { key, at, .. } | ConfigError::Parse { key, at, .. } = &mut self
         {
             if at.is_none() {
-                *at = span_of(text, key, Target::Value).map(|span| Location::new(text, span));
+                *at = span_of(text, key, Target::Value).map(|span| Location::boxed(text, span));
             }
         }
         self

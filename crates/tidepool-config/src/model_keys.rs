@@ -46,6 +46,6 @@ fn unknown(text: &Arc<str>, path: &Path, key: &str, known: &toml::Table) -> Conf
             expected.join(", ")
         ),
         hint: Some("fix this key (see docs/config.md for the keys of each model kind)".into()),
-        at: span.map(|span| Location::new(text, span)),
+        at: span.map(|span| Location::boxed(text, span)),
     }
 }

@@ -81,6 +81,6 @@ fn parse_error(text: &Arc<str>, path: &Path, err: &toml::de::Error, hint: &str) 
         key,
         message: plain::plain(err.message()),
         hint: Some(hint.to_string()),
-        at: Some(Location::new(text, span)),
+        at: Some(Location::boxed(text, span)),
     }
 }
