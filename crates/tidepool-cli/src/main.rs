@@ -5,6 +5,8 @@
 //! [`cmd`], and maps the outcome to an exit code. All printing goes through [`output`].
 
 mod cmd;
+mod color;
+mod diagnostic;
 mod output;
 
 use clap::Parser;
@@ -12,8 +14,11 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
-    output::init_logging(cli.global.verbose);
-    let out = output::Output::new(false);
+    // Agents and other tidepool processes started from here make the same choice.
+    std::env::set_var(color::COLOR_ENV, cli.global.color.as_str());
+    let color = cli.global.color.for_stderr();
+    output::init_logging(cli.global.verbose, color);
+    let out = output::Output::new(false, color);
     match cmd::dispatch(cli.command, &out) {
         Ok(code) => code,
         Err(err) => {

@@ -10,17 +10,20 @@ use std::io::{IsTerminal, Write};
 #[derive(Debug, Clone)]
 pub struct Output {
     json: bool,
+    /// Colour on stderr (see [`crate::color`]).
+    color: bool,
 }
 
 impl Output {
-    pub fn new(json: bool) -> Self {
-        Self { json }
+    pub fn new(json: bool, color: bool) -> Self {
+        Self { json, color }
     }
 
     /// The same output, switched to JSON when a command's own `--json` flag is set.
     pub fn with_json(&self, json: bool) -> Self {
         Self {
             json: self.json || json,
+            color: self.color,
         }
     }
 
@@ -86,10 +89,22 @@ impl Output {
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
 
-    /// Print an error and its chain of causes on stderr.
+    /// Print an error and its chain of causes on stderr; a config error that comes from
+    /// a key with a source excerpt and a caret.
     pub fn error(&self, err: &anyhow::Error) {
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "error: {err}");
+        let problem = err
+            .downcast_ref::<tidepool_config::ConfigError>()
+            .and_then(|e| e.key_problem());
+        if let Some(problem) = problem {
+            let _ = stderr.write_all(&crate::diagnostic::render(&problem, self.color));
+            return;
+        }
+        let label = console::style("error")
+            .red()
+            .bold()
+            .force_styling(self.color);
+        let _ = writeln!(stderr, "{label}: {err}");
         for cause in err.chain().skip(1) {
             let _ = writeln!(stderr, "  caused by: {cause}");
         }
@@ -97,7 +112,10 @@ impl Output {
 }
 
 /// Log lines (tracing) go to stderr; `-v` raises the level, `RUST_LOG` overrides it.
-pub fn init_logging(verbose: u8) {
+/// `color` switches ANSI colour in log lines and progress bars.
+pub fn init_logging(verbose: u8, color: bool) {
+    console::set_colors_enabled(color);
+    console::set_colors_enabled_stderr(color);
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -109,6 +127,7 @@ pub fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .with_target(false)
         .try_init();
 }

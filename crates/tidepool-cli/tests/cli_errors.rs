@@ -24,6 +24,113 @@ fn a_config_typo_names_the_file_line_and_key() {
     insta::assert_snapshot!("config_typo", shown(&out, dir.path()));
 }
 
+/// `tidepool run` on a config file holding `text` (bytes), in a fresh directory.
+fn run_config(text: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    std::fs::write(&config, text).unwrap();
+    let out = util::tidepool(&["run", config.to_str().unwrap()]);
+    shown(&out, dir.path())
+}
+
+const NOOP: &str = "[run]\nname = \"demo\"\n[model]\nkind = \"noop\"\n";
+
+#[test]
+fn a_parameter_with_lower_above_upper_points_at_the_value() {
+    let text = format!("{NOOP}[[parameters]]\nname = \"k\"\nlower = 5\nupper = 2\n");
+    insta::assert_snapshot!("parameter_bounds", run_config(text.as_bytes()));
+}
+
+#[test]
+fn a_negative_budget_must_be_a_non_negative_integer() {
+    let text = "[run]\nname = \"demo\"\nbudget = -1\n[model]\nkind = \"noop\"\n";
+    insta::assert_snapshot!("negative_budget", run_config(text.as_bytes()));
+}
+
+#[test]
+fn a_syntax_error_has_line_column_and_caret() {
+    let text = "[run]\nname = \"demo\n[model]\nkind = \"noop\"\n";
+    insta::assert_snapshot!("syntax_error", run_config(text.as_bytes()));
+}
+
+#[test]
+fn a_missing_model_is_blamed_on_the_file() {
+    insta::assert_snapshot!("missing_model", run_config(b"[run]\nname = \"demo\"\n"));
+}
+
+#[test]
+fn an_empty_config_says_it_is_empty() {
+    insta::assert_snapshot!("empty_config", run_config(b""));
+}
+
+#[test]
+fn a_binary_config_is_not_utf8_text() {
+    insta::assert_snapshot!(
+        "binary_config",
+        run_config(b"\x7fELF\x02\x01\x01\x00\xff\xfe")
+    );
+}
+
+#[test]
+fn a_missing_config_names_the_file_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nope.toml");
+    let out = util::tidepool(&["run", config.to_str().unwrap()]);
+    insta::assert_snapshot!("missing_config", shown(&out, dir.path()));
+}
+
+#[test]
+fn an_unknown_placeholder_is_refused_before_the_run() {
+    let text = "[run]\nname = \"demo\"\nbudget = 20\n[model]\nkind = \"command\"\nstages = [[\"echo\", \"{x}\", \"{z}\"]]\n[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
+    insta::assert_snapshot!("unknown_placeholder", run_config(text.as_bytes()));
+}
+
+#[test]
+fn a_missing_program_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    let text = "[run]\nname = \"demo\"\nbudget = 20\n[model]\nkind = \"command\"\nstages = [[\"./no-such-model\", \"{x}\"]]\n[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
+    std::fs::write(&config, text).unwrap();
+    let out = util::tidepool(&["run", config.to_str().unwrap()]);
+    insta::assert_snapshot!("missing_program", shown(&out, dir.path()));
+    assert!(!dir.path().join("runs/demo").exists(), "the run started");
+}
+
+#[test]
+fn empty_stages_are_refused_before_the_run() {
+    let text = "[run]\nname = \"demo\"\n[model]\nkind = \"command\"\nstages = []\n";
+    insta::assert_snapshot!("empty_stages", run_config(text.as_bytes()));
+}
+
+#[test]
+fn trials_and_an_optimizer_together_are_refused() {
+    let text = format!("{NOOP}[trials]\ncsv = \"t.csv\"\n[optimizer]\nalgorithm = \"dds\"\n");
+    insta::assert_snapshot!("trials_and_optimizer", run_config(text.as_bytes()));
+}
+
+#[test]
+fn errors_have_no_colour_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nope.toml");
+    let plain = util::tidepool(&["run", config.to_str().unwrap()]);
+    assert!(
+        !plain.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let forced = util::tidepool(&["--color", "always", "run", config.to_str().unwrap()]);
+    assert!(
+        forced.stderr.contains(&0x1b),
+        "--color always gave no colour"
+    );
+    let never = std::process::Command::new(util::bin())
+        .args(["run", config.to_str().unwrap()])
+        .env("TIDEPOOL_COLOR", "never")
+        .output()
+        .unwrap();
+    assert!(!never.stderr.contains(&0x1b));
+}
+
 #[test]
 fn status_of_a_directory_that_is_no_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -124,3 +124,78 @@ fn agents_exit_when_the_run_ends() {
         "agents {agents:?} still running"
     );
 }
+
+/// The values of column `name` in a CSV text.
+fn column(csv: &str, name: &str) -> Vec<String> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let index = header.iter().position(|h| *h == name).expect("column");
+    lines
+        .map(|l| l.split(',').nth(index).unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn local_agents_have_distinct_node_names() {
+    let dir = RunDir::new(8, 2, "[slots]\nper_node = 1\n");
+    let config = std::fs::read_to_string(dir.config()).unwrap().replace(
+        "kind = \"noop\"",
+        "kind = \"command\"\nstages = [[\"sleep\", \"0.3\"]]",
+    );
+    std::fs::write(dir.config(), config).unwrap();
+    let out = dir.run().output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let host = nix_hostname();
+    let export = tidepool()
+        .args(["export", "--csv"])
+        .arg(dir.run_dir())
+        .output()
+        .unwrap();
+    let mut nodes = column(&String::from_utf8_lossy(&export.stdout), "node");
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes, [format!("{host}/0"), format!("{host}/1")]);
+    let status = dir.status().unwrap();
+    let mut hosts: Vec<&str> = status["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["host"].as_str().unwrap())
+        .collect();
+    hosts.sort();
+    assert_eq!(hosts, [format!("{host}/0"), format!("{host}/1")]);
+}
+
+fn nix_hostname() -> String {
+    let out = std::process::Command::new("hostname").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn log_lines_have_no_colour_unless_asked() {
+    let dir = RunDir::new(20, 1, "");
+    let plain = dir.run().arg("-v").env_remove("NO_COLOR").output().unwrap();
+    assert!(plain.status.success(), "{}", show(&plain));
+    let text = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        text.contains("agent joined"),
+        "no log lines to check: {text}"
+    );
+    assert!(!text.contains('\u{1b}'), "ANSI codes on a pipe: {text:?}");
+    let dir = RunDir::new(20, 1, "");
+    let forced = dir
+        .run()
+        .args(["-v", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forced.stderr).contains('\u{1b}'));
+    let dir = RunDir::new(20, 1, "");
+    let no_color = dir
+        .run()
+        .args(["-v", "--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    // An explicit --color always wins over NO_COLOR, as with cargo.
+    assert!(String::from_utf8_lossy(&no_color.stderr).contains('\u{1b}'));
+}

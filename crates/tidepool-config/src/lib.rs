@@ -2,8 +2,8 @@
 //!
 //! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
 //! `[[parameters]]`, `[trials]`, `[optimizer]` and `[stage]`. Every table rejects unknown keys, so a typo is an
-//! error naming the file, the key path (`slots.per_node`) and the line, never a silent
-//! default. Relative paths are resolved against the config file's directory.
+//! error naming the file, the key path (`slots.per_node`), the line and the column,
+//! never a silent default. Relative paths are resolved against the config file's directory.
 //!
 //! ```
 //! let cfg = tidepool_config::RunConfig::from_str(
@@ -19,18 +19,25 @@
 //!   `[optimizer]`, `sections::search_keys` the keys a resume must not change.
 //! - `duration`: durations written as seconds or `"500ms"`, `"30s"`, `"5m"`, `"2h"`.
 //! - `locate`: from a byte offset in the file to its line and key path.
+//! - `keyspan`: from a key path to the span of its value, for checks after parsing.
+//! - `plain`: serde's messages in plain words.
+//! - `preflight`: what would make every trial fail (unknown placeholders, no stages,
+//!   a missing program, `[trials]` with `[optimizer]`), caught before the run starts.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
 pub mod duration;
 pub mod error;
+pub mod keyspan;
 pub mod locate;
 pub mod model_keys;
+mod plain;
+mod preflight;
 pub mod sections;
 pub mod trials_csv;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, KeyProblem, Location};
 pub use sections::{
     algorithm_name, LaunchSection, OptimizerSection, ParameterDef, RunConfig, RunSection,
     SlotsSection, StageSection, TrialsSection,

@@ -1,5 +1,5 @@
 //! From a byte offset in a TOML file to a line number and a key path such as
-//! `slots.per_node`, so errors point at what to fix.
+//! `slots.per_node` or `parameters[1].lower`, so errors point at what to fix.
 
 /// 1-based line number of `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
@@ -14,13 +14,10 @@ pub fn key_path_at(text: &str, offset: usize) -> String {
     let Some(line) = lines.get(line_no - 1) else {
         return String::from("(end of file)");
     };
-    if let Some(header) = table_header(line) {
-        return header;
+    if table_header(line).is_some() {
+        return indexed_table(&lines[..line_no]).unwrap_or_default();
     }
-    let table = lines[..line_no - 1]
-        .iter()
-        .rev()
-        .find_map(|l| table_header(l));
+    let table = indexed_table(&lines[..line_no - 1]);
     let key = line
         .split('=')
         .next()
@@ -34,6 +31,24 @@ pub fn key_path_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// The last table header in `lines`, an array table with its index:
+/// `slots`, `parameters[1]`.
+fn indexed_table(lines: &[&str]) -> Option<String> {
+    let (at, name) = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| table_header(l).map(|name| (i, name)))?;
+    if !lines[at].trim().starts_with("[[") {
+        return Some(name);
+    }
+    let index = lines[..at]
+        .iter()
+        .filter(|l| l.trim().starts_with("[[") && table_header(l).as_deref() == Some(&name))
+        .count();
+    Some(format!("{name}[{index}]"))
+}
+
 /// `[slots]` -> `slots`, `[[parameters]]` -> `parameters`, other lines -> None.
 fn table_header(line: &str) -> Option<String> {
     let trimmed = line.trim();
@@ -43,13 +58,6 @@ fn table_header(line: &str) -> Option<String> {
     let inner = trimmed.trim_start_matches('[');
     let end = inner.find(']')?;
     Some(inner[..end].trim().to_string())
-}
-
-/// Line of the `[table]` header for `table`, if present.
-pub fn line_of_table(text: &str, table: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| table_header(l).as_deref() == Some(table))
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -70,7 +78,12 @@ mod tests {
     fn finds_header_and_array_tables() {
         assert_eq!(key_path_at(TEXT, 1), "run");
         let offset = TEXT.rfind("name").unwrap();
-        assert_eq!(key_path_at(TEXT, offset), "parameters.name");
-        assert_eq!(line_of_table(TEXT, "slots"), Some(4));
+        assert_eq!(key_path_at(TEXT, offset), "parameters[0].name");
+        let two = format!("{TEXT}[[parameters]]\nlower = \"x\"\n");
+        assert_eq!(
+            key_path_at(&two, two.rfind("lower").unwrap()),
+            "parameters[1].lower"
+        );
+        assert_eq!(key_path_at(&two, two.rfind("[[").unwrap()), "parameters[1]");
     }
 }

@@ -2,19 +2,20 @@
 //! variants do not reject unknown keys themselves. This check does: every key written
 //! under `[model]` must survive a round trip through the parsed spec.
 
-use crate::error::ConfigError;
-use crate::locate;
+use crate::error::{ConfigError, Location};
+use crate::keyspan::{span_of, Target};
 use std::path::Path;
+use std::sync::Arc;
 use tidepool_models::WorkerSpec;
 
-/// Fail on any key under `[model]` that the chosen `kind` does not use.
-pub fn check(text: &str, path: &Path, spec: &WorkerSpec) -> Result<(), ConfigError> {
-    let written: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
-        path: path.to_path_buf(),
-        line: locate::line_of(text, e.span().map(|s| s.start).unwrap_or(0)),
-        key: String::from("model"),
-        message: e.message().to_string(),
-    })?;
+/// Fail on any key under `[model]` that the chosen `kind` does not use; `written` is
+/// the whole file as a table, `text` its text.
+pub fn check(
+    written: &toml::Table,
+    text: &Arc<str>,
+    path: &Path,
+    spec: &WorkerSpec,
+) -> Result<(), ConfigError> {
     let Some(toml::Value::Table(model)) = written.get("model") else {
         return Ok(());
     };
@@ -22,6 +23,8 @@ pub fn check(text: &str, path: &Path, spec: &WorkerSpec) -> Result<(), ConfigErr
         path: path.to_path_buf(),
         key: String::from("model"),
         message: e.to_string(),
+        hint: None,
+        at: None,
     })?;
     for key in model.keys() {
         if !known.contains_key(key) {
@@ -31,23 +34,18 @@ pub fn check(text: &str, path: &Path, spec: &WorkerSpec) -> Result<(), ConfigErr
     Ok(())
 }
 
-fn unknown(text: &str, path: &Path, key: &str, known: &toml::Table) -> ConfigError {
+fn unknown(text: &Arc<str>, path: &Path, key: &str, known: &toml::Table) -> ConfigError {
     let expected: Vec<&str> = known.keys().map(String::as_str).collect();
-    let header = locate::line_of_table(text, "model").unwrap_or(1);
-    let line = text
-        .lines()
-        .enumerate()
-        .skip(header)
-        .find(|(_, l)| l.split('=').next().map(str::trim) == Some(key))
-        .map(|(i, _)| i + 1)
-        .unwrap_or(header);
+    let key_path = format!("model.{key}");
+    let span = span_of(text, &key_path, Target::Key);
     ConfigError::Parse {
         path: path.to_path_buf(),
-        line,
-        key: format!("model.{key}"),
+        key: key_path,
         message: format!(
             "unknown key `{key}` for this model kind; expected one of: {}",
             expected.join(", ")
         ),
+        hint: Some("fix this key (see docs/config.md for the keys of each model kind)".into()),
+        at: span.map(|span| Location::boxed(text, span)),
     }
 }

@@ -1,5 +1,6 @@
-//! `local` mode: K agents on this machine, each with its own scratch directory, so
-//! one machine stands in for K nodes.
+//! `local` mode: K agents on this machine, each with its own scratch directory and
+//! its own node name `HOST/INDEX` (`vm/0`, `vm/1`), so one machine stands in for K
+//! nodes that status and export tell apart.
 
 use crate::{AgentCommand, LaunchError, LaunchOptions, LaunchedAgents, Launcher};
 use std::path::PathBuf;
@@ -10,19 +11,29 @@ use std::process::{Command, Stdio};
 pub struct LocalLauncher {
     agents: usize,
     scratch_base: Option<PathBuf>,
+    /// This machine's host name, the stem of the agents' node names.
+    host: String,
 }
 
 impl LocalLauncher {
     pub fn new(opts: &LaunchOptions) -> Self {
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".to_string());
         Self {
             agents: opts.local_agents.max(1),
             scratch_base: opts.local_scratch_base.clone(),
+            host,
         }
     }
 
-    /// The argv for agent number `index` (its own `--scratch` when a base is set).
+    /// The argv for agent number `index`: its node name `HOST/INDEX`, and its own
+    /// `--scratch` when a base is set.
     pub fn agent_args(&self, cmd: &AgentCommand, index: usize) -> Vec<String> {
         let mut args = cmd.args.clone();
+        args.push("--node".into());
+        args.push(format!("{}/{index}", self.host));
         if let Some(base) = &self.scratch_base {
             args.push("--scratch".into());
             args.push(base.join(format!("node-{index}")).display().to_string());
@@ -78,7 +89,20 @@ mod tests {
             ..Default::default()
         });
         let args = launcher.agent_args(&command("tidepool"), 1);
-        assert_eq!(&args[3..], ["--scratch", "/scratch/node-1"]);
+        assert_eq!(&args[5..], ["--scratch", "/scratch/node-1"]);
+    }
+
+    #[test]
+    fn each_agent_gets_its_own_node_name() {
+        let mut launcher = LocalLauncher::new(&LaunchOptions {
+            local_agents: 2,
+            ..Default::default()
+        });
+        launcher.host = "vm".into();
+        let names: Vec<Vec<String>> = (0..2)
+            .map(|i| launcher.agent_args(&command("tidepool"), i)[3..].to_vec())
+            .collect();
+        assert_eq!(names, [["--node", "vm/0"], ["--node", "vm/1"]]);
     }
 
     #[test]

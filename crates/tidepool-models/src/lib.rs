@@ -83,6 +83,7 @@ pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
 pub use spec::{CommandSpec, PythonSpec, SlotContext, WorkerSpec};
 pub use tail::STDERR_TAIL_BYTES;
+pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
 pub use trialdir::trial_dir_name;
 

@@ -74,6 +74,28 @@ pub(crate) fn expand(arg: &str, vars: &Vars) -> Result<String, TemplateError> {
     Ok(out)
 }
 
+/// Placeholders every trial can expand besides the parameters.
+pub const BUILTIN_PLACEHOLDERS: [&str; 3] = ["trial", "attempt", "workdir"];
+
+/// The names of the placeholders in `arg`, in order, as [`expand`] would read them
+/// (`{{`/`}}` and braces around non-identifiers are not placeholders).
+pub fn placeholder_names(arg: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = arg;
+    while let Some(pos) = rest.find(['{', '}']) {
+        let tail = &rest[pos..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+        } else if let Some(name) = placeholder(tail) {
+            names.push(name);
+            rest = &tail[name.len() + 2..];
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    names
+}
+
 /// The identifier of a `{ident}` at the start of `text`, if there is one.
 fn placeholder(text: &str) -> Option<&str> {
     let inner = text.strip_prefix('{')?;
@@ -158,6 +180,14 @@ mod tests {
         assert!(
             text.contains("`{alpah}`") && text.contains("(alpha)"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn lists_the_placeholders_expand_reads() {
+        assert_eq!(
+            placeholder_names("{x} {{y}} {print $1} {workdir}/{z}.{trial}"),
+            vec!["x", "workdir", "z", "trial"]
         );
     }
 

@@ -30,6 +30,7 @@ impl Launcher for TaskLauncher {
             tokio::spawn(agent::run(AgentOptions {
                 address: info.address,
                 secret,
+                node: None,
                 scratch,
             }));
         }

@@ -21,6 +21,10 @@ pub struct Args {
     /// Node-local scratch directory (default: $SLURM_TMPDIR, then $TMPDIR, then /tmp).
     #[arg(long)]
     pub scratch: Option<PathBuf>,
+    /// The node name to announce (default: the host name); `tidepool run` gives its
+    /// local agents HOST/INDEX so that they can be told apart.
+    #[arg(long)]
+    pub node: Option<String>,
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
@@ -40,6 +44,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         address,
         secret,
         scratch: args.scratch,
+        node: args.node,
     }))?;
     match exit {
         AgentExit::Shutdown => Ok(ExitCode::SUCCESS),

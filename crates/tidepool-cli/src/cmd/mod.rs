@@ -1,5 +1,6 @@
 //! Subcommands: one module each, holding its `Args` and its `run` function.
 
+use crate::color::{ColorWhen, COLOR_ENV};
 use crate::output::Output;
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ pub struct GlobalArgs {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// When to colour stderr (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, env = COLOR_ENV, hide_env = true)]
+    pub color: ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]

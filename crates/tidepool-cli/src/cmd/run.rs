@@ -51,6 +51,7 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let cfg = RunConfig::load(&args.config)?;
+    cfg.preflight()?;
     let names = cfg.parameter_names();
     let config_text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;
@@ -226,7 +227,7 @@ fn coordinator_options(
         run_dir: cfg.run_dir(),
         bind,
         advertise_host: advertise,
-        spec: cfg.model.clone(),
+        spec: cfg.worker_spec(),
         param_names,
         scheduler: SchedulerConfig {
             start_concurrency: slots.start_concurrency,

@@ -98,7 +98,11 @@ fn resume(
              new settings (the recorded history is fed to the new optimiser by trial id), \
              or set [run] dir to start a new run",
             run_dir.display(),
-            changed.join(", ")
+            changed
+                .iter()
+                .map(|key| format!("{key} (at {})", cfg.place_of(key)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let events = reader.events()?;

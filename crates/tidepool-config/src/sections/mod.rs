@@ -1,13 +1,14 @@
 //! The typed sections of a run config and their defaults.
 
+use crate::duration;
 use crate::error::ConfigError;
-use crate::{duration, locate, model_keys};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tidepool_launch::LaunchMode;
 use tidepool_models::WorkerSpec;
 
+mod load;
 mod optimizer;
 mod search_keys;
 pub use optimizer::{algorithm_name, OptimizerSection};
@@ -32,6 +33,9 @@ pub struct RunConfig {
     /// The file this config was read from (not a TOML key).
     #[serde(skip)]
     pub source: PathBuf,
+    /// The text of that file, for locating errors found after parsing.
+    #[serde(skip)]
+    pub text: std::sync::Arc<str>,
 }
 
 /// `[run]`: what the run is called and where it keeps its files.
@@ -201,26 +205,6 @@ fn check_run_name(name: &str) -> Result<(), String> {
 }
 
 impl RunConfig {
-    /// Read and check a config file.
-    pub fn load(path: &Path) -> Result<RunConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_str(&text, path)
-    }
-
-    /// Parse and check config text; `path` names the file in errors and anchors
-    /// relative paths.
-    #[allow(clippy::should_implement_trait)]
-    pub fn from_str(text: &str, path: &Path) -> Result<RunConfig, ConfigError> {
-        let mut cfg: RunConfig = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
-        model_keys::check(text, path, &cfg.model)?;
-        cfg.source = path.to_path_buf();
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
     /// The run directory (absolute when the config path is).
     pub fn run_dir(&self) -> PathBuf {
         match &self.run.dir {
@@ -240,11 +224,35 @@ impl RunConfig {
         self.parameters.iter().map(|p| p.name.clone()).collect()
     }
 
-    fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
+    /// An error about the value of `key` (located in the file by the caller).
+    pub(crate) fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             path: self.source.clone(),
             key: key.to_string(),
             message: message.into(),
+            hint: None,
+            at: None,
+        }
+    }
+
+    /// [`Self::invalid`] with a `hint:` saying what to do.
+    pub(crate) fn invalid_with_hint(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> ConfigError {
+        match self.invalid(key, message) {
+            ConfigError::Invalid {
+                path, key, message, ..
+            } => ConfigError::Invalid {
+                path,
+                key,
+                message,
+                hint: Some(hint.into()),
+                at: None,
+            },
+            other => other,
         }
     }
 
@@ -307,20 +315,22 @@ impl RunConfig {
                 ));
             }
             if let Err(e) = tidepool_optim::ParamSpace::new(vec![p.clone()]) {
-                return Err(self.invalid(&key, e.to_string()));
+                let field = offending_field(p, &e);
+                return Err(self.invalid(&format!("{key}.{field}"), e.to_string()));
             }
         }
         Ok(())
     }
 }
 
-fn parse_error(text: &str, path: &Path, err: &toml::de::Error) -> ConfigError {
-    let offset = err.span().map(|s| s.start).unwrap_or(0);
-    ConfigError::Parse {
-        path: path.to_path_buf(),
-        line: locate::line_of(text, offset),
-        key: locate::key_path_at(text, offset),
-        message: err.message().to_string(),
+/// The field of a parameter definition that a check refused.
+fn offending_field(p: &ParameterDef, err: &tidepool_optim::ParamError) -> &'static str {
+    use tidepool_optim::ParamError;
+    match err {
+        ParamError::NotFinite { .. } if p.lower.is_finite() => "upper",
+        ParamError::InitialOutside { .. } => "initial",
+        ParamError::Duplicate { .. } => "name",
+        _ => "lower",
     }
 }
 

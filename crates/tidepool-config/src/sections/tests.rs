@@ -65,9 +65,12 @@ fn typo_names_key_path_and_line() {
         parse("[run]\nname = \"d\"\n[slots]\nper_nod = 3\n[model]\nkind = \"noop\"\n").unwrap_err();
     match err {
         ConfigError::Parse {
-            line, key, message, ..
+            at: Some(at),
+            key,
+            message,
+            ..
         } => {
-            assert_eq!(line, 4);
+            assert_eq!((at.line, at.column), (4, 1));
             assert_eq!(key, "slots.per_nod");
             assert!(message.contains("per_node"), "{message}");
         }
@@ -82,7 +85,7 @@ fn wrong_type_names_key() {
             .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("slots.timeout") && text.contains(":4:"),
+        text.contains("slots.timeout") && text.contains(":4:11:"),
         "{text}"
     );
 }
@@ -92,7 +95,7 @@ fn unknown_model_key_is_an_error() {
     let err = parse("[run]\nname = \"d\"\n[model]\nkind = \"noop\"\nstages = []\n").unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("model.stages") && text.contains(":5:"),
+        text.contains("model.stages") && text.contains(":5:1:"),
         "{text}"
     );
 }
@@ -202,6 +205,8 @@ fn search_differences_name_the_keys() {
         vec!["optimizer.r".to_string(), "parameters[1].upper".to_string()]
     );
     assert!(before.search_differences(&before).is_empty());
+    assert_eq!(after.place_of("optimizer.r"), "/runs/calib.toml:22:5");
+    assert_eq!(after.place_of("trials.csv"), "/runs/calib.toml");
 }
 
 #[test]
@@ -244,4 +249,204 @@ fn run_names_are_plain_identifiers() {
             "{bad}: the rule is shown: {shown}"
         );
     }
+}
+
+/// Line and column of the error's location.
+fn line_col(err: &ConfigError) -> (usize, usize) {
+    let at = err
+        .location()
+        .unwrap_or_else(|| panic!("no location in {err}"));
+    (at.line, at.column)
+}
+
+#[test]
+fn value_checks_point_at_the_value() {
+    let err = parse(&format!("{MINIMAL}[slots]\nmax_attempts = 0\n")).unwrap_err();
+    assert_eq!(line_col(&err), (6, 16), "{err}");
+    assert!(err
+        .to_string()
+        .starts_with("/cfg/run.toml:6:16: key `slots.max_attempts`"));
+}
+
+#[test]
+fn cross_key_parameter_checks_point_at_the_offending_field() {
+    let bad = format!("{MINIMAL}[[parameters]]\nname = \"a\"\nlower = 5\nupper = 2\n");
+    let err = parse(&bad).unwrap_err();
+    assert_eq!(line_col(&err), (7, 9), "{err}");
+    assert!(err.to_string().contains("parameters[0].lower"), "{err}");
+    let init =
+        format!("{MINIMAL}[[parameters]]\nname = \"a\"\nlower = 1\nupper = 2\ninitial = 3\n");
+    assert_eq!(line_col(&parse(&init).unwrap_err()), (9, 11));
+}
+
+#[test]
+fn a_negative_budget_is_said_in_plain_words() {
+    let err = parse("[run]\nname = \"d\"\nbudget = -1\n[model]\nkind = \"noop\"\n").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(":3:10: key `run.budget`: must be a non-negative integer, got -1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_model_is_blamed_on_the_file() {
+    let err = parse("[run]\nname = \"d\"\n").unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::MissingTable { table, .. } if table == "model"),
+        "{err}"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("config file /cfg/run.toml has no `[model]` table"));
+}
+
+#[test]
+fn an_empty_file_says_so() {
+    for text in ["", "\n  \n", "# only a comment\n"] {
+        let err = parse(text).unwrap_err();
+        assert!(matches!(err, ConfigError::Empty { .. }), "{err}");
+    }
+}
+
+#[test]
+fn syntax_errors_have_a_column() {
+    let err = parse("[run]\nname = \"d\n[model]\nkind = \"noop\"\n").unwrap_err();
+    assert_eq!(line_col(&err).0, 2, "{err}");
+}
+
+/// Parse, then run the pre-flight checks.
+fn preflight(text: &str) -> Result<RunConfig, ConfigError> {
+    let cfg = parse(text)?;
+    cfg.preflight()?;
+    Ok(cfg)
+}
+
+#[test]
+fn unknown_placeholders_are_refused_at_their_argument() {
+    let text = "[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"echo\", \"{x}\", \"{z}\"]]\n[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n";
+    let err = preflight(text).unwrap_err();
+    assert_eq!(line_col(&err), (5, 27), "{err}");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("model.stages[0][2]") && shown.contains("`{z}`"),
+        "{shown}"
+    );
+    assert!(shown.contains("(x) and trial, attempt, workdir"), "{shown}");
+    for ok in [
+        "{x}",
+        "{trial}",
+        "{workdir}/out",
+        "{attempt}",
+        "{{z}}",
+        "{print $1}",
+    ] {
+        let fine = text.replace("\"{z}\"", &format!("{ok:?}"));
+        assert!(
+            preflight(&fine).is_ok(),
+            "{ok}: {:?}",
+            preflight(&fine).err()
+        );
+    }
+}
+
+#[test]
+fn empty_stages_and_stages_without_program_are_refused() {
+    let base = "[run]\nname = \"d\"\n[model]\nkind = \"command\"\n";
+    let err = preflight(&format!("{base}stages = []\n")).unwrap_err();
+    assert_eq!(line_col(&err), (5, 10), "{err}");
+    let err = preflight(&format!("{base}stages = [[\"a\"], []]\n")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("key `model.stages[1]`: stage 2 has no program"),
+        "{err}"
+    );
+}
+
+#[test]
+fn trials_with_an_optimizer_are_refused() {
+    // Parsing alone accepts it: a config recorded in a journal is read back on resume.
+    let both = format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n[optimizer]\nalgorithm = \"dds\"\n");
+    assert!(parse(&both).is_ok());
+    let text = format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n[optimizer]\nalgorithm = \"dds\"\n");
+    let err = preflight(&text).unwrap_err();
+    assert_eq!(line_col(&err), (7, 1), "{err}");
+    assert!(err.to_string().contains("both given"), "{err}");
+    let alone = preflight(&format!("{MINIMAL}[trials]\ncsv = \"t.csv\"\n")).unwrap_err();
+    assert!(
+        alone.to_string().contains("key `trials.csv`: file"),
+        "{alone}"
+    );
+}
+
+#[test]
+fn programs_given_as_paths_must_exist_and_be_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    let model = |program: &str| {
+        format!(
+            "[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"{program}\", \"1\"]]\n"
+        )
+    };
+    let check = |program: &str| {
+        RunConfig::from_str(&model(program), &config)
+            .unwrap()
+            .preflight()
+    };
+    let err = check("./missing-model").unwrap_err();
+    assert_eq!(line_col(&err), (5, 12), "{err}");
+    assert!(err.to_string().contains("not found (no file"), "{err}");
+    std::fs::write(dir.path().join("model.sh"), "#!/bin/sh\n").unwrap();
+    assert!(check("./model.sh")
+        .unwrap_err()
+        .to_string()
+        .contains("not executable"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.path().join("model.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    check("./model.sh").unwrap();
+    check("/bin/sh").unwrap();
+    check("echo").unwrap();
+    check("{workdir}/model").unwrap();
+    let err = check("/no/such/bin").unwrap_err();
+    assert!(err.to_string().contains("/no/such/bin"), "{err}");
+}
+
+#[test]
+fn relative_programs_run_from_the_config_directory() {
+    let text = "[run]\nname = \"d\"\n[model]\nkind = \"command\"\nstages = [[\"./m\", \"a/b\"], [\"echo\"], [\"/bin/sh\"]]\n";
+    let cfg = parse(text).unwrap();
+    let WorkerSpec::Command(spec) = cfg.worker_spec() else {
+        panic!("not a command")
+    };
+    assert_eq!(
+        spec.stages[0],
+        vec!["/cfg/m".to_string(), "a/b".to_string()]
+    );
+    assert_eq!(spec.stages[1][0], "echo");
+    assert_eq!(spec.stages[2][0], "/bin/sh");
+}
+
+#[test]
+fn input_files_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    let text = format!(
+        "{MINIMAL}[[parameters]]\nname = \"x\"\nlower = 0\nupper = 1\n[trials]\ncsv = \"t.csv\"\n"
+    );
+    let cfg = RunConfig::from_str(&text, &config).unwrap();
+    let err = cfg.preflight().unwrap_err();
+    assert_eq!(line_col(&err), (10, 7), "{err}");
+    assert!(err.to_string().contains("key `trials.csv`: file"), "{err}");
+    std::fs::write(dir.path().join("t.csv"), "x\n0.5\n").unwrap();
+    cfg.preflight().unwrap();
+    let staged = format!("{MINIMAL}[stage]\narchives = [\"env.tpk\"]\n");
+    let err = RunConfig::from_str(&staged, &config)
+        .unwrap()
+        .preflight()
+        .unwrap_err();
+    assert!(err.to_string().contains("key `stage.archives[0]`"), "{err}");
 }

@@ -33,6 +33,9 @@ pub struct AgentOptions {
     pub secret: Secret,
     /// Node-local scratch base; default from `SLURM_TMPDIR`, `TMPDIR`, `/tmp`.
     pub scratch: Option<PathBuf>,
+    /// The node name this agent announces (the `node` of its trials); default: the
+    /// host name. Local agents, several on one host, are named `HOST/INDEX`.
+    pub node: Option<String>,
 }
 
 /// Why the agent stopped.
@@ -90,7 +93,7 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         .unwrap_or_else(|| node::default_scratch(|k| std::env::var(k).ok()));
     let relay = relay_listener(&stream).await;
     let info = AgentInfo {
-        hostname: node::hostname(),
+        hostname: opts.node.clone().unwrap_or_else(node::hostname),
         cores: node::cores(),
         scratch: base.clone(),
         pid: std::process::id(),
