@@ -21,6 +21,8 @@ fn main() -> ExitCode {
     let out = output::Output::new(false, color);
     match cmd::dispatch(cli.command, &out) {
         Ok(code) => code,
+        // The reader went away (`tidepool export ... | head`): nothing is wrong.
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             out.error(&err);
             ExitCode::from(1)

@@ -6,6 +6,21 @@
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
+/// True when `err` comes from writing to a pipe whose reader has gone (`| head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Where and how results are printed.
 #[derive(Debug, Clone)]
 pub struct Output {
