@@ -22,6 +22,12 @@ use std::path::{Path, PathBuf};
 /// zstd level: a good ratio while packing stays I/O bound.
 const ZSTD_LEVEL: i32 = 6;
 
+/// zstd worker threads for packing: one per available core (at least one, so the
+/// frame format is the multi-threaded one everywhere).
+fn compression_workers() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+}
+
 /// Which pass a progress report belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -308,7 +314,14 @@ fn write_partial(
         source,
     };
     let file = std::fs::File::create(partial).map_err(write_err)?;
-    let encoder = zstd::Encoder::new(std::io::BufWriter::with_capacity(1 << 20, file), ZSTD_LEVEL)
+    let mut encoder =
+        zstd::Encoder::new(std::io::BufWriter::with_capacity(1 << 20, file), ZSTD_LEVEL)
+            .map_err(write_err)?;
+    // Compression on every core. zstd's multi-threaded frames do not depend on the
+    // number of workers (only on the level and job size), so the archive's bytes stay
+    // the same on any machine.
+    encoder
+        .multithread(compression_workers())
         .map_err(write_err)?;
     let mut builder = tar::Builder::new(encoder);
     let header: Header = manifest.header();
