@@ -12,6 +12,8 @@
 
 mod dispatch;
 mod outcome;
+#[cfg(test)]
+mod outcome_tests;
 mod overdue;
 mod results;
 mod slots;
