@@ -76,6 +76,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
+        // A list's state is all its rows: saving it on the coordinator's loop every
+        // 1000 results stalled heartbeats for long lists. Resume replays the journal
+        // and needs no checkpoint.
+        opts.scheduler.checkpoint_every = Some(tidepool_search::CHECKPOINT_EVERY);
     }
     let journal = ready.journal.clone();
     let mut recorder = JournalRecorder::new(journal.clone());
@@ -226,7 +230,7 @@ fn coordinator_options(
             budget: Some(total),
             objective_needed_by: None,
             fail_fast: slots.fail_fast,
-            checkpoint_every: Some(tidepool_search::CHECKPOINT_EVERY),
+            checkpoint_every: None,
             observed_before: 0,
         },
         slots_per_node: slots.per_node,
