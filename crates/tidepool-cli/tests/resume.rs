@@ -328,7 +328,10 @@ fn a_model_without_objective_fails_under_an_optimiser_with_the_reason() {
     );
     std::fs::write(calib.config(), silent).unwrap();
     let out = calib.run(&[]);
-    assert!(out.status.success(), "{}", show(&out));
+    // All five trials fail alike: the run stops (fail-fast), resumable.
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the first 5 trials all failed"), "{stderr}");
     let reader = JournalReader::open(&calib.run_dir()).unwrap();
     let mut reasons = Vec::new();
     reader

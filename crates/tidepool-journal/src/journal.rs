@@ -7,7 +7,7 @@ use crate::reader::JournalReader;
 use crate::records::{
     unix_now, ConfigSnapshot, EventKind, FinishedTrial, ProposedTrial, StartedTrial, TrialId,
 };
-use crate::schema;
+use crate::schema::{self, journal_path};
 use crate::writer::{self, Message, WriterHandle};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -19,11 +19,6 @@ pub struct Journal {
     path: PathBuf,
     parameters: Vec<String>,
     writer: Option<WriterHandle>,
-}
-
-/// The journal file of a run directory.
-pub fn journal_path(run_dir: &Path) -> PathBuf {
-    run_dir.join(schema::FILE_NAME)
 }
 
 /// Create the (empty) database file with mode 0600 whatever the umask; SQLite gives
@@ -80,8 +75,9 @@ impl Journal {
                 run_dir: run_dir.to_path_buf(),
             });
         }
-        let conn = schema::open_writer(&path)?;
+        let mut conn = schema::open_writer(&path)?;
         schema::check_version(&conn, &path)?;
+        schema::upgrade(&mut conn, &path)?;
         let parameters = schema::parameter_names(&conn, &path)?;
         Journal::start(conn, path, parameters)
     }
@@ -171,7 +167,7 @@ impl Journal {
         })
     }
 
-    /// A run event (started, interrupted, resumed, finished).
+    /// A run event (started, interrupted, failed, resumed, finished).
     pub fn event(&self, kind: EventKind, detail: &str) -> Result<()> {
         self.send(Record::Event {
             kind,

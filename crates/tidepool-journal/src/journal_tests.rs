@@ -432,8 +432,8 @@ fn opening_refuses_missing_foreign_and_newer_journals() {
         matches!(
             err,
             JournalError::NewerSchema {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),
@@ -444,6 +444,56 @@ fn opening_refuses_missing_foreign_and_newer_journals() {
         JournalReader::open(dir.path()),
         Err(JournalError::NewerSchema { .. })
     ));
+}
+
+/// A version-1 journal (events without `failed`) is read as it is, and upgraded with
+/// its events kept when opened for writing, after which a failed run can be recorded.
+#[test]
+fn a_version_1_journal_is_upgraded_and_takes_failed_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "").unwrap();
+    journal.event(EventKind::Started, "{}").unwrap();
+    journal.close().unwrap();
+    let path = crate::schema::journal_path(dir.path());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE events;
+         CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,
+           kind TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),
+           at REAL NOT NULL, detail TEXT NOT NULL);
+         INSERT INTO events (kind, at, detail) VALUES ('started', 1.0, 'v1');
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let events = JournalReader::open(dir.path()).unwrap().events().unwrap();
+    assert_eq!(events.len(), 1);
+    let journal = Journal::open(dir.path()).unwrap();
+    journal
+        .event(EventKind::Failed, "the first 5 trials all failed")
+        .unwrap();
+    let reader = journal.reader().unwrap();
+    let kinds: Vec<_> = reader
+        .events()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.detail))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (EventKind::Started, "v1".to_string()),
+            (
+                EventKind::Failed,
+                "the first 5 trials all failed".to_string()
+            )
+        ]
+    );
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
 }
 
 #[test]

@@ -42,7 +42,8 @@
 //! - `apply`: each record as SQL, and the rules records follow;
 //! - `reader`: [`JournalReader`], the read-only queries for resume, status and export;
 //! - `records`: the record and row types;
-//! - `schema`: tables, schema version, connection set-up;
+//! - `schema`: tables, schema version and upgrades, connection set-up, the file's path
+//!   (below both `journal` and `reader`, which do not depend on each other's insides);
 //! - `export`: the trials table as CSV;
 //! - `error`: [`JournalError`].
 
@@ -57,10 +58,10 @@ mod writer;
 
 pub use error::{JournalError, Result};
 pub use export::write_csv;
-pub use journal::{journal_path, Journal};
+pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{
     unix_now, Checkpoint, ConfigSnapshot, Counts, EventKind, FinishedTrial, Observation,
     ProposedTrial, ReplayStep, RunEvent, StartedTrial, TrialId, TrialRecord, TrialStatus,
 };
-pub use schema::SCHEMA_VERSION;
+pub use schema::{journal_path, SCHEMA_VERSION};

@@ -4,13 +4,12 @@
 //! run writes.
 
 use crate::error::{sql, JournalError, Result};
-use crate::journal::journal_path;
 use crate::records::ReplayStep;
 use crate::records::{
     Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent,
     TrialRecord, TrialStatus,
 };
-use crate::schema;
+use crate::schema::{self, journal_path};
 use rusqlite::{Connection, OptionalExtension, Row};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -160,15 +160,19 @@ pub struct Checkpoint {
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Started,
+    /// Stopped by a signal; resumable.
     Interrupted,
+    /// Stopped on an error (e.g. its first trials all failed alike); resumable.
+    Failed,
     Resumed,
     Finished,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::Started,
         EventKind::Interrupted,
+        EventKind::Failed,
         EventKind::Resumed,
         EventKind::Finished,
     ];
@@ -177,6 +181,7 @@ impl EventKind {
         match self {
             EventKind::Started => "started",
             EventKind::Interrupted => "interrupted",
+            EventKind::Failed => "failed",
             EventKind::Resumed => "resumed",
             EventKind::Finished => "finished",
         }

@@ -1,15 +1,35 @@
-//! The database layout, its version (`PRAGMA user_version`), and the connection set-up.
+//! The database layout, its version (`PRAGMA user_version`) and upgrades, the
+//! connection set-up, and where the file lives.
+//!
+//! Versions: 1 had the event kinds started, interrupted, resumed, finished; 2 adds
+//! `failed` (a run that stopped on an error, resumable). A version-1 journal is read
+//! as it is and upgraded when opened for writing; an older tidepool refuses a
+//! version-2 journal as newer than it knows.
 
 use crate::error::{sql, JournalError, Result};
 use crate::records::{unix_now, ConfigSnapshot};
 use rusqlite::{Connection, OpenFlags};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The schema this build writes and reads. A journal with a larger version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The journal file inside a run directory.
 pub const FILE_NAME: &str = "journal.sqlite";
+
+/// The journal file of a run directory.
+pub fn journal_path(run_dir: &Path) -> PathBuf {
+    run_dir.join(FILE_NAME)
+}
+
+/// The events table; `kind` as of version 2.
+const EVENTS: &str = "CREATE TABLE events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind   TEXT NOT NULL CHECK (kind IN
+             ('started','interrupted','failed','resumed','finished')),
+    at     REAL NOT NULL,
+    detail TEXT NOT NULL
+);";
 
 const SCHEMA: &str = "
 CREATE TABLE parameters (
@@ -55,12 +75,6 @@ CREATE TABLE flushes (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     at REAL NOT NULL
 );
-CREATE TABLE events (
-    id     INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind   TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),
-    at     REAL NOT NULL,
-    detail TEXT NOT NULL
-);
 ";
 
 /// Open the writing connection: WAL mode, commits survive a killed process.
@@ -92,6 +106,7 @@ pub fn create(
 ) -> Result<()> {
     let tx = conn.transaction().map_err(sql(path, "begin creation"))?;
     tx.execute_batch(SCHEMA)
+        .and_then(|()| tx.execute_batch(EVENTS))
         .map_err(sql(path, "create tables"))?;
     for (position, name) in parameters.iter().enumerate() {
         tx.execute(
@@ -145,4 +160,29 @@ pub fn parameter_names(conn: &Connection, path: &Path) -> Result<Vec<String>> {
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
         .map_err(sql(path, "read parameter names"))?;
     Ok(names)
+}
+
+/// Bring a checked journal up to [`SCHEMA_VERSION`] in one transaction: version 1's
+/// events table is rebuilt with the `failed` kind (SQLite cannot alter a CHECK).
+pub fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(sql(path, "read schema version"))?;
+    if found >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction().map_err(sql(path, "begin the upgrade"))?;
+    tx.execute_batch("ALTER TABLE events RENAME TO events_v1;")
+        .and_then(|()| tx.execute_batch(EVENTS))
+        .and_then(|()| {
+            tx.execute_batch(
+                "INSERT INTO events (id, kind, at, detail)
+                   SELECT id, kind, at, detail FROM events_v1;
+                 DROP TABLE events_v1;",
+            )
+        })
+        .map_err(sql(path, "upgrade the events table to schema version 2"))?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(sql(path, "stamp schema version"))?;
+    tx.commit().map_err(sql(path, "commit the upgrade"))
 }

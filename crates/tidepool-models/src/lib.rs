@@ -16,10 +16,13 @@
 //!   plus `TIDEPOOL_TRIAL`, `TIDEPOOL_ATTEMPT`, `TIDEPOOL_WORKDIR`. The result is the
 //!   last non-empty line of the last stage's stdout: a number (the objective), a JSON
 //!   object of numbers (`objective` optional, the rest are responses), or anything else
-//!   (no objective). A non-zero exit fails the trial with the exit code or signal.
+//!   (no objective). A non-zero exit fails the trial with the exit code or signal; so
+//!   does an objective that is not a finite number, and a last line longer than
+//!   [`MAX_RESULT_LINE_BYTES`].
 //! - `python`: `function(params: dict)` returns a number, a dict of numbers (with an
 //!   optional `"objective"`) or `None`; an exception fails the trial with its
-//!   traceback; whatever the function prints lands in the slot's `python.err`.
+//!   traceback, and so does a non-finite objective or a result longer than
+//!   [`MAX_RESULT_LINE_BYTES`] as JSON; whatever the function prints lands in the slot's `python.err`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tidepool_models::ModelError> {
@@ -82,7 +85,7 @@ pub use error::ModelError;
 pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
 pub use spec::{CommandSpec, PythonSpec, SlotContext, WorkerSpec};
-pub use tail::STDERR_TAIL_BYTES;
+pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
 pub use trialdir::trial_dir_name;

@@ -1,6 +1,8 @@
 //! Reading a model's result from the last non-empty line of its stdout: a number (the
 //! objective), a JSON object of named numeric responses with an optional `objective`,
-//! or nothing the model meant as a result (objective absent).
+//! or nothing the model meant as a result (objective absent). An objective must be a
+//! finite number: `inf`, `-Infinity`, `NaN` or `1e999` (in any case) fail the trial,
+//! since an optimiser would otherwise take `-inf` as the best result there is.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,16 @@ pub(crate) enum ReadingError {
     BadJson { line: String, detail: String },
     #[error("response `{key}` in the last line of stdout is {found}; expected a number")]
     NotANumber { key: String, found: String },
+    #[error(
+        "the objective `{found}` on the last line of stdout is not a finite number; \
+         report a finite value, or exit non-zero to fail the trial"
+    )]
+    NonFinite { found: String },
+    #[error(
+        "the last line of stdout holds a number too large to be finite: {line}; \
+         an objective must be a finite number"
+    )]
+    OutOfRange { line: String },
 }
 
 /// Reads the last non-empty line of `stdout`. A line that is neither a number nor starts
@@ -30,17 +42,31 @@ pub(crate) fn read_last_line(stdout: &str) -> Result<Reading, ReadingError> {
     if line.starts_with('{') {
         return read_object(line);
     }
+    let objective = line.parse::<f64>().ok();
+    if objective.is_some_and(|x| !x.is_finite()) {
+        return Err(ReadingError::NonFinite {
+            found: shorten(line),
+        });
+    }
     Ok(Reading {
-        objective: line.parse::<f64>().ok(),
+        objective,
         responses: BTreeMap::new(),
     })
 }
 
 fn read_object(line: &str) -> Result<Reading, ReadingError> {
     let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(line).map_err(|err| ReadingError::BadJson {
-            line: shorten(line),
-            detail: err.to_string(),
+        serde_json::from_str(line).map_err(|err| {
+            // serde_json refuses numbers beyond f64 (`1e999`) rather than making them inf.
+            match err.to_string().starts_with("number out of range") {
+                true => ReadingError::OutOfRange {
+                    line: shorten(line),
+                },
+                false => ReadingError::BadJson {
+                    line: shorten(line),
+                    detail: err.to_string(),
+                },
+            }
         })?;
     let mut reading = Reading::default();
     for (key, value) in object {
@@ -92,6 +118,32 @@ mod tests {
     fn empty_or_plain_text_output_has_no_objective() {
         assert_eq!(read_last_line("").unwrap(), Reading::default());
         assert_eq!(read_last_line("done\n").unwrap(), Reading::default());
+    }
+
+    #[test]
+    fn non_finite_objectives_are_errors_in_any_spelling() {
+        for text in [
+            "-inf",
+            "inf",
+            "+INF",
+            "1e999",
+            "-1E999",
+            "infinity",
+            "-Infinity",
+            "nan",
+            "NaN",
+        ] {
+            let err = read_last_line(&format!("log\n{text}\n")).unwrap_err();
+            assert_eq!(
+                err,
+                ReadingError::NonFinite { found: text.into() },
+                "{text}"
+            );
+            assert!(err.to_string().contains("not a finite number"), "{err}");
+        }
+        let err = read_last_line("{\"objective\": -1e999}").unwrap_err();
+        assert!(matches!(err, ReadingError::OutOfRange { .. }), "{err}");
+        assert!(err.to_string().contains("finite"), "{err}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::group::{describe_status, own_group, Group};
 use crate::shim::{Message, Number, Request, SHIM_SOURCE};
-use crate::tail::stderr_tail;
+use crate::tail::{limit_text, stderr_tail, MAX_RESULT_LINE_BYTES};
 use crate::{ModelError, PythonSpec, SlotContext, TrialInput, TrialOutcome};
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
@@ -188,15 +188,23 @@ impl PythonWorker {
                     .await
             }
         };
+        if line.len() as u64 > MAX_RESULT_LINE_BYTES {
+            return TrialOutcome::failed(format!(
+                "the function's result is {} bytes as JSON, longer than {}, the limit of a \
+                 result line; return fewer responses and write large outputs to a file",
+                line.len(),
+                limit_text()
+            ));
+        }
         match serde_json::from_str::<Message>(&line) {
             Ok(Message::Result {
                 trial: id,
                 objective,
                 responses,
-            }) if id == trial.trial_id => TrialOutcome::Ok {
-                objective: objective.map(|Number(x)| x),
-                responses: responses.into_iter().map(|(k, Number(x))| (k, x)).collect(),
-            },
+            }) if id == trial.trial_id => TrialOutcome::finished(
+                objective.map(|Number(x)| x),
+                responses.into_iter().map(|(k, Number(x))| (k, x)).collect(),
+            ),
             Ok(Message::Error {
                 trial: id,
                 error,

@@ -36,11 +36,78 @@ pub enum TrialOutcome {
 }
 
 impl TrialOutcome {
+    /// A finished evaluation: `Ok`, unless the objective is not a finite number, which
+    /// fails the trial (responses may be non-finite; no objective is computed from them).
+    pub fn finished(objective: Option<f64>, responses: BTreeMap<String, f64>) -> Self {
+        match objective.filter(|x| !x.is_finite()) {
+            Some(x) => TrialOutcome::failed(format!(
+                "the objective is {}, not a finite number; report a finite value, \
+                 or fail the trial (non-zero exit, exception)",
+                number_text(x)
+            )),
+            None => TrialOutcome::Ok {
+                objective,
+                responses,
+            },
+        }
+    }
+
     /// A failure with no stderr to show.
     pub(crate) fn failed(reason: impl Into<String>) -> Self {
         TrialOutcome::Failed {
             reason: reason.into(),
             stderr_tail: String::new(),
         }
+    }
+}
+
+/// `nan`, `inf`, `-inf` or the number.
+fn number_text(x: f64) -> String {
+    match x {
+        x if x.is_nan() => "nan".into(),
+        f64::INFINITY => "inf".into(),
+        f64::NEG_INFINITY => "-inf".into(),
+        x => x.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_finite_objective_fails_and_non_finite_responses_do_not() {
+        for (x, text) in [
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            let TrialOutcome::Failed { reason, .. } =
+                TrialOutcome::finished(Some(x), BTreeMap::new())
+            else {
+                panic!("{x} must fail");
+            };
+            assert!(
+                reason.contains(&format!("is {text}, not a finite number")),
+                "{reason}"
+            );
+        }
+        let responses = BTreeMap::from([("peak".to_string(), f64::NAN)]);
+        let ok = TrialOutcome::finished(Some(0.5), responses.clone());
+        assert!(matches!(
+            ok,
+            TrialOutcome::Ok {
+                objective: Some(_),
+                ..
+            }
+        ));
+        let ok = TrialOutcome::finished(None, responses);
+        assert!(matches!(
+            ok,
+            TrialOutcome::Ok {
+                objective: None,
+                ..
+            }
+        ));
     }
 }

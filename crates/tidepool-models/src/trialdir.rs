@@ -3,7 +3,7 @@
 //! synchronous file work; the worker runs it off the async threads.
 
 use crate::objective::read_last_line;
-use crate::tail::{stderr_tail, stdout_end};
+use crate::tail::{last_line, stderr_tail, LastLine, MAX_RESULT_LINE_BYTES};
 use crate::{TrialInput, TrialOutcome};
 use std::path::{Path, PathBuf};
 
@@ -92,20 +92,29 @@ fn recycle(workdir: &Path, spare: &Path) -> std::io::Result<()> {
 
 fn read_result(workdir: &Path, last_stage: usize) -> TrialOutcome {
     let stdout_path = stage_file(workdir, last_stage, "out");
-    let text = match stdout_end(&stdout_path) {
-        Ok(text) => text,
+    let stderr = || stderr_tail(&stage_file(workdir, last_stage, "err"), 0);
+    let line = match last_line(&stdout_path, MAX_RESULT_LINE_BYTES) {
+        Ok(LastLine::Line(line)) => line,
+        Ok(LastLine::TooLong) => {
+            return TrialOutcome::Failed {
+                reason: format!(
+                    "stage {last_stage}: the last line of stdout is longer than {}, the limit \
+                     of a result line; print the result (a number or a JSON object) on a \
+                     line of its own and write large outputs to a file in the trial directory",
+                    crate::tail::limit_text()
+                ),
+                stderr_tail: stderr(),
+            }
+        }
         Err(err) => {
             return TrialOutcome::failed(format!("cannot read {}: {err}", stdout_path.display()))
         }
     };
-    match read_last_line(&text) {
-        Ok(reading) => TrialOutcome::Ok {
-            objective: reading.objective,
-            responses: reading.responses,
-        },
+    match read_last_line(&line) {
+        Ok(reading) => TrialOutcome::finished(reading.objective, reading.responses),
         Err(err) => TrialOutcome::Failed {
             reason: format!("stage {last_stage}: {err}"),
-            stderr_tail: stderr_tail(&stage_file(workdir, last_stage, "err"), 0),
+            stderr_tail: stderr(),
         },
     }
 }

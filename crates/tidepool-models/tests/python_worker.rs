@@ -155,7 +155,7 @@ async fn imports_once_and_evaluates_many_trials_despite_user_prints() {
 }
 
 #[tokio::test]
-async fn a_plain_number_is_the_objective_and_nan_survives() {
+async fn a_plain_number_is_the_objective_and_a_nan_one_fails_the_trial() {
     let Some((_slot, mut worker)) = start("usermodel:plain").await else {
         return;
     };
@@ -165,15 +165,12 @@ async fn a_plain_number_is_the_objective_and_nan_survives() {
     let Some((_slot, mut worker)) = start("usermodel:nan").await else {
         return;
     };
-    let TrialOutcome::Ok {
-        objective,
-        responses,
-    } = run(&mut worker, &trial(1, None)).await
-    else {
-        panic!("not ok")
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Failed { reason, .. } = outcome else {
+        panic!("a NaN objective must fail the trial: {outcome:?}")
     };
-    assert!(objective.unwrap().is_nan());
-    assert_eq!(responses["peak"], f64::INFINITY);
+    assert!(reason.contains("is nan, not a finite number"), "{reason}");
+    assert!(worker.is_alive(), "the interpreter serves the next trial");
     worker.shutdown().await;
 }
 

@@ -40,7 +40,7 @@ pub struct Settings {
     pub batch_size: Option<usize>,
     /// `pool-dds` batches without improvement before stopping.
     pub stagnation_limit: u32,
-    /// Rows for `list`, in the space's parameter order (see [`crate::parse_csv`]).
+    /// Rows for `list`, in the space's parameter order (read by the config's trials CSV reader).
     pub list_rows: Option<Vec<Vec<f64>>>,
 }
 
@@ -111,7 +111,7 @@ pub fn build(
             let rows = settings.list_rows.clone().ok_or(OptimError::Setting {
                 key: "list_rows",
                 value: "none".into(),
-                reason: "the list sampler needs rows (parse them with parse_csv)",
+                reason: "the list sampler needs rows ([trials] csv)",
             })?;
             let list = ListSampler::new(rows);
             list.check(&space)?;

@@ -65,8 +65,6 @@ pub enum OptimError {
         lower: f64,
         upper: f64,
     },
-    #[error("CSV line {line}: {reason}")]
-    Csv { line: usize, reason: String },
     #[error("trial {id} was never proposed or was already observed; pass each proposed trial's result once")]
     UnknownTrial { id: TrialId },
     #[error("cannot encode the optimiser state")]

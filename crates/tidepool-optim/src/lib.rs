@@ -19,7 +19,7 @@
 //! - `perturb`: the DDS move (probability schedules, bound rules, integer moves);
 //! - `ledger`: trial ids, trials in flight, best result;
 //! - `dds`, `async_dds`, `pool_dds`: the DDS family;
-//! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows and CSV;
+//! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows;
 //! - `build`: selection by name, settings, checkpoints;
 //! - `bench_fns`: Griewank, Ackley, Rastrigin, Rosenbrock;
 //! - `error`: refused definitions and set-ups.
@@ -43,7 +43,7 @@ pub use async_dds::AsyncDds;
 pub use build::{build, restore, Algorithm, Settings};
 pub use dds::{initial_samples, Dds, DdsOptions};
 pub use error::{OptimError, ParamError};
-pub use list::{parse_csv, ListSampler};
+pub use list::ListSampler;
 pub use params::{Param, ParamSpace, Transform};
 pub use perturb::{async_probability, dds_probability, reflect, BoundRule};
 pub use pool_dds::{barrier_slot_time_lost, BatchRecord, PoolDds, PoolOptions};

@@ -1,5 +1,7 @@
-//! The `list` sampler: parameter sets given by the user (e.g. read from a CSV file),
-//! proposed verbatim in order. [`parse_csv`] maps header columns to parameter names.
+//! The `list` sampler: parameter sets given by the user, proposed verbatim in order.
+//! Reading them from a file is the config's job (`tidepool_config::read_trials_csv`,
+//! the one reader of trial lists); [`ListSampler::check`] still refuses rows that do
+//! not fit the parameter space.
 
 use std::collections::BTreeMap;
 
@@ -106,81 +108,10 @@ impl crate::Optimizer for ListSampler {
     }
 }
 
-/// Parses CSV text whose header names the parameters (extra columns are ignored) into
-/// rows ordered like `names`. Errors name the line (1-based, header = 1) and column.
-pub fn parse_csv(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>, OptimError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let csv_err = |line: usize, e: csv::Error| OptimError::Csv {
-        line,
-        reason: e.to_string(),
-    };
-    let header = reader.headers().map_err(|e| csv_err(1, e))?.clone();
-    let columns = names
-        .iter()
-        .map(|name| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| OptimError::Csv {
-                    line: 1,
-                    reason: format!("no column for parameter `{name}`; add it to the header"),
-                })
-        })
-        .collect::<Result<Vec<usize>, _>>()?;
-    let mut rows = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let line = k + 2;
-        let record = record.map_err(|e| csv_err(line, e))?;
-        let row = columns
-            .iter()
-            .zip(names)
-            .map(|(&c, name)| {
-                let cell = record.get(c).unwrap_or("");
-                cell.parse::<f64>().map_err(|_| OptimError::Csv {
-                    line,
-                    reason: format!("column `{name}`: `{cell}` is not a number"),
-                })
-            })
-            .collect::<Result<Vec<f64>, _>>()?;
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::params::Param;
-
-    fn names() -> Vec<String> {
-        vec!["k".into(), "alpha".into()]
-    }
-
-    #[test]
-    fn header_columns_map_to_parameters() {
-        let text = "id, alpha, k\n1, 0.5, 2\n2, 0.25, 3\n";
-        let rows = parse_csv(text, &names()).unwrap();
-        assert_eq!(rows, vec![vec![2.0, 0.5], vec![3.0, 0.25]]);
-    }
-
-    #[test]
-    fn errors_name_line_and_column() {
-        let missing = parse_csv("k\n1\n", &names()).unwrap_err().to_string();
-        assert!(
-            missing.contains("line 1") && missing.contains("`alpha`"),
-            "{missing}"
-        );
-        let bad = parse_csv("k,alpha\n1,2\n3,x\n", &names())
-            .unwrap_err()
-            .to_string();
-        assert!(bad.contains("line 3") && bad.contains("`alpha`"), "{bad}");
-        let short = parse_csv("k,alpha\n1,2\n3\n", &names())
-            .unwrap_err()
-            .to_string();
-        assert!(short.contains("line 3"), "{short}");
-    }
 
     #[test]
     fn rows_are_proposed_verbatim_and_checked() {

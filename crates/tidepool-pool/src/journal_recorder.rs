@@ -1,56 +1,35 @@
-//! [`JournalRecorder`]: the [`RunRecorder`] that writes to the run journal (where each
-//! trial ran, its attempts, times, failure reason and stderr tail, and the run events).
-//!
-//! Proposals and observations are not written here: the optimiser's own wrapper
-//! (`tidepool_search::Search`) records them in the order the optimiser made and saw
-//! them. This recorder shares the same [`Journal`] handle.
+//! [`JournalRecorder`]: the [`RunRecorder`] that writes to the run journal, its one
+//! writer: every proposal (with its clock time), where each trial ran, its attempts,
+//! times, decided outcome, failure reason and stderr tail, every observation in the
+//! order the source made it, the source's checkpoints, and the run's end. It writes
+//! the scheduler's records as they come, so the journal's order of proposals and
+//! observations is the order of the source's calls, which is what resume replays.
 
 use crate::recorder::{RecordError, RunRecorder, RunState, SlotName};
+use crate::scheduler::TIMED_OUT;
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_journal::{
-    unix_now, EventKind, FinishedTrial, Journal, JournalError, StartedTrial, TrialStatus,
+    unix_now, EventKind, FinishedTrial, Journal, JournalError, ProposedTrial, StartedTrial,
+    TrialStatus,
 };
 use tidepool_models::TrialOutcome;
 use tidepool_optim::TrialId;
 
-/// Writes trial starts, ends and run events to the journal.
+/// Writes the scheduler's records to the journal.
 pub struct JournalRecorder {
     journal: Arc<Journal>,
-    /// Set when an optimiser needs an objective: a successful trial without one is
-    /// then recorded as failed, with this algorithm's name in the reason.
-    objective_needed_by: Option<String>,
 }
 
 impl JournalRecorder {
     pub fn new(journal: Arc<Journal>) -> Self {
-        Self {
-            journal,
-            objective_needed_by: None,
-        }
+        Self { journal }
     }
 
-    /// Record successful trials without an objective as failed: `algorithm` needs one.
-    pub fn objective_needed_by(mut self, algorithm: &str) -> Self {
-        self.objective_needed_by = Some(algorithm.to_string());
-        self
-    }
-
-    /// The journal record for a trial's final outcome.
-    pub fn finished_record(&self, trial: TrialId, outcome: &TrialOutcome) -> FinishedTrial {
+    /// The journal record for a trial's final outcome, as the scheduler decided it.
+    pub fn finished_record(trial: TrialId, outcome: &TrialOutcome) -> FinishedTrial {
         use TrialStatus as S;
         match outcome {
-            TrialOutcome::Ok {
-                objective: None, ..
-            } if self.objective_needed_by.is_some() => {
-                let algorithm = self.objective_needed_by.as_deref().unwrap_or_default();
-                let reason = format!(
-                    "the model finished without an objective, and the `{algorithm}` \
-                     optimiser needs one: make the model report `objective` \
-                     (see docs/config.md, [model])"
-                );
-                FinishedTrial::unsuccessful(trial, S::Failed, &reason, "")
-            }
             TrialOutcome::Ok {
                 objective,
                 responses,
@@ -63,12 +42,9 @@ impl JournalRecorder {
                 reason,
                 stderr_tail,
             } => FinishedTrial::unsuccessful(trial, S::Failed, reason, stderr_tail),
-            TrialOutcome::TimedOut { stderr_tail } => FinishedTrial::unsuccessful(
-                trial,
-                S::TimedOut,
-                "over its timeout ([slots] timeout); its process group was killed",
-                stderr_tail,
-            ),
+            TrialOutcome::TimedOut { stderr_tail } => {
+                FinishedTrial::unsuccessful(trial, S::TimedOut, TIMED_OUT, stderr_tail)
+            }
             TrialOutcome::Cancelled => {
                 FinishedTrial::unsuccessful(trial, S::Cancelled, "cancelled", "")
             }
@@ -83,8 +59,12 @@ fn record(result: Result<(), JournalError>) -> Result<(), RecordError> {
 }
 
 impl RunRecorder for JournalRecorder {
-    fn trial_queued(&mut self, _trial: TrialId, _values: &[f64]) -> Result<(), RecordError> {
-        Ok(()) // recorded with the proposal, by the optimiser's journal wrapper
+    fn trial_queued(&mut self, trial: TrialId, values: &[f64]) -> Result<(), RecordError> {
+        record(self.journal.proposed(&ProposedTrial {
+            id: trial,
+            params: values.to_vec(),
+            queued_at: unix_now(),
+        }))
     }
 
     fn trial_started(
@@ -110,7 +90,19 @@ impl RunRecorder for JournalRecorder {
         outcome: &TrialOutcome,
         _at: Duration,
     ) -> Result<(), RecordError> {
-        record(self.journal.finished(self.finished_record(trial, outcome)))
+        record(self.journal.finished(Self::finished_record(trial, outcome)))
+    }
+
+    fn trial_observed(
+        &mut self,
+        trial: TrialId,
+        objective: Option<f64>,
+    ) -> Result<(), RecordError> {
+        record(self.journal.observed(trial, objective))
+    }
+
+    fn checkpoint(&mut self, observations: u64, state: &[u8]) -> Result<(), RecordError> {
+        record(self.journal.checkpoint(observations, state.to_vec()))
     }
 
     fn slot_started(&mut self, _slot: SlotName<'_>, _at: Duration) -> Result<(), RecordError> {
@@ -121,12 +113,12 @@ impl RunRecorder for JournalRecorder {
         Ok(())
     }
 
-    fn run_state(&mut self, state: RunState) -> Result<(), RecordError> {
+    fn run_state(&mut self, state: RunState, reason: Option<&str>) -> Result<(), RecordError> {
         let (kind, detail) = match state {
             RunState::Running => return Ok(()), // `started`/`resumed` come from the caller
             RunState::Finished => (EventKind::Finished, "every trial finished"),
             RunState::Interrupted => (EventKind::Interrupted, "stopped by a signal; resumable"),
-            RunState::Failed => (EventKind::Interrupted, "the run failed; resumable"),
+            RunState::Failed => (EventKind::Failed, reason.unwrap_or("the run failed")),
         };
         record(self.journal.event(kind, detail))?;
         record(self.journal.flush())
@@ -146,13 +138,7 @@ mod tests {
     fn starts_ends_and_events_reach_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let (mut rec, journal) = recorder(dir.path());
-        journal
-            .proposed(&tidepool_journal::ProposedTrial {
-                id: 0,
-                params: vec![1.5],
-                queued_at: unix_now(),
-            })
-            .unwrap();
+        rec.trial_queued(0, &[1.5]).unwrap();
         let slot = SlotName {
             host: "n7",
             slot: 3,
@@ -163,7 +149,7 @@ mod tests {
             stderr_tail: "oops".into(),
         };
         rec.trial_finished(0, 2, &failed, Duration::ZERO).unwrap();
-        rec.run_state(RunState::Interrupted).unwrap();
+        rec.run_state(RunState::Interrupted, None).unwrap();
         let reader = journal.reader().unwrap();
         let mut trials = Vec::new();
         reader
@@ -185,20 +171,13 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_objective_fails_when_an_optimiser_needs_one() {
+    fn a_failed_run_is_journalled_as_failed_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let (rec, _journal) = recorder(dir.path());
-        let ok = TrialOutcome::Ok {
-            objective: None,
-            responses: Default::default(),
-        };
-        assert_eq!(rec.finished_record(1, &ok).status, TrialStatus::Ok);
-        let rec = rec.objective_needed_by("dds");
-        let r = rec.finished_record(1, &ok);
-        assert_eq!(r.status, TrialStatus::Failed);
-        assert!(r
-            .failure_reason
-            .unwrap()
-            .contains("`dds` optimiser needs one"));
+        let (mut rec, journal) = recorder(dir.path());
+        rec.run_state(RunState::Failed, Some("the first 5 trials all failed"))
+            .unwrap();
+        let last = journal.reader().unwrap().events().unwrap().pop().unwrap();
+        assert_eq!(last.kind, EventKind::Failed);
+        assert_eq!(last.detail, "the first 5 trials all failed");
     }
 }

@@ -47,9 +47,15 @@ pub trait RunRecorder: Send {
         outcome: &TrialOutcome,
         at: Duration,
     ) -> Result<(), RecordError>;
+    /// The source was told this result (`None`: failed); called in the order it was.
+    fn trial_observed(&mut self, trial: TrialId, objective: Option<f64>)
+        -> Result<(), RecordError>;
+    /// The source's state after `observations` results.
+    fn checkpoint(&mut self, observations: u64, state: &[u8]) -> Result<(), RecordError>;
     fn slot_started(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError>;
     fn slot_ready(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError>;
-    fn run_state(&mut self, state: RunState) -> Result<(), RecordError>;
+    /// The run's state; `reason` says why it failed.
+    fn run_state(&mut self, state: RunState, reason: Option<&str>) -> Result<(), RecordError>;
 }
 
 /// One recorded fact (what [`MemoryRecorder`] keeps).
@@ -72,6 +78,13 @@ pub enum Fact {
         outcome: TrialOutcome,
         at: Duration,
     },
+    TrialObserved {
+        trial: TrialId,
+        objective: Option<f64>,
+    },
+    Checkpoint {
+        observations: u64,
+    },
     SlotStarted {
         host: String,
         slot: u32,
@@ -82,7 +95,7 @@ pub enum Fact {
         slot: u32,
         at: Duration,
     },
-    RunState(RunState),
+    RunState(RunState, Option<String>),
 }
 
 /// Keeps every fact in order, in memory.
@@ -133,6 +146,20 @@ impl RunRecorder for MemoryRecorder {
         Ok(())
     }
 
+    fn trial_observed(
+        &mut self,
+        trial: TrialId,
+        objective: Option<f64>,
+    ) -> Result<(), RecordError> {
+        self.facts.push(Fact::TrialObserved { trial, objective });
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, observations: u64, _state: &[u8]) -> Result<(), RecordError> {
+        self.facts.push(Fact::Checkpoint { observations });
+        Ok(())
+    }
+
     fn slot_started(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError> {
         self.facts.push(Fact::SlotStarted {
             host: slot.host.to_string(),
@@ -151,8 +178,9 @@ impl RunRecorder for MemoryRecorder {
         Ok(())
     }
 
-    fn run_state(&mut self, state: RunState) -> Result<(), RecordError> {
-        self.facts.push(Fact::RunState(state));
+    fn run_state(&mut self, state: RunState, reason: Option<&str>) -> Result<(), RecordError> {
+        self.facts
+            .push(Fact::RunState(state, reason.map(str::to_string)));
         Ok(())
     }
 }

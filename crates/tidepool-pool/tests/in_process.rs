@@ -114,11 +114,11 @@ async fn every_trial_is_recorded_finished_exactly_once() {
     assert_eq!(ready, 6);
     assert_eq!(
         recorder.facts.first(),
-        Some(&Fact::RunState(RunState::Running))
+        Some(&Fact::RunState(RunState::Running, None))
     );
     assert_eq!(
         recorder.facts.last(),
-        Some(&Fact::RunState(RunState::Finished))
+        Some(&Fact::RunState(RunState::Finished, None))
     );
     let on_disk = RunStatus::read(&tmp.path().join("run")).unwrap();
     assert_eq!(on_disk.slots.len(), 6);
@@ -151,6 +151,6 @@ async fn stop_future_interrupts_the_run() {
     assert!(summary.status.trials_done < 2_000_000);
     assert_eq!(
         recorder.facts.last(),
-        Some(&Fact::RunState(RunState::Interrupted))
+        Some(&Fact::RunState(RunState::Interrupted, None))
     );
 }

@@ -1,67 +1,51 @@
-//! [`Search`]: record as it goes, replay on resume.
+//! [`Search`]: an optimiser rebuilt from the journal's history on resume, handing out
+//! the trials that were in flight again before anything new.
 
 use crate::error::SearchError;
 use std::collections::VecDeque;
-use std::sync::Arc;
-use tidepool_journal::{unix_now, Journal, ProposedTrial, ReplayStep};
-use tidepool_optim::{Optimizer, Outcome, Proposal, Trial, TrialId};
+use tidepool_journal::{JournalReader, ProposedTrial, ReplayStep};
+use tidepool_optim::{BatchRecord, OptimError, Optimizer, Outcome, Proposal, Trial, TrialId};
 
-/// Observations between two optimiser checkpoints in the journal.
-pub const CHECKPOINT_EVERY: u64 = 1000;
+/// How closely a replayed proposal must match the recorded one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// Same id and parameters, bit for bit: the search settings are the run's.
+    Exact,
+    /// Same id only: the search settings were changed (`--force`), now or before.
+    IdsOnly,
+}
 
-/// An optimiser whose every call is recorded in the run journal.
+/// A wrapped optimiser; after [`Search::resume`] it first proposes the trials that
+/// were in flight, with their recorded ids and parameters.
 pub struct Search {
     inner: Box<dyn Optimizer>,
-    journal: Arc<Journal>,
     /// Trials in flight at an interruption, handed out again before anything new.
     again: VecDeque<Trial>,
     observed: u64,
-    error: Option<SearchError>,
 }
 
 impl Search {
-    /// A new search on an empty journal.
-    pub fn start(inner: Box<dyn Optimizer>, journal: impl Into<Arc<Journal>>) -> Search {
+    /// A new search.
+    pub fn start(inner: Box<dyn Optimizer>) -> Search {
         Search {
             inner,
-            journal: journal.into(),
             again: VecDeque::new(),
             observed: 0,
-            error: None,
         }
     }
 
-    /// Continue the search recorded in `journal`: replay its history into `inner` (a
-    /// fresh optimiser built from the same config and seed), then queue the trials that
-    /// were in flight so they are proposed again with the same parameters.
+    /// Continue the search recorded in `reader`'s journal: replay its history into
+    /// `inner` (a fresh optimiser built from the same config and seed), checking each
+    /// replayed proposal as `replay` says, then queue the trials that were in flight.
     pub fn resume(
-        inner: Box<dyn Optimizer>,
-        journal: impl Into<Arc<Journal>>,
-    ) -> Result<Search, SearchError> {
-        Search::replay(inner, journal.into(), Check::Exact)
-    }
-
-    /// Continue after a change of the search settings (`--force`): the recorded results
-    /// are fed back by trial id, but the new optimiser's proposals may differ from the
-    /// recorded ones (only their ids must match), so its state approximates the
-    /// recorded search. Trials in flight are still proposed again unchanged.
-    pub fn resume_changed(
-        inner: Box<dyn Optimizer>,
-        journal: impl Into<Arc<Journal>>,
-    ) -> Result<Search, SearchError> {
-        Search::replay(inner, journal.into(), Check::IdsOnly)
-    }
-
-    fn replay(
         mut inner: Box<dyn Optimizer>,
-        journal: Arc<Journal>,
-        check: Check,
+        reader: &JournalReader,
+        replay: Replay,
     ) -> Result<Search, SearchError> {
-        let reader = journal.reader()?;
         let mut observed = 0;
         for step in reader.replay()? {
             match step {
-                ReplayStep::Proposed(recorded) => check_same(inner.propose(), &recorded, check)?,
+                ReplayStep::Proposed(recorded) => check_same(inner.propose(), &recorded, replay)?,
                 ReplayStep::Observed(obs) => {
                     let outcome = obs.objective.map_or(Outcome::Failed, Outcome::Value);
                     inner
@@ -89,16 +73,9 @@ impl Search {
         );
         Ok(Search {
             inner,
-            journal,
             again,
             observed,
-            error: None,
         })
-    }
-
-    /// The first journal error, if any; once set, the search proposes nothing more.
-    pub fn error(&mut self) -> Option<SearchError> {
-        self.error.take()
     }
 
     /// How many results the optimiser has seen, replayed ones included.
@@ -110,93 +87,45 @@ impl Search {
     pub fn pending_again(&self) -> usize {
         self.again.len()
     }
-
-    /// The journal, for the coordinator's own records (started, finished, events).
-    pub fn journal(&self) -> &Arc<Journal> {
-        &self.journal
-    }
-
-    /// Flush the journal and hand it back.
-    pub fn finish(self) -> Result<Arc<Journal>, SearchError> {
-        self.journal.flush()?;
-        Ok(self.journal)
-    }
-
-    fn keep(&mut self, result: Result<(), tidepool_journal::JournalError>) {
-        if let Err(e) = result {
-            if self.error.is_none() {
-                tracing::error!(error = %e, "the run journal failed; stopping the search");
-                self.error = Some(e.into());
-            }
-        }
-    }
-
-    fn checkpoint(&mut self) {
-        if self.observed % CHECKPOINT_EVERY != 0 {
-            return;
-        }
-        match self.inner.save() {
-            Ok(bytes) => {
-                let r = self.journal.checkpoint(self.observed, bytes);
-                self.keep(r);
-            }
-            Err(e) => tracing::warn!(error = %e, "optimiser checkpoint skipped"),
-        }
-    }
 }
 
 impl Optimizer for Search {
     fn propose(&mut self) -> Proposal {
-        if self.error.is_some() {
-            return Proposal::Done;
-        }
-        let proposal = match self.again.pop_front() {
+        match self.again.pop_front() {
             Some(trial) => Proposal::Trial(trial),
             None => self.inner.propose(),
-        };
-        if let Proposal::Trial(trial) = &proposal {
-            let record = ProposedTrial {
-                id: trial.id,
-                params: trial.values.clone(),
-                queued_at: unix_now(),
-            };
-            let r = self.journal.proposed(&record);
-            self.keep(r);
         }
-        proposal
     }
 
     fn observe(&mut self, id: TrialId, outcome: Outcome) {
         self.inner.observe(id, outcome);
-        let objective = match outcome {
-            Outcome::Value(v) => Some(v),
-            Outcome::Failed => None,
-        };
-        let r = self.journal.observed(id, objective);
-        self.keep(r);
         self.observed += 1;
-        self.checkpoint();
+    }
+
+    fn try_observe(&mut self, id: TrialId, outcome: Outcome) -> Result<(), OptimError> {
+        self.inner.try_observe(id, outcome)?;
+        self.observed += 1;
+        Ok(())
     }
 
     fn best(&self) -> Option<(Trial, f64)> {
         self.inner.best()
     }
-}
 
-/// How closely a replayed proposal must match the recorded one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Check {
-    /// Same id and parameters, bit for bit.
-    Exact,
-    /// Same id (after a forced change of the search settings).
-    IdsOnly,
+    fn save(&self) -> Result<Vec<u8>, OptimError> {
+        self.inner.save()
+    }
+
+    fn batches(&self) -> Option<&[BatchRecord]> {
+        self.inner.batches()
+    }
 }
 
 /// A replayed proposal must be the recorded one (bit for bit unless `IdsOnly`).
-fn check_same(now: Proposal, recorded: &ProposedTrial, check: Check) -> Result<(), SearchError> {
+fn check_same(now: Proposal, recorded: &ProposedTrial, replay: Replay) -> Result<(), SearchError> {
     let same = matches!(&now, Proposal::Trial(t)
         if t.id == recorded.id
-            && (check == Check::IdsOnly
+            && (replay == Replay::IdsOnly
                 || t.values.len() == recorded.params.len()
             && t.values.iter().zip(&recorded.params).all(|(a, b)| a.to_bits() == b.to_bits())));
     if same {

@@ -2,6 +2,7 @@
 
 use super::*;
 use rand::{Rng, SeedableRng};
+use tidepool_journal::{unix_now, Journal};
 use tidepool_optim::bench_fns::rosenbrock;
 use tidepool_optim::{build, Algorithm, Param, ParamSpace, Settings, Transform};
 
@@ -24,28 +25,36 @@ fn optimizer(algorithm: Algorithm, slots: usize) -> Box<dyn Optimizer> {
     build(algorithm, space, &Settings::new(BUDGET), 42, slots).unwrap()
 }
 
-/// Run serially until the search ends or `stop_after` more results are observed.
-/// Returns every trial handed out, in order.
-fn drive(search: &mut Search, stop_after: Option<usize>) -> Vec<Trial> {
+/// Run serially until the search ends or `stop_after` more results are observed,
+/// journalling every call as the coordinator's recorder does. Returns every trial
+/// handed out, in order.
+fn drive(search: &mut Search, journal: &Journal, stop_after: Option<usize>) -> Vec<Trial> {
     let mut handed = Vec::new();
     let mut seen = 0;
     while let Proposal::Trial(trial) = search.propose() {
+        let record = tidepool_journal::ProposedTrial {
+            id: trial.id,
+            params: trial.values.clone(),
+            queued_at: unix_now(),
+        };
+        journal.proposed(&record).unwrap();
         handed.push(trial.clone());
         if stop_after == Some(seen) {
             return handed; // interrupted while this trial was in flight
         }
-        search.observe(trial.id, Outcome::Value(rosenbrock(&trial.values)));
+        let value = rosenbrock(&trial.values);
+        search.observe(trial.id, Outcome::Value(value));
+        journal.observed(trial.id, Some(value)).unwrap();
         seen += 1;
     }
-    assert!(search.error().is_none());
     handed
 }
 
 fn uninterrupted(algorithm: Algorithm) -> Vec<Trial> {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
-    let mut search = Search::start(optimizer(algorithm, 1), journal);
-    drive(&mut search, None)
+    let mut search = Search::start(optimizer(algorithm, 1));
+    drive(&mut search, &journal, None)
 }
 
 /// Interrupt at random points (the journal's writer thread is dropped without a final
@@ -53,22 +62,23 @@ fn uninterrupted(algorithm: Algorithm) -> Vec<Trial> {
 /// whole sequence of proposals with the uninterrupted run.
 fn interrupted(algorithm: Algorithm, seed: u64) -> Vec<Trial> {
     let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
-    let mut search = Search::start(optimizer(algorithm, 1), journal);
+    let mut journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
+    let mut search = Search::start(optimizer(algorithm, 1));
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut handed = Vec::new();
     for _ in 0..4 {
         let stop = rng.gen_range(0..60);
-        handed.extend(drive(&mut search, Some(stop)));
-        drop(search.finish().unwrap());
-        let journal = Journal::open(dir.path()).unwrap();
-        search = Search::resume(optimizer(algorithm, 1), journal).unwrap();
+        handed.extend(drive(&mut search, &journal, Some(stop)));
+        drop(journal);
+        journal = Journal::open(dir.path()).unwrap();
+        let reader = journal.reader().unwrap();
+        search = Search::resume(optimizer(algorithm, 1), &reader, Replay::Exact).unwrap();
         // the in-flight trial comes back first, unchanged: don't count it twice
         let again = search.pending_again();
         assert_eq!(again, 1, "one trial was in flight");
         handed.pop();
     }
-    handed.extend(drive(&mut search, None));
+    handed.extend(drive(&mut search, &journal, None));
     handed
 }
 
@@ -93,12 +103,13 @@ fn serial_runs_resume_bit_for_bit() {
 fn a_changed_search_is_refused_naming_the_trial() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
-    let mut search = Search::start(optimizer(Algorithm::Dds, 1), journal);
-    drive(&mut search, Some(10));
-    drop(search.finish().unwrap());
-    let journal = Journal::open(dir.path()).unwrap();
+    let mut search = Search::start(optimizer(Algorithm::Dds, 1));
+    drive(&mut search, &journal, Some(10));
+    let reader = journal.reader().unwrap();
     let other = optimizer(Algorithm::Lhs, 1);
-    let err = Search::resume(other, journal).err().expect("refused");
+    let err = Search::resume(other, &reader, Replay::Exact)
+        .err()
+        .expect("refused");
     assert!(matches!(err, SearchError::Diverged { id: 0, .. }), "{err}");
     assert!(
         err.to_string().contains("start a new run directory"),
@@ -107,20 +118,16 @@ fn a_changed_search_is_refused_naming_the_trial() {
 }
 
 #[test]
-fn results_are_recorded_and_best_is_kept() {
+fn a_forced_change_replays_by_ids_and_hands_out_the_trial_in_flight() {
     let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::create(dir.path(), &names(), "").unwrap();
-    let mut search = Search::start(optimizer(Algorithm::Dds, 1), journal);
-    let handed = drive(&mut search, None);
-    let (best, value) = search.best().unwrap();
-    let journal = search.finish().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
+    let mut search = Search::start(optimizer(Algorithm::Dds, 1));
+    let handed = drive(&mut search, &journal, Some(10));
     let reader = journal.reader().unwrap();
-    let observations = reader.observations().unwrap();
-    assert_eq!(observations.len(), handed.len());
-    let min = observations
-        .iter()
-        .filter_map(|o| o.objective.map(|v| (o.trial_id, v)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap();
-    assert_eq!(min, (best.id, value));
+    let mut other = Search::resume(optimizer(Algorithm::Lhs, 1), &reader, Replay::IdsOnly).unwrap();
+    assert_eq!((other.observed(), other.pending_again()), (10, 1));
+    let Proposal::Trial(again) = other.propose() else {
+        panic!("the trial in flight comes back first");
+    };
+    assert_eq!(&again, handed.last().unwrap());
 }

@@ -75,12 +75,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         .launch
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
     let mut launcher = launcher_for(&mode, &launch_options(&cfg, agents))?;
-    let opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
+    let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
+    opts.scheduler.observed_before = ready.search.observed();
+    if ready.setup.algorithm != Algorithm::List {
+        opts.scheduler.objective_needed_by = Some(name.to_string());
+        // A list's state is all its rows: saving it on the coordinator's loop every
+        // 1000 results stalled heartbeats for long lists. Resume replays the journal
+        // and needs no checkpoint.
+        opts.scheduler.checkpoint_every = Some(tidepool_search::CHECKPOINT_EVERY);
+    }
     let journal = ready.journal.clone();
     let mut recorder = JournalRecorder::new(journal.clone());
-    if ready.setup.algorithm != Algorithm::List {
-        recorder = recorder.objective_needed_by(name);
-    }
     let mut progress = Progress::new(out, total);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -238,6 +243,10 @@ fn coordinator_options(
             overdue_factor: slots.overdue_factor,
             prefetch: slots.prefetch,
             budget: Some(total),
+            objective_needed_by: None,
+            fail_fast: slots.fail_fast,
+            checkpoint_every: None,
+            observed_before: 0,
         },
         slots_per_node: slots.per_node,
         heartbeat: slots.heartbeat,

@@ -1,26 +1,17 @@
-//! The search of `tidepool run`: build the optimiser from the config, bind it to the
-//! run journal, and on an existing run directory resume it (refusing a changed search
-//! unless forced).
+//! The search of `tidepool run`: build the optimiser from the config and start or
+//! resume it on the run journal (the resume policy itself is tidepool-search's
+//! [`History`]), refusing a changed search unless forced.
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tidepool_config::{algorithm_name, read_trials_csv, RunConfig};
-use tidepool_journal::{journal_path, EventKind, Journal, JournalReader, ReplayStep};
+use tidepool_journal::{journal_path, Journal, JournalReader, ReplayStep};
 use tidepool_optim::{
     barrier_slot_time_lost, build, Algorithm, ListSampler, Optimizer, Outcome, ParamSpace,
 };
-use tidepool_search::Search;
-
-/// What the first start decided, kept in the journal's `started` event so that every
-/// resume builds the same optimiser whatever the slots are then.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct SearchSetup {
-    pub algorithm: Algorithm,
-    pub slots: usize,
-}
+use tidepool_search::{record_resume, record_start, History, Search, SearchSetup};
 
 /// A search ready to run, or a run that already finished.
 pub enum Prepared {
@@ -51,27 +42,32 @@ pub fn prepare(
     resume(cfg, config_text, &run_dir, force, total_slots)
 }
 
+/// What a first start decides with `total_slots` slots.
+fn fresh_setup(cfg: &RunConfig, total_slots: usize) -> SearchSetup {
+    SearchSetup {
+        algorithm: cfg
+            .optimizer
+            .resolved_algorithm(cfg.trials.is_some(), total_slots),
+        slots: total_slots.max(1),
+    }
+}
+
 fn start(
     cfg: &RunConfig,
     config_text: &str,
     run_dir: &Path,
     total_slots: usize,
 ) -> anyhow::Result<Prepared> {
-    let setup = SearchSetup {
-        algorithm: cfg
-            .optimizer
-            .resolved_algorithm(cfg.trials.is_some(), total_slots),
-        slots: total_slots.max(1),
-    };
+    let setup = fresh_setup(cfg, total_slots);
     let (optimizer, budget) = optimizer(cfg, setup)?;
     let journal = Arc::new(Journal::create(
         run_dir,
         &cfg.parameter_names(),
         config_text,
     )?);
-    journal.event(EventKind::Started, &serde_json::to_string(&setup)?)?;
+    record_start(&journal, setup)?;
     Ok(Prepared::Ready(Box::new(ReadySearch {
-        search: Search::start(optimizer, journal.clone()),
+        search: Search::start(optimizer),
         journal,
         setup,
         remaining: budget,
@@ -105,46 +101,20 @@ fn resume(
                 .join(", ")
         );
     }
-    let events = reader.events()?;
-    let finished = events.last().is_some_and(|e| e.kind == EventKind::Finished);
-    let observed = reader.counts()?.observed;
-    if finished && changed.is_empty() {
+    let history = History::read(&reader)?;
+    if history.finished && changed.is_empty() {
+        let observed = reader.counts()?.observed;
         return Ok(Prepared::AlreadyFinished { observed });
     }
-    let recorded = events
-        .iter()
-        .find(|e| e.kind == EventKind::Started)
-        .and_then(|e| serde_json::from_str::<SearchSetup>(&e.detail).ok());
-    let setup = SearchSetup {
-        algorithm: cfg
-            .optimizer
-            .algorithm
-            .or(recorded.map(|s| s.algorithm))
-            .unwrap_or_else(|| {
-                cfg.optimizer
-                    .resolved_algorithm(cfg.trials.is_some(), total_slots)
-            }),
-        slots: recorded.map_or(total_slots.max(1), |s| s.slots),
-    };
-    let was_forced = events
-        .iter()
-        .any(|e| e.kind == EventKind::Resumed && e.detail.contains("forced"));
+    let setup = history.setup(cfg.optimizer.algorithm, fresh_setup(cfg, total_slots));
     let (optimizer, budget) = optimizer(cfg, setup)?;
+    let search = Search::resume(optimizer, &reader, history.replay(&changed))?;
     drop(reader);
     let journal = Arc::new(Journal::open(run_dir)?);
-    let search = if changed.is_empty() && !was_forced {
-        Search::resume(optimizer, journal.clone())?
-    } else {
-        Search::resume_changed(optimizer, journal.clone())?
-    };
     if snapshot.text != config_text {
         journal.store_config(config_text)?;
     }
-    let detail = match changed.is_empty() {
-        true => "resumed".to_string(),
-        false => format!("forced; changed: {}", changed.join(", ")),
-    };
-    journal.event(EventKind::Resumed, &detail)?;
+    record_resume(&journal, &changed)?;
     let remaining = budget.saturating_sub(search.observed());
     Ok(Prepared::Ready(Box::new(ReadySearch {
         search,

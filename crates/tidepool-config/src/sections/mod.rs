@@ -122,6 +122,17 @@ pub struct SlotsSection {
     /// very short trials).
     #[serde(default = "one_u32")]
     pub prefetch: u32,
+    /// Stop the run (resumable, budget untouched) when the first this many trials all
+    /// fail with the same reason; 0 never stops.
+    #[serde(default = "default_fail_fast")]
+    pub fail_fast: u32,
+}
+
+/// `[slots] fail_fast` when not given.
+pub const DEFAULT_FAIL_FAST: u32 = 5;
+
+fn default_fail_fast() -> u32 {
+    DEFAULT_FAIL_FAST
 }
 
 impl Default for SlotsSection {
@@ -136,6 +147,7 @@ impl Default for SlotsSection {
             overdue_factor: None,
             heartbeat: five_seconds(),
             prefetch: 1,
+            fail_fast: DEFAULT_FAIL_FAST,
         }
     }
 }

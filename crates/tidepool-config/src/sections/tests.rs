@@ -13,6 +13,7 @@ fn minimal_config_takes_defaults() {
     assert_eq!(cfg.model, WorkerSpec::Noop);
     assert_eq!(cfg.slots.start_concurrency, 8);
     assert_eq!(cfg.slots.max_attempts, 3);
+    assert_eq!(cfg.slots.fail_fast, 5);
     assert_eq!(cfg.launch.agents, 1);
     assert_eq!(cfg.run_dir(), Path::new("/cfg/runs/demo"));
 }
@@ -449,4 +450,12 @@ fn input_files_must_exist() {
         .preflight()
         .unwrap_err();
     assert!(err.to_string().contains("key `stage.archives[0]`"), "{err}");
+}
+
+#[test]
+fn fail_fast_can_be_set_or_turned_off() {
+    let cfg = parse(&format!("{MINIMAL}[slots]\nfail_fast = 0\n")).unwrap();
+    assert_eq!(cfg.slots.fail_fast, 0);
+    let cfg = parse(&format!("{MINIMAL}[slots]\nfail_fast = 12\n")).unwrap();
+    assert_eq!(cfg.slots.fail_fast, 12);
 }

@@ -10,14 +10,14 @@ mod slot;
 
 use crate::auth::Secret;
 use crate::frame::{read_frame, write_loop, FrameError};
-use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
+use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, TrialReport, Welcome};
 use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tidepool_models::{SlotContext, TrialInput, WorkerSpec};
+use tidepool_models::{SlotContext, TrialInput, TrialOutcome, WorkerSpec};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -328,6 +328,7 @@ impl Serve {
     /// Forward slot events; finished trials are batched into one message.
     fn on_slot_event(&mut self, first: SlotEvent) {
         let mut results = Vec::new();
+        let mut batch_bytes = 0;
         let mut next = Some(first);
         while let Some(ev) = next {
             match ev {
@@ -343,7 +344,13 @@ impl Serve {
                 SlotEvent::Done(report) => {
                     self.cancels
                         .remove(&(report.slot, report.trial, report.attempt));
+                    batch_bytes += approx_bytes(&report);
                     results.push(report);
+                    if batch_bytes >= BATCH_BYTES {
+                        let full = std::mem::take(&mut results);
+                        let _ = self.out.send(FromAgent::Results(full));
+                        batch_bytes = 0;
+                    }
                 }
             }
             next = self.events.try_recv().ok();
@@ -390,4 +397,29 @@ async fn read_loop(
         }
     }
     let _ = tx.send(None);
+}
+
+/// A `Results` message is sent once its reports reach about this size, so that even
+/// many results with large responses stay far below the frame limit.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// About how many bytes a report takes on the wire (its responses and texts).
+fn approx_bytes(report: &TrialReport) -> usize {
+    const FIXED: usize = 32;
+    FIXED
+        + match &report.outcome {
+            TrialOutcome::Ok { responses, .. } => {
+                responses.keys().map(|k| k.len() + 10).sum::<usize>()
+            }
+            TrialOutcome::Failed {
+                reason,
+                stderr_tail,
+            }
+            | TrialOutcome::Crashed {
+                reason,
+                stderr_tail,
+            } => reason.len() + stderr_tail.len(),
+            TrialOutcome::TimedOut { stderr_tail } => stderr_tail.len(),
+            TrialOutcome::Cancelled => 0,
+        }
 }

@@ -49,6 +49,7 @@ impl Scheduler {
         }
         match self.source.propose() {
             Proposal::Trial(trial) => {
+                self.source_waiting = false;
                 self.progress.proposed += 1;
                 out.emit(Action::Record(Record::TrialQueued {
                     trial: trial.id,
@@ -65,7 +66,10 @@ impl Scheduler {
                 );
                 Some(trial.id)
             }
-            Proposal::Wait => None,
+            Proposal::Wait => {
+                self.source_waiting = true;
+                None
+            }
             Proposal::Done => {
                 self.source_done = true;
                 None

@@ -5,9 +5,15 @@
 //! retried, what timed out, and which straggler gets a second copy.
 //!
 //! Invariant: every trial the source proposes finishes exactly once (one
-//! `Record::TrialFinished`), whatever agents are lost or copies cancelled.
+//! `Record::TrialFinished`), whatever agents are lost or copies cancelled, and its
+//! outcome is decided there once for everyone (`outcome`); the source hears it (one
+//! `Record::TrialObserved`) at once, or, for failures among the first trials of a run,
+//! once fail-fast is ruled out.
 
 mod dispatch;
+mod outcome;
+#[cfg(test)]
+mod outcome_tests;
 mod overdue;
 mod results;
 mod slots;
@@ -15,6 +21,7 @@ mod slots;
 mod tests;
 pub mod types;
 
+pub use outcome::TIMED_OUT;
 pub use types::*;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -99,9 +106,14 @@ pub struct Scheduler {
     last_gate_open: Option<Duration>,
     durations: overdue::RecentDurations,
     source_done: bool,
+    /// The source's last answer was `Wait`.
+    source_waiting: bool,
     stopping: bool,
     finished: bool,
     progress: Progress,
+    watch: outcome::Watch,
+    /// Results told to the source by this scheduler.
+    observations: u64,
 }
 
 impl Scheduler {
@@ -117,9 +129,12 @@ impl Scheduler {
             last_gate_open: None,
             durations: overdue::RecentDurations::default(),
             source_done: false,
+            source_waiting: false,
             stopping: false,
             finished: false,
             progress: Progress::default(),
+            watch: Default::default(),
+            observations: 0,
         }
     }
 
@@ -142,6 +157,9 @@ impl Scheduler {
         }
         self.open_gate(now, out);
         self.dispatch(now, out);
+        if self.release_if_stalled(out) {
+            self.dispatch(now, out);
+        }
         if tick {
             self.duplicate_stragglers(now, out);
         }
@@ -198,6 +216,12 @@ impl Scheduler {
         if self.stopping {
             return;
         }
+        self.cancel_all(out);
+        out.emit(Action::Finished(RunEnd::Interrupted));
+    }
+
+    /// Stop dispatching and cancel every queued copy; the run has finished.
+    fn cancel_all(&mut self, out: &mut dyn ActionSink) {
         self.stopping = true;
         for (slot, state) in &mut self.slots {
             for copy in state.queue.drain(..) {
@@ -209,7 +233,6 @@ impl Scheduler {
             }
         }
         self.finished = true;
-        out.emit(Action::Finished(RunEnd::Interrupted));
     }
 
     fn check_finished(&mut self, out: &mut dyn ActionSink) {

@@ -4,7 +4,7 @@
 use super::{Action, ActionSink, Record, Scheduler, SlotRef};
 use std::time::Duration;
 use tidepool_models::TrialOutcome;
-use tidepool_optim::{Outcome, TrialId};
+use tidepool_optim::TrialId;
 
 impl Scheduler {
     pub(super) fn trial_done(
@@ -131,7 +131,8 @@ impl Scheduler {
         }
     }
 
-    /// The trial's final outcome: record it, tell the source, cancel other copies.
+    /// The trial's final outcome: cancel other copies, decide it (see
+    /// [`Scheduler::decide`]), record it, and tell the source (see `outcome`).
     pub(super) fn finish(
         &mut self,
         now: Duration,
@@ -151,25 +152,18 @@ impl Scheduler {
                 });
             }
         }
+        let outcome = self.decide(outcome);
         self.progress.done += 1;
-        let observed = match &outcome {
-            TrialOutcome::Ok {
-                objective: Some(v), ..
-            } => Outcome::Value(*v),
-            TrialOutcome::Ok {
-                objective: None, ..
-            } => Outcome::Failed,
-            _ => {
-                self.progress.failed += 1;
-                Outcome::Failed
-            }
-        };
-        self.source.observe(trial, observed);
+        if !matches!(outcome, TrialOutcome::Ok { .. }) {
+            self.progress.failed += 1;
+        }
+        let decided = super::outcome::Decided::of(trial, &outcome);
         out.emit(Action::Record(Record::TrialFinished {
             trial,
             attempts: t.dispatched,
             outcome,
             at: now,
         }));
+        self.settle(decided, out);
     }
 }

@@ -28,6 +28,17 @@ pub struct SchedulerConfig {
     /// Trials queued on a slot behind the running one.
     pub prefetch: u32,
     pub budget: Option<u64>,
+    /// The optimiser's name when it needs an objective: a trial that finishes without
+    /// one is then a failure (`None` for lists and samplers, which do not).
+    pub objective_needed_by: Option<String>,
+    /// Stop the run when the first this many trials all fail with the same reason
+    /// (0: never). Their results are held back from the source meanwhile, so a run
+    /// stopped this way has spent none of its budget on them.
+    pub fail_fast: u32,
+    /// Emit [`Record::Checkpoint`] with the source's state every this many
+    /// observations (counted from `observed_before`, those replayed on resume).
+    pub checkpoint_every: Option<u64>,
+    pub observed_before: u64,
 }
 
 impl Default for SchedulerConfig {
@@ -41,6 +52,10 @@ impl Default for SchedulerConfig {
             overdue_factor: None,
             prefetch: 0,
             budget: None,
+            objective_needed_by: None,
+            fail_fast: 0,
+            checkpoint_every: None,
+            observed_before: 0,
         }
     }
 }
@@ -81,6 +96,9 @@ pub enum RunEnd {
     Completed,
     /// Stopped on request; unfinished trials stay unfinished.
     Interrupted,
+    /// Stopped because the first `trials` trials all failed with `reason`; none of
+    /// them was told to the source, so they run again on resume.
+    FailedFast { trials: u32, reason: String },
 }
 
 /// What the scheduler asks the coordinator to do.
@@ -115,11 +133,24 @@ pub enum Record {
         slot: SlotRef,
         at: Duration,
     },
+    /// The trial's final outcome as decided once for everyone (journal, status,
+    /// summary, source): `Ok` only with a finite objective, or without one when the
+    /// source needs none; every other outcome counts as failed.
     TrialFinished {
         trial: TrialId,
         attempts: u32,
         outcome: TrialOutcome,
         at: Duration,
+    },
+    /// The source was told the trial's result (`None`: failed), in the order it was.
+    TrialObserved {
+        trial: TrialId,
+        objective: Option<f64>,
+    },
+    /// The source's state after `observations` results (its `save`).
+    Checkpoint {
+        observations: u64,
+        state: Vec<u8>,
     },
     SlotStarting {
         slot: SlotRef,

@@ -4,7 +4,7 @@
 use super::Driver;
 use crate::protocol::{ToAgent, TrialOrder};
 use crate::recorder::{RecordError, RunRecorder, SlotName};
-use crate::scheduler::{Action, Record, SlotRef};
+use crate::scheduler::{Action, Record, RunEnd, SlotRef};
 use std::collections::HashMap;
 
 impl Driver<'_> {
@@ -38,7 +38,12 @@ impl Driver<'_> {
                 );
             }
             Action::Record(record) => self.apply_record(record),
-            Action::Finished(end) => self.ended = Some(end),
+            Action::Finished(end) => {
+                if let RunEnd::FailedFast { trials, reason } = &end {
+                    self.failure = Some(fail_fast_text(*trials, reason));
+                }
+                self.ended = Some(end);
+            }
         }
     }
 
@@ -75,6 +80,13 @@ impl Driver<'_> {
                 outcome,
                 at,
             } => self.record(|r| r.trial_finished(trial, attempts, &outcome, at)),
+            Record::TrialObserved { trial, objective } => {
+                self.record(|r| r.trial_observed(trial, objective))
+            }
+            Record::Checkpoint {
+                observations,
+                state,
+            } => self.record(|r| r.checkpoint(observations, &state)),
             Record::SlotStarting { slot, at } => {
                 let host = host_of(&self.hosts, slot);
                 self.record(|r| {
@@ -140,4 +152,14 @@ impl Driver<'_> {
             self.flush_agent(agent);
         }
     }
+}
+
+/// Why a run stopped after its first trials all failed alike, and what to do.
+fn fail_fast_text(trials: u32, reason: &str) -> String {
+    format!(
+        "the first {trials} trials all failed with the same reason: {reason}\n\
+         hint: fix the model, then run the same command again: the run resumes and runs \
+         these trials again, none of the budget is spent on them (set [slots] fail_fast = 0 \
+         to run every trial regardless)"
+    )
 }

@@ -86,7 +86,7 @@ impl<'a> Driver<'a> {
         mut rx: UnboundedReceiver<Inbound>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<RunSummary, CoordinatorError> {
-        self.record(|r| r.run_state(RunState::Running));
+        self.record(|r| r.run_state(RunState::Running, None));
         if let Err(e) = self.status(RunState::Running).write(&self.opts.run_dir) {
             tracing::warn!("{e}");
         }

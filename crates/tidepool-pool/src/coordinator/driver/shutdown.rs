@@ -45,7 +45,8 @@ impl Driver<'_> {
         if let Some(e) = self.record_error.take() {
             return Err(e.into());
         }
-        self.record(|r| r.run_state(state));
+        let reason = self.failure.clone();
+        self.record(|r| r.run_state(state, reason.as_deref()));
         if let Some(e) = self.record_error.take() {
             return Err(e.into());
         }
