@@ -221,7 +221,9 @@ fn coordinator_options(
             timeout: slots.timeout,
             timeout_slack: slots.kill_grace + slots.heartbeat * 3,
             overdue_factor: slots.overdue_factor,
-            prefetch: slots.prefetch,
+            prefetch: slots
+                .prefetch
+                .unwrap_or(SchedulerConfig::default().prefetch),
             budget: Some(total),
         },
         slots_per_node: slots.per_node,

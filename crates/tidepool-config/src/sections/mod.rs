@@ -115,9 +115,9 @@ pub struct SlotsSection {
     #[serde(default = "five_seconds", deserialize_with = "duration::required")]
     pub heartbeat: Duration,
     /// Trials queued on a slot beyond the running one (hides network latency for
-    /// very short trials).
-    #[serde(default = "one_u32")]
-    pub prefetch: u32,
+    /// very short trials); `None`: the scheduler's default (0).
+    #[serde(default)]
+    pub prefetch: Option<u32>,
 }
 
 impl Default for SlotsSection {
@@ -131,7 +131,7 @@ impl Default for SlotsSection {
             kill_grace: ten_seconds(),
             overdue_factor: None,
             heartbeat: five_seconds(),
-            prefetch: 1,
+            prefetch: None,
         }
     }
 }
@@ -166,9 +166,6 @@ pub struct StageSection {
 }
 
 fn one() -> usize {
-    1
-}
-fn one_u32() -> u32 {
     1
 }
 fn three() -> u32 {

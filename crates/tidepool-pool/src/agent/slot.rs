@@ -10,8 +10,9 @@ use tidepool_models::{SlotContext, TrialInput, TrialOutcome, Worker, WorkerSpec}
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// Most bytes of stderr that travel back with a failure.
-pub const TAIL_BYTES: usize = 4096;
+/// Most bytes of stderr that travel back with a failure (the models' own limit, also
+/// applied to tails a worker did not read from a file, e.g. a Python traceback).
+const TAIL_BYTES: usize = tidepool_models::STDERR_TAIL_BYTES as usize;
 
 /// Extra time past `timeout + kill_grace` before the agent stops waiting for a worker.
 const LIMIT_MARGIN: Duration = Duration::from_secs(2);

@@ -1,0 +1,80 @@
+//! Processes and resources with real runs (issue 12, items 6-9): slots spread over idle
+//! slots instead of queueing behind running trials, model processes that do not outlive
+//! a killed agent, scratch that is cleaned up, and listeners that unauthenticated
+//! peers cannot exhaust.
+
+mod pool_util;
+
+use pool_util::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+/// A command model that appends its workdir to `log`, sleeps `sleep` seconds and prints
+/// `objective`.
+fn logging_stage(log: &Path, sleep: &str, objective: &str) -> String {
+    format!(
+        r#"["sh", "-c", "echo $TIDEPOOL_WORKDIR >> {}; sleep {sleep}; echo {objective}"]"#,
+        log.display()
+    )
+}
+
+/// `(agent, slot)` of every trial the log names, by trial id.
+fn slots_by_trial(log: &Path) -> BTreeMap<u64, (u32, u32)> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut ran = BTreeMap::new();
+    for line in text.lines() {
+        let part = |prefix: &str| {
+            line.split('/')
+                .find_map(|c| c.strip_prefix(prefix))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("no {prefix} in {line}"))
+        };
+        let (agent, slot, trial) = (part("agent-"), part("slot-"), part("trial-"));
+        ran.insert(trial, (agent as u32, slot as u32));
+    }
+    ran
+}
+
+fn with_model(dir: &RunDir, stage: &str) {
+    let config = std::fs::read_to_string(dir.config()).unwrap().replace(
+        "kind = \"noop\"",
+        &format!("kind = \"command\"\nstages = [{stage}]"),
+    );
+    std::fs::write(dir.config(), config).unwrap();
+}
+
+#[test]
+fn long_trials_spread_over_every_slot_of_a_list() {
+    let dir = RunDir::new(4, 1, "[slots]\nper_node = 4\n");
+    let log = dir.tmp.path().join("ran.log");
+    with_model(&dir, &logging_stage(&log, "2", "1"));
+    let out = dir.run().output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let ran = slots_by_trial(&log);
+    assert_eq!(ran.len(), 4, "{ran:?}");
+    let slots: BTreeSet<_> = ran.values().collect();
+    assert_eq!(slots.len(), 4, "each slot runs one trial: {ran:?}");
+}
+
+#[test]
+fn async_dds_gives_every_idle_slot_a_trial_before_queueing() {
+    let dir = RunDir::new(0, 2, "[slots]\nper_node = 3\n");
+    let log = dir.tmp.path().join("ran.log");
+    with_model(&dir, &logging_stage(&log, "3", "{x}"));
+    let config = std::fs::read_to_string(dir.config())
+        .unwrap()
+        .replace("name = \"t\"\n", "name = \"t\"\nbudget = 12\n")
+        .replace(
+            "[trials]\ncsv = \"trials.csv\"\n",
+            "[optimizer]\nalgorithm = \"async-dds\"\n",
+        );
+    std::fs::write(dir.config(), config).unwrap();
+    let out = dir.run().output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let ran = slots_by_trial(&log);
+    assert_eq!(ran.len(), 12, "{ran:?}");
+    let first: BTreeSet<_> = ran.values().take(6).collect();
+    assert_eq!(first.len(), 6, "the first six trials on six slots: {ran:?}");
+}
