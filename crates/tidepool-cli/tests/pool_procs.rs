@@ -78,3 +78,70 @@ fn async_dds_gives_every_idle_slot_a_trial_before_queueing() {
     let first: BTreeSet<_> = ran.values().take(6).collect();
     assert_eq!(first.len(), 6, "the first six trials on six slots: {ran:?}");
 }
+
+/// Processes whose command line is exactly `argv`.
+fn processes_running(argv: &[&str]) -> Vec<u32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want))
+        .filter(|pid| alive(*pid))
+        .collect()
+}
+
+fn parent_of(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_killed_agent_leaves_no_model_process_behind() {
+    // Agent 0's trials sleep "forever" (a duration unique to this test run, to find
+    // them); agent 1's finish at once, so the trials rerun there complete.
+    let forever = format!("1030.{}", std::process::id());
+    let dir = RunDir::new(40, 2, "[slots]\nper_node = 1\nheartbeat = \"500ms\"\n");
+    let stage = format!(
+        r#"["sh", "-c", "case $TIDEPOOL_WORKDIR in */agent-0/*) sleep {forever} & sleep {forever}; wait;; esac; sleep 0.2; echo 1"]"#
+    );
+    with_model(&dir, &stage);
+    let coordinator = dir.spawn(&[]);
+    let started = std::time::Instant::now();
+    let sleeps = loop {
+        let found = processes_running(&["sleep", &forever]);
+        if found.len() == 2 {
+            break found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "agent 0 never ran a trial"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let shell = parent_of(sleeps[0]);
+    let agent = parent_of(shell);
+    assert!(children(coordinator.id()).contains(&agent), "agent {agent}");
+    signal(agent, SIGKILL);
+    let out = wait_with_deadline(coordinator, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", show(&out));
+    let left = || processes_running(&["sleep", &forever]);
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        left().is_empty()
+    });
+    for pid in left() {
+        signal(pid, SIGKILL);
+    }
+    assert!(gone, "model processes outlived their agent");
+    let status = dir.status().unwrap();
+    assert_eq!(status["trials_done"], 40, "{status}");
+    assert_eq!(status["trials_failed"], 0, "{status}");
+}

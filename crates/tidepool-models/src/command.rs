@@ -98,6 +98,7 @@ impl CommandWorker {
                 args,
                 workdir: workdir.to_path_buf(),
                 env: Arc::clone(&env),
+                sentinel: self.ctx.sentinel.clone(),
                 prepare: (index == 0).then(|| Preparation {
                     params: trial.params.clone(),
                     spare: self.spare.take(),

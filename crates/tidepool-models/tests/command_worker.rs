@@ -30,6 +30,8 @@ async fn slot(stages: &[&[&str]], env: &[(&str, &str)]) -> Slot {
         slot: 0,
         scratch: scratch.clone(),
         env: vec![("FROM_CONTEXT".into(), "ctx".into())],
+        keep: KeepWorkdirs::Failed,
+        sentinel: Sentinel::none(),
     };
     let worker = Worker::start(&spec, &ctx).await.unwrap();
     Slot {
@@ -310,6 +312,8 @@ async fn an_empty_pipeline_is_rejected_at_start() {
         slot: 3,
         scratch: dir.path().to_path_buf(),
         env: vec![],
+        keep: KeepWorkdirs::Failed,
+        sentinel: Sentinel::none(),
     };
     for stages in [vec![], vec![vec![]]] {
         let spec = WorkerSpec::Command(CommandSpec {

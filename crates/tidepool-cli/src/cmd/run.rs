@@ -229,6 +229,7 @@ fn coordinator_options(
         slots_per_node: slots.per_node,
         heartbeat: slots.heartbeat,
         kill_grace: slots.kill_grace,
+        keep_workdirs: slots.keep_workdirs,
         total_trials: Some(total),
         agent_program: std::env::current_exe().context("cannot find the tidepool executable")?,
         agent_env: Vec::new(),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tidepool_launch::LaunchMode;
-use tidepool_models::WorkerSpec;
+use tidepool_models::{KeepWorkdirs, WorkerSpec};
 
 mod optimizer;
 mod search_keys;
@@ -118,6 +118,9 @@ pub struct SlotsSection {
     /// very short trials); `None`: the scheduler's default (0).
     #[serde(default)]
     pub prefetch: Option<u32>,
+    /// Which trial directories stay on scratch: `failed` (the last few), `all`, `none`.
+    #[serde(default)]
+    pub keep_workdirs: KeepWorkdirs,
 }
 
 impl Default for SlotsSection {
@@ -132,6 +135,7 @@ impl Default for SlotsSection {
             overdue_factor: None,
             heartbeat: five_seconds(),
             prefetch: None,
+            keep_workdirs: KeepWorkdirs::default(),
         }
     }
 }

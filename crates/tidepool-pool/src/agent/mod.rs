@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tidepool_models::{SlotContext, TrialInput, WorkerSpec};
+use tidepool_models::{Sentinel, SlotContext, TrialInput, WorkerSpec};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -215,6 +215,10 @@ impl Serve {
         tokio::spawn(read_loop(read, in_tx));
         let (ev_tx, events) = mpsc::unbounded_channel();
         let spec = Arc::new(setup.spec);
+        let sentinel = Sentinel::spawn().unwrap_or_else(|err| {
+            tracing::warn!(%err, "cannot start the process-group sentinel (/bin/sh); model processes may outlive a killed agent");
+            Sentinel::none()
+        });
         let crash_trials = Arc::new(slot::crash_trials_from_env());
         let mut slots = Vec::new();
         let mut tasks = Vec::new();
@@ -226,6 +230,8 @@ impl Serve {
                     slot: n,
                     scratch: dir.join(format!("slot-{n}")),
                     env: setup.env.clone(),
+                    keep: welcome.keep_workdirs,
+                    sentinel: sentinel.clone(),
                 },
                 spec: spec.clone(),
                 events: ev_tx.clone(),
