@@ -145,3 +145,80 @@ fn a_killed_agent_leaves_no_model_process_behind() {
     assert_eq!(status["trials_done"], 40, "{status}");
     assert_eq!(status["trials_failed"], 0, "{status}");
 }
+
+/// Every directory under `root`, relative to it.
+fn dirs_under(root: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                let rel = entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .display()
+                    .to_string();
+                found.insert(rel);
+                todo.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+/// A run of 6 trials on one slot, rows 2 and 4 failing, with `keep_workdirs = keep`;
+/// returns the directories left under the agents' scratch (TMPDIR) and the export.
+fn run_with_keep(keep: Option<&str>) -> (BTreeSet<String>, String) {
+    let slots = match keep {
+        Some(keep) => format!("[slots]\nper_node = 1\nkeep_workdirs = \"{keep}\"\n"),
+        None => "[slots]\nper_node = 1\n".to_string(),
+    };
+    let dir = RunDir::new(6, 1, &slots);
+    with_model(
+        &dir,
+        r#"["sh", "-c", "echo out > file.txt; case {x} in 2|4) echo bad >&2; exit 3;; esac; echo 1"]"#,
+    );
+    let out = dir.run().output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let export = tidepool()
+        .args(["export", "--csv"])
+        .arg(dir.run_dir())
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{}", show(&export));
+    // Local agents' scratch: TMPDIR/tidepool-nodes/NAME/node-K/tidepool-RUN/agent-N/...
+    let left = dirs_under(dir.tmp.path())
+        .into_iter()
+        .filter(|d| d.starts_with("tidepool-nodes"))
+        .map(|d| d.split('/').skip(4).collect::<Vec<_>>().join("/"))
+        .collect();
+    (left, String::from_utf8_lossy(&export.stdout).into_owned())
+}
+
+#[test]
+fn only_failed_trial_directories_stay_by_default_and_the_failure_names_them() {
+    let (left, export) = run_with_keep(None);
+    let trials: Vec<&String> = left.iter().filter(|d| d.contains("trial-")).collect();
+    assert_eq!(
+        trials,
+        ["agent-0/slot-0/trial-2-1", "agent-0/slot-0/trial-4-1"],
+        "{left:?}"
+    );
+    assert!(!left.iter().any(|d| d.contains(".spare")), "{left:?}");
+    let kept_lines = export
+        .lines()
+        .filter(|l| l.contains("trial directory kept: "))
+        .count();
+    assert_eq!(kept_lines, 2, "{export}");
+    assert!(export.contains("slot-0/trial-2-1"), "{export}");
+}
+
+#[test]
+fn keep_workdirs_none_leaves_no_scratch_and_all_keeps_every_trial() {
+    let (left, _) = run_with_keep(Some("none"));
+    assert!(left.is_empty(), "scratch left behind: {left:?}");
+    let (left, _) = run_with_keep(Some("all"));
+    let trials = left.iter().filter(|d| d.contains("/trial-")).count();
+    assert_eq!(trials, 6, "{left:?}");
+}

@@ -71,7 +71,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let mode = cfg
         .launch
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
-    let mut launcher = launcher_for(&mode, &launch_options(&cfg, agents))?;
+    let launch = launch_options(&cfg, agents);
+    let mut launcher = launcher_for(&mode, &launch)?;
     let opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
     let journal = ready.journal.clone();
     let mut recorder = JournalRecorder::new(journal.clone());
@@ -92,6 +93,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         stop_signal(),
     ));
     progress.done();
+    if mode == LaunchMode::Local {
+        remove_empty_local_scratch(launch.local_scratch_base.as_deref());
+    }
     journal
         .flush()
         .context("the run journal could not record every result")?;
@@ -173,6 +177,20 @@ fn total_slots(cfg: &RunConfig, agents: usize) -> usize {
         |n| n as usize,
     );
     nodes * per_node
+}
+
+/// Local agents' scratch root (`TMPDIR/tidepool-nodes/NAME/node-K`): each agent
+/// removed its own run scratch; the directories above it go once empty (kept trial
+/// directories keep their parents).
+fn remove_empty_local_scratch(base: Option<&std::path::Path>) {
+    let Some(base) = base else { return };
+    for node in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        let _ = std::fs::remove_dir(node.path());
+    }
+    let _ = std::fs::remove_dir(base);
+    if let Some(nodes) = base.parent() {
+        let _ = std::fs::remove_dir(nodes);
+    }
 }
 
 fn launch_options(cfg: &RunConfig, agents: usize) -> LaunchOptions {

@@ -4,6 +4,7 @@
 //! stage plan, the agent first stages the archives that follow it (see
 //! [`crate::staging`]) and its slots start from the staged copies.
 
+mod cleanup;
 pub(crate) mod handshake;
 pub mod node;
 mod slot;
@@ -155,7 +156,8 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         },
     };
     let plan = welcome.stage.clone();
-    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir);
+    let keep = welcome.keep_workdirs;
+    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir.clone());
     let exit = serve.run().await;
     serve.stop().await;
     if let Some(task) = relay_task {
@@ -169,6 +171,7 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
             }
         }
     }
+    cleanup::clean_scratch(&dir, keep);
     Ok(exit)
 }
 
