@@ -222,3 +222,51 @@ fn keep_workdirs_none_leaves_no_scratch_and_all_keeps_every_trial() {
     let trials = left.iter().filter(|d| d.contains("/trial-")).count();
     assert_eq!(trials, 6, "{left:?}");
 }
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+#[test]
+fn unauthenticated_connections_cannot_exhaust_the_coordinator() {
+    use std::io::Write;
+    let dir = RunDir::new(40, 1, "[slots]\nper_node = 2\n");
+    with_model(&dir, r#"["sh", "-c", "sleep 0.2; echo 1"]"#);
+    let coordinator = dir.spawn(&[]);
+    let status = dir.wait_status(Duration::from_secs(60), |s| {
+        s["trials_done"].as_u64().unwrap_or(0) > 0
+    });
+    let connect: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.run_dir().join("connect.json")).unwrap())
+            .unwrap();
+    let address = connect["address"].as_str().unwrap().to_string();
+    // Each peer announces a frame of almost 16 MiB and sends 4 MiB of it, then idles.
+    let flood: Vec<_> = (0..64)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let mut peer = std::net::TcpStream::connect(&address).ok()?;
+                let _ = peer.write_all(&(16u32 * 1024 * 1024 - 1).to_be_bytes());
+                let _ = peer.write_all(&vec![7u8; 4 * 1024 * 1024]);
+                Some(peer)
+            })
+        })
+        .collect();
+    let peers: Vec<_> = flood.into_iter().map(|t| t.join().unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let peak = peak_rss_mb(coordinator.id());
+    drop(peers);
+    let out = wait_with_deadline(coordinator, Duration::from_secs(120));
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(peak < 100.0, "coordinator peak RSS {peak:.0} MB under the flood");
+    assert_eq!(dir.status().unwrap()["trials_done"], 40, "{status}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = stdout.lines().filter(|l| l.contains("rejected")).count();
+    assert!(lines <= 10, "rejections are not logged one by one:\n{stdout}");
+}

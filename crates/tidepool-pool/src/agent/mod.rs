@@ -5,13 +5,13 @@
 //! [`crate::staging`]) and its slots start from the staged copies.
 
 mod cleanup;
-pub(crate) mod handshake;
 pub mod node;
 mod slot;
 
 use crate::auth::Secret;
+use crate::handshake::{self, HandshakeError};
 use crate::frame::{read_frame, write_loop, FrameError};
-use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome};
+use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome, PROTOCOL_VERSION};
 use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
@@ -24,8 +24,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// The coordinator must complete the handshake within this time.
-const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
+/// The coordinator must complete the handshake within this time: its own deadline
+/// for a peer, three times over, since this connection may first wait in its backlog
+/// while other peers hold every handshake place.
+const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3 * handshake::HANDSHAKE_DEADLINE.as_secs());
 
 /// How to reach the coordinator.
 #[derive(Debug, Clone)]
@@ -75,6 +77,23 @@ pub enum AgentError {
     },
 }
 
+impl AgentError {
+    fn from_handshake(err: HandshakeError) -> Self {
+        match err {
+            HandshakeError::Frame(e) => AgentError::Frame(e),
+            HandshakeError::Version { theirs } => AgentError::Version {
+                ours: PROTOCOL_VERSION,
+                theirs,
+            },
+            HandshakeError::PeerUnproven | HandshakeError::BadProof => AgentError::CoordinatorAuth,
+            HandshakeError::Rejected { reason } => AgentError::Rejected { reason },
+            other => AgentError::Protocol {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Connect, authenticate, and serve until shut down or orphaned.
 pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
     let mut stream =
@@ -97,12 +116,13 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         pid: std::process::id(),
         relay: relay.as_ref().map(|(_, address)| address.clone()),
     };
-    let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
+    let greeting = handshake::introduce(&mut stream, &opts.secret, info.clone());
     let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
         .await
         .map_err(|_| AgentError::HandshakeTimeout {
             address: opts.address.clone(),
-        })??;
+        })?
+        .map_err(AgentError::from_handshake)?;
     let spec: WorkerSpec =
         serde_json::from_str(&welcome.spec_json).map_err(|e| AgentError::Protocol {
             detail: format!("model spec from the coordinator: {e}"),
