@@ -264,9 +264,15 @@ fn unauthenticated_connections_cannot_exhaust_the_coordinator() {
     drop(peers);
     let out = wait_with_deadline(coordinator, Duration::from_secs(120));
     assert!(out.status.success(), "{}", show(&out));
-    assert!(peak < 100.0, "coordinator peak RSS {peak:.0} MB under the flood");
+    assert!(
+        peak < 100.0,
+        "coordinator peak RSS {peak:.0} MB under the flood"
+    );
     assert_eq!(dir.status().unwrap()["trials_done"], 40, "{status}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines = stdout.lines().filter(|l| l.contains("rejected")).count();
-    assert!(lines <= 10, "rejections are not logged one by one:\n{stdout}");
+    assert!(
+        lines <= 10,
+        "rejections are not logged one by one:\n{stdout}"
+    );
 }

@@ -122,7 +122,9 @@ pub async fn authenticate(
     };
     write_frame(stream, &challenge).await?;
     match read_frame_within(stream, within).await? {
-        Some(FromAgent::Auth { proof, info }) if secret.verify(Role::Agent, &own, &theirs, &proof) => {
+        Some(FromAgent::Auth { proof, info })
+            if secret.verify(Role::Agent, &own, &theirs, &proof) =>
+        {
             Ok(info)
         }
         Some(FromAgent::Auth { .. }) => {
@@ -197,10 +199,15 @@ impl RejectLog {
 
     /// The line to show for a rejection at `now` (`peer`: why), if any.
     pub fn line(&mut self, now: Instant, peer: &str, reason: &str) -> Option<String> {
-        let fresh = self.window.is_none_or(|t| now.duration_since(t) >= Self::WINDOW);
+        let fresh = self
+            .window
+            .is_none_or(|t| now.duration_since(t) >= Self::WINDOW);
         if fresh {
             let summary = (self.suppressed > 0).then(|| {
-                format!("{} more connections rejected in the last minute", self.suppressed)
+                format!(
+                    "{} more connections rejected in the last minute",
+                    self.suppressed
+                )
             });
             self.window = Some(now);
             self.in_window = 0;
@@ -247,8 +254,11 @@ mod tests {
         let server = tokio::spawn(async move {
             let mut pending = gate.next().await;
             let secret = Secret::generate();
-            tokio::time::timeout(HANDSHAKE_DEADLINE, authenticate(&mut pending.stream, &secret, "r"))
-                .await
+            tokio::time::timeout(
+                HANDSHAKE_DEADLINE,
+                authenticate(&mut pending.stream, &secret, "r"),
+            )
+            .await
         });
         let _silent = TcpStream::connect(address).await.unwrap();
         assert!(server.await.unwrap().is_err(), "the deadline passed");

@@ -9,8 +9,8 @@ pub mod node;
 mod slot;
 
 use crate::auth::Secret;
-use crate::handshake::{self, HandshakeError};
 use crate::frame::{read_frame, write_loop, FrameError};
+use crate::handshake::{self, HandshakeError};
 use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, Welcome, PROTOCOL_VERSION};
 use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
@@ -27,7 +27,8 @@ use tokio_util::sync::CancellationToken;
 /// The coordinator must complete the handshake within this time: its own deadline
 /// for a peer, three times over, since this connection may first wait in its backlog
 /// while other peers hold every handshake place.
-const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3 * handshake::HANDSHAKE_DEADLINE.as_secs());
+const HANDSHAKE_DEADLINE: Duration =
+    Duration::from_secs(3 * handshake::HANDSHAKE_DEADLINE.as_secs());
 
 /// How to reach the coordinator.
 #[derive(Debug, Clone)]

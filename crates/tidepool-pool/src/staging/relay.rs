@@ -56,7 +56,9 @@ pub async fn serve_relay(
                         _ => HandshakeError::Deadline.to_string(),
                     };
                     let mut log = rejects.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(line) = log.line(std::time::Instant::now(), &peer.to_string(), &reason) {
+                    if let Some(line) =
+                        log.line(std::time::Instant::now(), &peer.to_string(), &reason)
+                    {
                         tracing::warn!("relay: {line}");
                     }
                     return;
