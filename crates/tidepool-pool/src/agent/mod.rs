@@ -5,6 +5,7 @@
 //! [`crate::staging`]) and its slots start from the staged copies.
 
 mod cleanup;
+mod fault;
 pub mod node;
 mod slot;
 
@@ -243,7 +244,7 @@ impl Serve {
             tracing::warn!(%err, "cannot start the process-group sentinel (/bin/sh); model processes may outlive a killed agent");
             Sentinel::none()
         });
-        let crash_trials = Arc::new(slot::crash_trials_from_env());
+        let faults = Arc::new(fault::Plan::from_env());
         let mut slots = Vec::new();
         let mut tasks = Vec::new();
         for n in 0..welcome.slots {
@@ -259,7 +260,7 @@ impl Serve {
                 },
                 spec: spec.clone(),
                 events: ev_tx.clone(),
-                crash_trials: crash_trials.clone(),
+                faults: faults.clone(),
             };
             tasks.push(tokio::spawn(slot.run(rx)));
             slots.push(tx);

@@ -3,7 +3,6 @@
 //! coordinator restarts the slot through the start gate.
 
 use crate::protocol::TrialReport;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tidepool_models::{SlotContext, TrialInput, TrialOutcome, Worker, WorkerSpec};
@@ -32,21 +31,12 @@ pub enum SlotEvent {
     Done(TrialReport),
 }
 
-/// Test hook for the crash path: trial ids whose first attempt reports a crash
-/// (`TIDEPOOL_FAULT_CRASH_TRIALS=3,7`), handled exactly like a worker that died.
-pub fn crash_trials_from_env() -> HashSet<u64> {
-    std::env::var("TIDEPOOL_FAULT_CRASH_TRIALS")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
-}
-
 pub struct Slot {
     pub ctx: SlotContext,
     pub spec: Arc<WorkerSpec>,
     pub events: mpsc::UnboundedSender<SlotEvent>,
-    pub crash_trials: Arc<HashSet<u64>>,
+    /// Faults the test harness asked for (none in release builds).
+    pub faults: Arc<super::fault::Plan>,
 }
 
 impl Slot {
@@ -159,9 +149,9 @@ impl Slot {
                 }
             }
         };
-        if input.attempt == 1 && self.crash_trials.contains(&input.trial_id) {
+        if self.faults.crashes(input.trial_id, input.attempt) {
             return TrialOutcome::Crashed {
-                reason: "fault injected by TIDEPOOL_FAULT_CRASH_TRIALS".into(),
+                reason: "fault injected (TIDEPOOL_FAULT_CRASH_TRIALS)".into(),
                 stderr_tail: String::new(),
             };
         }
@@ -263,7 +253,7 @@ mod tests {
             },
             spec: Arc::new(spec),
             events,
-            crash_trials: Arc::new(HashSet::new()),
+            faults: Default::default(),
         };
         let (tx, cmds) = mpsc::unbounded_channel();
         let task = tokio::spawn(slot.run(cmds));
