@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A connection may take this long to complete the handshake.
-pub const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Largest frame read before the peer is authenticated (a `Hello`, `Challenge` or
 /// `Auth` with its host name and paths is well under 1 KiB).
