@@ -10,7 +10,9 @@
 use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
 use crate::trialdir::{finish, off_thread, remove, trial_dir_name};
-use crate::{CommandSpec, KeepWorkdirs, ModelError, SlotContext, TrialInput, TrialOutcome};
+use crate::{
+    CommandSpec, KeepWorkdirs, ModelError, SlotContext, TrialInput, TrialOutcome, STDERR_TAIL_BYTES,
+};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -168,7 +170,7 @@ impl CommandWorker {
 }
 
 /// Appends where a failed trial's directory was kept to its stderr tail, as the last
-/// line (the tail is cut from its start, so the note survives any trimming).
+/// line, cutting the tail's start so that it stays within [`STDERR_TAIL_BYTES`].
 fn note_kept(stderr_tail: &mut String, workdir: &Path) {
     if !stderr_tail.is_empty() && !stderr_tail.ends_with('\n') {
         stderr_tail.push('\n');
@@ -177,6 +179,14 @@ fn note_kept(stderr_tail: &mut String, workdir: &Path) {
         "[tidepool] trial directory kept: {}\n",
         workdir.display()
     ));
+    let excess = stderr_tail.len().saturating_sub(STDERR_TAIL_BYTES as usize);
+    if excess > 0 {
+        let mut cut = excess;
+        while !stderr_tail.is_char_boundary(cut) {
+            cut += 1;
+        }
+        stderr_tail.drain(..cut);
+    }
 }
 
 fn invalid_reason(spec: &CommandSpec) -> Option<String> {
