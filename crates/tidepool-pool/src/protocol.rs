@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tidepool_models::{KeepWorkdirs, TrialOutcome};
 
 /// Bumped on any incompatible change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Random bytes each side contributes to the handshake.
 pub type Nonce = [u8; 32];
