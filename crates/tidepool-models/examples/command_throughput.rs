@@ -29,6 +29,8 @@ async fn main() {
             slot: slot as u32,
             scratch: scratch.path().join(format!("slot-{slot}")),
             env: vec![],
+            keep: KeepWorkdirs::Failed,
+            sentinel: Sentinel::none(),
         };
         let spec = spec.clone();
         tasks.push(tokio::spawn(async move {

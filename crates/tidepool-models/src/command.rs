@@ -3,12 +3,16 @@
 //! stage's `stage-<n>.out` / `stage-<n>.err`; the stages run in order, each as its own
 //! process group; the last stage's stdout carries the result. After success the
 //! directory is emptied and kept aside as the slot's spare (`.spare-trial`), renamed into
-//! place for the next trial; after a failure it is kept (the last few per slot).
+//! place for the next trial; after a failure it is kept (the last few per slot, its
+//! path noted at the end of the failure's stderr tail). `[slots] keep_workdirs`
+//! changes that: `all` keeps every directory as it is, `none` removes failed ones too.
 
 use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
 use crate::trialdir::{finish, off_thread, remove, trial_dir_name};
-use crate::{CommandSpec, ModelError, SlotContext, TrialInput, TrialOutcome};
+use crate::{
+    CommandSpec, KeepWorkdirs, ModelError, SlotContext, TrialInput, TrialOutcome, STDERR_TAIL_BYTES,
+};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -60,8 +64,8 @@ impl CommandWorker {
         cancel: &CancellationToken,
     ) -> TrialOutcome {
         let workdir = self.ctx.scratch.join(trial_dir_name(trial));
-        let outcome = self.run_trial(&workdir, trial, cancel).await;
-        let doomed = self.settle(workdir, &outcome);
+        let mut outcome = self.run_trial(&workdir, trial, cancel).await;
+        let doomed = self.settle(workdir, &mut outcome);
         if !doomed.is_empty() {
             off_thread(move || doomed.iter().for_each(|dir| remove(dir))).await;
         }
@@ -98,6 +102,7 @@ impl CommandWorker {
                 args,
                 workdir: workdir.to_path_buf(),
                 env: Arc::clone(&env),
+                sentinel: self.ctx.sentinel.clone(),
                 prepare: (index == 0).then(|| Preparation {
                     params: trial.params.clone(),
                     spare: self.spare.take(),
@@ -108,10 +113,10 @@ impl CommandWorker {
             }
         }
         let (workdir, last) = (workdir.to_path_buf(), self.spec.stages.len());
-        let spare = self.ctx.scratch.join(SPARE_DIR);
+        let spare = (self.ctx.keep != KeepWorkdirs::All).then(|| self.ctx.scratch.join(SPARE_DIR));
         let (outcome, recycled) = off_thread(move || {
-            let (outcome, recycled) = finish(&workdir, last, &spare);
-            (outcome, recycled.then_some(spare))
+            let (outcome, recycled) = finish(&workdir, last, spare.as_deref());
+            (outcome, spare.filter(|_| recycled))
         })
         .await;
         self.spare = recycled;
@@ -140,22 +145,47 @@ impl CommandWorker {
         env
     }
 
-    /// Which directories to remove now: a cancelled trial's (a successful one's is
-    /// already recycled or gone); a failed one is kept, and the oldest kept beyond
-    /// [`KEEP_FAILED_TRIALS`] goes.
-    fn settle(&mut self, workdir: PathBuf, outcome: &TrialOutcome) -> Vec<PathBuf> {
+    /// Which directories to remove now. With `all` none. Otherwise a cancelled trial's
+    /// (a successful one's is already recycled or gone); a failed one is removed with
+    /// `none`, or kept with its path noted in the failure, the oldest kept beyond
+    /// [`KEEP_FAILED_TRIALS`] going.
+    fn settle(&mut self, workdir: PathBuf, outcome: &mut TrialOutcome) -> Vec<PathBuf> {
+        let keep = self.ctx.keep;
         match outcome {
+            _ if keep == KeepWorkdirs::All => Vec::new(),
             TrialOutcome::Ok { .. } => Vec::new(),
             TrialOutcome::Cancelled => vec![workdir],
-            TrialOutcome::Failed { .. }
-            | TrialOutcome::TimedOut { .. }
-            | TrialOutcome::Crashed { .. } => {
+            _ if keep == KeepWorkdirs::None => vec![workdir],
+            TrialOutcome::Failed { stderr_tail, .. }
+            | TrialOutcome::TimedOut { stderr_tail }
+            | TrialOutcome::Crashed { stderr_tail, .. } => {
+                note_kept(stderr_tail, &workdir);
                 self.kept_failures.retain(|kept| kept != &workdir);
                 self.kept_failures.push_back(workdir);
                 let excess = self.kept_failures.len().saturating_sub(KEEP_FAILED_TRIALS);
                 self.kept_failures.drain(..excess).collect()
             }
         }
+    }
+}
+
+/// Appends where a failed trial's directory was kept to its stderr tail, as the last
+/// line, cutting the tail's start so that it stays within [`STDERR_TAIL_BYTES`].
+fn note_kept(stderr_tail: &mut String, workdir: &Path) {
+    if !stderr_tail.is_empty() && !stderr_tail.ends_with('\n') {
+        stderr_tail.push('\n');
+    }
+    stderr_tail.push_str(&format!(
+        "[tidepool] trial directory kept: {}\n",
+        workdir.display()
+    ));
+    let excess = stderr_tail.len().saturating_sub(STDERR_TAIL_BYTES as usize);
+    if excess > 0 {
+        let mut cut = excess;
+        while !stderr_tail.is_char_boundary(cut) {
+            cut += 1;
+        }
+        stderr_tail.drain(..cut);
     }
 }
 

@@ -2,6 +2,7 @@
 //! process group, so a timeout or a cancel reaches everything it started, and nothing it
 //! started outlives it.
 
+use crate::sentinel::Sentinel;
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -15,20 +16,28 @@ pub(crate) fn own_group(cmd: &mut Command) -> &mut Command {
 }
 
 /// A started process group. Dropping it sends SIGKILL to the whole group, so a worker
-/// dropped mid-trial (e.g. by a start timeout) leaves no process behind.
+/// dropped mid-trial (e.g. by a start timeout) leaves no process behind; while it
+/// lives, the [`Sentinel`] kills it if the agent dies.
 #[derive(Debug)]
 pub(crate) struct Group {
     pgid: Option<Pid>,
+    sentinel: Sentinel,
 }
 
 impl Group {
-    /// The group led by `child` (started with [`own_group`]).
-    pub(crate) fn of(child: &Child) -> Self {
+    /// The group led by `child` (started with [`own_group`]), announced to `sentinel`.
+    pub(crate) fn of(child: &Child, sentinel: &Sentinel) -> Self {
         let pgid = child
             .id()
             .and_then(|id| i32::try_from(id).ok())
             .map(Pid::from_raw);
-        Group { pgid }
+        if let Some(pgid) = pgid {
+            sentinel.announce(pgid.as_raw());
+        }
+        Group {
+            pgid,
+            sentinel: sentinel.clone(),
+        }
     }
 
     /// Sends `signal` to every process in the group; a group already gone is fine.
@@ -43,8 +52,14 @@ impl Group {
 
     /// Kills whatever is left of the group (background processes of a finished stage).
     pub(crate) fn sweep(mut self) {
+        self.kill_and_forget();
+    }
+
+    fn kill_and_forget(&mut self) {
         self.signal(Signal::SIGKILL);
-        self.pgid = None;
+        if let Some(pgid) = self.pgid.take() {
+            self.sentinel.withdraw(pgid.as_raw());
+        }
     }
 
     /// SIGTERM to the group, SIGKILL after `grace` if the leader has not exited, then a
@@ -69,7 +84,7 @@ impl Group {
 
 impl Drop for Group {
     fn drop(&mut self) {
-        self.signal(Signal::SIGKILL);
+        self.kill_and_forget();
     }
 }
 
@@ -117,7 +132,7 @@ mod tests {
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c").arg(script);
         let mut child = own_group(&mut cmd).spawn().unwrap();
-        let group = Group::of(&child);
+        let group = Group::of(&child, &Sentinel::none());
         while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().is_empty() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -146,7 +161,7 @@ mod tests {
         tokio::io::AsyncReadExt::read_exact(&mut out, &mut buf)
             .await
             .unwrap();
-        let group = Group::of(&child);
+        let group = Group::of(&child, &Sentinel::none());
         let status = group
             .terminate(&mut child, Duration::from_millis(100))
             .await

@@ -37,6 +37,8 @@
 //!     slot: 0,
 //!     scratch: "/tmp/tidepool/slot-0".into(),
 //!     env: vec![],
+//!     keep: KeepWorkdirs::Failed,
+//!     sentinel: Sentinel::none(),
 //! };
 //! let mut worker = Worker::start(&spec, &ctx).await?;
 //! let trial = TrialInput {
@@ -62,6 +64,7 @@
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
 //! - `group`: process groups, SIGTERM-then-SIGKILL;
+//! - `sentinel`: a watcher process that kills the groups when the agent dies;
 //! - `template`: `{name}` placeholders and `TIDEPOOL_PARAM_*` variables;
 //! - `objective`: reading the result from the last line of stdout;
 //! - `tail`: reading the end of output files.
@@ -72,6 +75,7 @@ mod group;
 mod noop;
 mod objective;
 mod python;
+mod sentinel;
 mod shim;
 mod spec;
 mod stage;
@@ -84,7 +88,7 @@ pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
 pub use error::ModelError;
 pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
-pub use spec::{CommandSpec, PythonSpec, SlotContext, WorkerSpec};
+pub use spec::{CommandSpec, KeepWorkdirs, PythonSpec, Sentinel, SlotContext, WorkerSpec};
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};

@@ -59,7 +59,7 @@ impl PythonWorker {
                 program: spec.python.display().to_string(),
                 source,
             })?;
-        let group = Group::of(&child);
+        let group = Group::of(&child, &ctx.sentinel);
         let input = child.stdin.take().expect("stdin was piped");
         let output = BufReader::new(child.stdout.take().expect("stdout was piped")).lines();
         let mut worker = PythonWorker {

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use crate::sentinel::Sentinel;
+
 /// What a slot runs (`[model]` in the run config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -47,4 +49,21 @@ pub struct SlotContext {
     pub scratch: PathBuf,
     /// Extra environment (e.g. staged PATH, VIRTUAL_ENV, LD_LIBRARY_PATH).
     pub env: Vec<(String, String)>,
+    /// Which trial directories stay on scratch (`[slots] keep_workdirs`).
+    pub keep: KeepWorkdirs,
+    /// Kills the slot's process groups if the agent dies ([`Sentinel::none`]: no one).
+    pub sentinel: Sentinel,
+}
+
+/// Which trial directories a slot leaves on scratch (`[slots] keep_workdirs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepWorkdirs {
+    /// The last few failed ones (their path is in the failure record); the rest go.
+    #[default]
+    Failed,
+    /// Every trial's directory, successful or not.
+    All,
+    /// None: every trial directory is removed when its trial ends.
+    None,
 }

@@ -2,6 +2,7 @@
 //! group, spawn), then awaited against the trial's deadline and its cancel token.
 
 use crate::group::{describe_status, own_group, Group};
+use crate::sentinel::Sentinel;
 use crate::tail::stderr_tail;
 use crate::trialdir::{off_thread, prepare, stage_file};
 use crate::TrialOutcome;
@@ -22,6 +23,8 @@ pub(crate) struct Stage {
     pub args: Vec<String>,
     pub workdir: PathBuf,
     pub env: Arc<Vec<(String, String)>>,
+    /// Kills the stage's group if the agent dies.
+    pub sentinel: Sentinel,
     /// For the first stage: how to prepare the trial directory.
     pub prepare: Option<Preparation>,
 }
@@ -45,8 +48,9 @@ impl Stage {
     pub(crate) async fn run(self, limits: &Limits<'_>) -> Result<(), TrialOutcome> {
         let err_path = stage_file(&self.workdir, self.number, "err");
         let (number, program) = (self.number, self.args[0].clone());
+        let sentinel = self.sentinel.clone();
         let mut child = off_thread(move || self.start()).await?;
-        let group = Group::of(&child);
+        let group = Group::of(&child, &sentinel);
         let failed = |reason: String| TrialOutcome::Failed {
             reason: format!("stage {number}: {reason}"),
             stderr_tail: stderr_tail(&err_path, 0),

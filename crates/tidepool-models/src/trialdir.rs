@@ -55,9 +55,17 @@ pub(crate) fn prepare(
 
 /// Reads the result from the last stage's stdout. After success the directory is gone
 /// from its trial's name: emptied of everything but [`RECYCLED_KEEP`] and renamed to
-/// `spare` for the next trial (returns true), or removed if that fails.
-pub(crate) fn finish(workdir: &Path, last_stage: usize, spare: &Path) -> (TrialOutcome, bool) {
+/// `spare` for the next trial (returns true), or removed if that fails; with no
+/// `spare` (every directory is kept) it stays as it is.
+pub(crate) fn finish(
+    workdir: &Path,
+    last_stage: usize,
+    spare: Option<&Path>,
+) -> (TrialOutcome, bool) {
     let outcome = read_result(workdir, last_stage);
+    let Some(spare) = spare else {
+        return (outcome, false);
+    };
     if !matches!(outcome, TrialOutcome::Ok { .. }) {
         return (outcome, false);
     }

@@ -30,6 +30,8 @@ async fn slot(stages: &[&[&str]], env: &[(&str, &str)]) -> Slot {
         slot: 0,
         scratch: scratch.clone(),
         env: vec![("FROM_CONTEXT".into(), "ctx".into())],
+        keep: KeepWorkdirs::Failed,
+        sentinel: Sentinel::none(),
     };
     let worker = Worker::start(&spec, &ctx).await.unwrap();
     Slot {
@@ -191,8 +193,8 @@ async fn non_zero_exit_fails_with_code_and_stderr_tail_and_stops_the_pipeline() 
     assert_eq!(reason, "stage 1: `/bin/sh` exited with code 3");
     assert!(stderr_tail.len() <= STDERR_TAIL_BYTES as usize);
     assert!(
-        stderr_tail.ends_with("fatal: bad forcing\n"),
-        "{stderr_tail}"
+        stderr_tail.contains("fatal: bad forcing\n[tidepool] trial directory kept: "),
+        "the tail ends with where the trial directory was kept: {stderr_tail}"
     );
     let kept = slot.scratch.join("trial-5-1");
     assert_eq!(
@@ -244,7 +246,10 @@ async fn timeout_escalates_to_sigkill_when_sigterm_is_ignored() {
     let TrialOutcome::TimedOut { stderr_tail } = outcome else {
         panic!("{outcome:?}")
     };
-    assert_eq!(stderr_tail, "stuck\n");
+    assert!(
+        stderr_tail.starts_with("stuck\n[tidepool] trial directory kept: "),
+        "{stderr_tail}"
+    );
 }
 
 #[tokio::test]
@@ -310,6 +315,8 @@ async fn an_empty_pipeline_is_rejected_at_start() {
         slot: 3,
         scratch: dir.path().to_path_buf(),
         env: vec![],
+        keep: KeepWorkdirs::Failed,
+        sentinel: Sentinel::none(),
     };
     for stages in [vec![], vec![vec![]]] {
         let spec = WorkerSpec::Command(CommandSpec {

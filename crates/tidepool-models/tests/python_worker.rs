@@ -81,6 +81,8 @@ fn slot_dir() -> Slot {
         slot: 1,
         scratch: dir.path().join("slot-1"),
         env: vec![],
+        keep: KeepWorkdirs::Failed,
+        sentinel: Sentinel::none(),
     };
     Slot { dir, ctx }
 }

@@ -12,8 +12,8 @@ pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 pub enum FrameError {
     #[error("connection error: {0}")]
     Io(#[from] std::io::Error),
-    #[error("frame of {len} bytes exceeds the {MAX_FRAME}-byte limit (not a tidepool peer?)")]
-    TooLarge { len: usize },
+    #[error("frame of {len} bytes exceeds the {max}-byte limit (not a tidepool peer?)")]
+    TooLarge { len: usize, max: usize },
     #[error("malformed frame: {0}")]
     Decode(#[source] postcard::Error),
     #[error("cannot encode message: {0}")]
@@ -48,6 +48,16 @@ pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(
 pub async fn read_frame<R: AsyncRead + Unpin, T: DeserializeOwned>(
     r: &mut R,
 ) -> Result<Option<T>, FrameError> {
+    read_frame_within(r, MAX_FRAME).await
+}
+
+/// [`read_frame`] refusing frames above `max` bytes (before authentication only
+/// handshake-sized frames are read). The payload buffer grows as bytes arrive, so a
+/// peer announcing a large frame and sending little costs little.
+pub async fn read_frame_within<R: AsyncRead + Unpin, T: DeserializeOwned>(
+    r: &mut R,
+    max: usize,
+) -> Result<Option<T>, FrameError> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len).await {
         Ok(_) => {}
@@ -55,11 +65,14 @@ pub async fn read_frame<R: AsyncRead + Unpin, T: DeserializeOwned>(
         Err(e) => return Err(e.into()),
     }
     let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(FrameError::TooLarge { len });
+    if len > max {
+        return Err(FrameError::TooLarge { len, max });
     }
-    let mut payload = vec![0u8; len];
-    r.read_exact(&mut payload).await?;
+    let mut payload = Vec::with_capacity(len.min(64 * 1024));
+    let read = (&mut *r).take(len as u64).read_to_end(&mut payload).await?;
+    if read < len {
+        return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+    }
     postcard::from_bytes(&payload)
         .map(Some)
         .map_err(FrameError::Decode)

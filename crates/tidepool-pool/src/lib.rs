@@ -15,6 +15,8 @@
 //! - `protocol`: the messages, by direction ([`protocol::ToAgent`], [`protocol::FromAgent`]).
 //! - `frame`: length-prefixed postcard frames over any async stream.
 //! - `auth`: the per-run secret and the mutual HMAC-SHA256 challenge-response.
+//! - `handshake`: both sides of the handshake, and the limits every listener puts on
+//!   unauthenticated peers (pending cap, frame size, deadline, rejection log).
 //! - `connect`: `connect.json` and the secret file in the run directory.
 //! - `staging`: `[stage]` archives streamed to agents and extracted once per node
 //!   before slots start.
@@ -27,6 +29,7 @@ pub mod auth;
 pub mod connect;
 pub mod coordinator;
 pub mod frame;
+pub mod handshake;
 pub mod journal_recorder;
 pub mod protocol;
 pub mod recorder;

@@ -10,10 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use tidepool_models::TrialOutcome;
+use tidepool_models::{KeepWorkdirs, TrialOutcome};
 
 /// Bumped on any incompatible change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Random bytes each side contributes to the handshake.
 pub type Nonce = [u8; 32];
@@ -83,6 +83,8 @@ pub struct Welcome {
     pub kill_grace_ms: u64,
     /// Archives to stage before any slot starts; their bytes follow the welcome.
     pub stage: Option<StagePlan>,
+    /// Which trial directories slots leave on scratch (`[slots] keep_workdirs`).
+    pub keep_workdirs: KeepWorkdirs,
 }
 
 /// What to stage on the agent's node: each archive's bytes arrive, in order, as

@@ -70,6 +70,7 @@ fn options(dir: &std::path::Path, trials: u64) -> CoordinatorOptions {
         slots_per_node: Some(3),
         heartbeat: Duration::from_secs(1),
         kill_grace: Duration::from_secs(1),
+        keep_workdirs: Default::default(),
         total_trials: Some(trials),
         agent_program: "unused".into(),
         agent_env: Vec::new(),

@@ -1,7 +1,7 @@
 //! Applying relocations to an unpacked tree (the I/O around [`crate::relocate`]).
 
 use crate::error::StageError;
-use crate::extract::finish_file;
+use crate::filemode::finish_file;
 use crate::manifest::{Kind, Manifest, Relocate, Role};
 use crate::relocate::{rewrite_prefixes, rewrite_pyvenv_cfg, rewrite_shebang, PrefixMap};
 use std::path::Path;

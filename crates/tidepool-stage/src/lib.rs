@@ -40,7 +40,8 @@
 //! - [`trim`]: keep only what a profile shows was used
 //! - [`pack`](mod@pack): hashing and writing the archive
 //! - [`extract`]: reading and verifying archive streams; [`writer`]: the thread
-//!   that writes the verified entries
+//!   that writes the verified entries; [`filemode`]: the umask and the final mode
+//!   and mtime of extracted files, which both use (neither depends on the other)
 //! - [`relocate`]: pure prefix-rewriting functions; [`apply`]: applying them
 //! - [`stage`](mod@stage): the lock / extract / rename / marker protocol, free space
 //! - [`env`](mod@env): the environment of a staged directory
@@ -52,6 +53,7 @@ pub mod elf;
 pub mod env;
 pub mod error;
 pub mod extract;
+pub mod filemode;
 pub mod ldcache;
 pub mod manifest;
 pub mod pack;

@@ -3,7 +3,7 @@
 //! verifies the next entries.
 
 use crate::error::StageError;
-use crate::extract::{finish_file, process_umask};
+use crate::filemode::{finish_file, process_umask};
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};

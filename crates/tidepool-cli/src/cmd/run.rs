@@ -74,7 +74,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let mode = cfg
         .launch
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
-    let mut launcher = launcher_for(&mode, &launch_options(&cfg, agents))?;
+    let launch = launch_options(&cfg, agents);
+    let mut launcher = launcher_for(&mode, &launch)?;
     let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
@@ -100,6 +101,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         stop_signal(),
     ));
     progress.done();
+    if mode == LaunchMode::Local {
+        remove_empty_local_scratch(launch.local_scratch_base.as_deref());
+    }
     journal
         .flush()
         .context("the run journal could not record every result")?;
@@ -195,6 +199,20 @@ fn total_slots(cfg: &RunConfig, agents: usize) -> usize {
     nodes * per_node
 }
 
+/// Local agents' scratch root (`TMPDIR/tidepool-nodes/NAME/node-K`): each agent
+/// removed its own run scratch; the directories above it go once empty (kept trial
+/// directories keep their parents).
+fn remove_empty_local_scratch(base: Option<&std::path::Path>) {
+    let Some(base) = base else { return };
+    for node in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        let _ = std::fs::remove_dir(node.path());
+    }
+    let _ = std::fs::remove_dir(base);
+    if let Some(nodes) = base.parent() {
+        let _ = std::fs::remove_dir(nodes);
+    }
+}
+
 fn launch_options(cfg: &RunConfig, agents: usize) -> LaunchOptions {
     LaunchOptions {
         local_agents: agents,
@@ -241,7 +259,9 @@ fn coordinator_options(
             timeout: slots.timeout,
             timeout_slack: slots.kill_grace + slots.heartbeat * 3,
             overdue_factor: slots.overdue_factor,
-            prefetch: slots.prefetch,
+            prefetch: slots
+                .prefetch
+                .unwrap_or(SchedulerConfig::default().prefetch),
             budget: Some(total),
             objective_needed_by: None,
             fail_fast: slots.fail_fast,
@@ -251,6 +271,7 @@ fn coordinator_options(
         slots_per_node: slots.per_node,
         heartbeat: slots.heartbeat,
         kill_grace: slots.kill_grace,
+        keep_workdirs: slots.keep_workdirs,
         total_trials: Some(total),
         agent_program: std::env::current_exe().context("cannot find the tidepool executable")?,
         agent_env: Vec::new(),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tidepool_launch::LaunchMode;
-use tidepool_models::WorkerSpec;
+use tidepool_models::{KeepWorkdirs, WorkerSpec};
 
 mod load;
 mod optimizer;
@@ -119,9 +119,12 @@ pub struct SlotsSection {
     #[serde(default = "five_seconds", deserialize_with = "duration::required")]
     pub heartbeat: Duration,
     /// Trials queued on a slot beyond the running one (hides network latency for
-    /// very short trials).
-    #[serde(default = "one_u32")]
-    pub prefetch: u32,
+    /// very short trials); `None`: the scheduler's default (0).
+    #[serde(default)]
+    pub prefetch: Option<u32>,
+    /// Which trial directories stay on scratch: `failed` (the last few), `all`, `none`.
+    #[serde(default)]
+    pub keep_workdirs: KeepWorkdirs,
     /// Stop the run (resumable, budget untouched) when the first this many trials all
     /// fail with the same reason; 0 never stops.
     #[serde(default = "default_fail_fast")]
@@ -146,7 +149,8 @@ impl Default for SlotsSection {
             kill_grace: ten_seconds(),
             overdue_factor: None,
             heartbeat: five_seconds(),
-            prefetch: 1,
+            prefetch: None,
+            keep_workdirs: KeepWorkdirs::default(),
             fail_fast: DEFAULT_FAIL_FAST,
         }
     }
@@ -182,9 +186,6 @@ pub struct StageSection {
 }
 
 fn one() -> usize {
-    1
-}
-fn one_u32() -> u32 {
     1
 }
 fn three() -> u32 {

@@ -4,27 +4,34 @@
 //! stage plan, the agent first stages the archives that follow it (see
 //! [`crate::staging`]) and its slots start from the staged copies.
 
-pub(crate) mod handshake;
+mod cleanup;
+mod fault;
 pub mod node;
 mod slot;
 
 use crate::auth::Secret;
 use crate::frame::{read_frame, write_loop, FrameError};
-use crate::protocol::{AgentInfo, FromAgent, ToAgent, TrialOrder, TrialReport, Welcome};
+use crate::handshake::{self, HandshakeError};
+use crate::protocol::{
+    AgentInfo, FromAgent, ToAgent, TrialOrder, TrialReport, Welcome, PROTOCOL_VERSION,
+};
 use crate::staging::{self, RelayCopies, SlotSetup};
 use slot::{Slot, SlotCmd, SlotEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tidepool_models::{SlotContext, TrialInput, TrialOutcome, WorkerSpec};
+use tidepool_models::{Sentinel, SlotContext, TrialInput, TrialOutcome, WorkerSpec};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// The coordinator must complete the handshake within this time.
-const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
+/// The coordinator must complete the handshake within this time: its own deadline
+/// for a peer, three times over, since this connection may first wait in its backlog
+/// while other peers hold every handshake place.
+const HANDSHAKE_DEADLINE: Duration =
+    Duration::from_secs(3 * handshake::HANDSHAKE_DEADLINE.as_secs());
 
 /// How to reach the coordinator.
 #[derive(Debug, Clone)]
@@ -77,6 +84,23 @@ pub enum AgentError {
     },
 }
 
+impl AgentError {
+    fn from_handshake(err: HandshakeError) -> Self {
+        match err {
+            HandshakeError::Frame(e) => AgentError::Frame(e),
+            HandshakeError::Version { theirs } => AgentError::Version {
+                ours: PROTOCOL_VERSION,
+                theirs,
+            },
+            HandshakeError::PeerUnproven | HandshakeError::BadProof => AgentError::CoordinatorAuth,
+            HandshakeError::Rejected { reason } => AgentError::Rejected { reason },
+            other => AgentError::Protocol {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Connect, authenticate, and serve until shut down or orphaned.
 pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
     let mut stream =
@@ -99,12 +123,13 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         pid: std::process::id(),
         relay: relay.as_ref().map(|(_, address)| address.clone()),
     };
-    let greeting = handshake::handshake(&mut stream, &opts.secret, info.clone());
+    let greeting = handshake::introduce(&mut stream, &opts.secret, info.clone());
     let (run_id, welcome) = tokio::time::timeout(HANDSHAKE_DEADLINE, greeting)
         .await
         .map_err(|_| AgentError::HandshakeTimeout {
             address: opts.address.clone(),
-        })??;
+        })?
+        .map_err(AgentError::from_handshake)?;
     let spec: WorkerSpec =
         serde_json::from_str(&welcome.spec_json).map_err(|e| AgentError::Protocol {
             detail: format!("model spec from the coordinator: {e}"),
@@ -158,7 +183,8 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         },
     };
     let plan = welcome.stage.clone();
-    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir);
+    let keep = welcome.keep_workdirs;
+    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir.clone());
     let exit = serve.run().await;
     serve.stop().await;
     if let Some(task) = relay_task {
@@ -172,6 +198,7 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
             }
         }
     }
+    cleanup::clean_scratch(&dir, keep);
     Ok(exit)
 }
 
@@ -218,7 +245,11 @@ impl Serve {
         tokio::spawn(read_loop(read, in_tx));
         let (ev_tx, events) = mpsc::unbounded_channel();
         let spec = Arc::new(setup.spec);
-        let crash_trials = Arc::new(slot::crash_trials_from_env());
+        let sentinel = Sentinel::spawn().unwrap_or_else(|err| {
+            tracing::warn!(%err, "cannot start the process-group sentinel (/bin/sh); model processes may outlive a killed agent");
+            Sentinel::none()
+        });
+        let faults = Arc::new(fault::Plan::from_env());
         let mut slots = Vec::new();
         let mut tasks = Vec::new();
         for n in 0..welcome.slots {
@@ -229,10 +260,12 @@ impl Serve {
                     slot: n,
                     scratch: dir.join(format!("slot-{n}")),
                     env: setup.env.clone(),
+                    keep: welcome.keep_workdirs,
+                    sentinel: sentinel.clone(),
                 },
                 spec: spec.clone(),
                 events: ev_tx.clone(),
-                crash_trials: crash_trials.clone(),
+                faults: faults.clone(),
             };
             tasks.push(tokio::spawn(slot.run(rx)));
             slots.push(tx);

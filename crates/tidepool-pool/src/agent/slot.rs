@@ -3,15 +3,15 @@
 //! coordinator restarts the slot through the start gate.
 
 use crate::protocol::TrialReport;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tidepool_models::{SlotContext, TrialInput, TrialOutcome, Worker, WorkerSpec};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// Most bytes of stderr that travel back with a failure.
-pub const TAIL_BYTES: usize = 4096;
+/// Most bytes of stderr that travel back with a failure (the models' own limit, also
+/// applied to tails a worker did not read from a file, e.g. a Python traceback).
+const TAIL_BYTES: usize = tidepool_models::STDERR_TAIL_BYTES as usize;
 
 /// Extra time past `timeout + kill_grace` before the agent stops waiting for a worker.
 const LIMIT_MARGIN: Duration = Duration::from_secs(2);
@@ -31,21 +31,12 @@ pub enum SlotEvent {
     Done(TrialReport),
 }
 
-/// Test hook for the crash path: trial ids whose first attempt reports a crash
-/// (`TIDEPOOL_FAULT_CRASH_TRIALS=3,7`), handled exactly like a worker that died.
-pub fn crash_trials_from_env() -> HashSet<u64> {
-    std::env::var("TIDEPOOL_FAULT_CRASH_TRIALS")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
-}
-
 pub struct Slot {
     pub ctx: SlotContext,
     pub spec: Arc<WorkerSpec>,
     pub events: mpsc::UnboundedSender<SlotEvent>,
-    pub crash_trials: Arc<HashSet<u64>>,
+    /// Faults the test harness asked for (none in release builds).
+    pub faults: Arc<super::fault::Plan>,
 }
 
 impl Slot {
@@ -61,20 +52,28 @@ impl Slot {
                 }
                 SlotCmd::Run { input, cancel } => {
                     let Some(w) = worker.as_mut() else {
-                        continue; // queued behind a crash: the coordinator re-sends it
+                        // Queued behind a crash (the coordinator already re-queued it
+                        // and ignores this report) or behind a failed restart (the
+                        // report tells it the slot must go through the start gate).
+                        self.report(&input, TrialOutcome::Crashed {
+                            reason: "the slot has no running worker (it crashed or could not restart)".into(),
+                            stderr_tail: String::new(),
+                        });
+                        continue;
                     };
                     let outcome = self.evaluate(w, &input, &cancel).await;
                     let crashed = matches!(outcome, TrialOutcome::Crashed { .. });
-                    let _ = self.events.send(SlotEvent::Done(TrialReport {
-                        slot: self.ctx.slot,
-                        trial: input.trial_id,
-                        attempt: input.attempt,
-                        outcome: trim_tails(outcome),
-                    }));
-                    if crashed {
+                    let alive = w.is_alive();
+                    self.report(&input, outcome);
+                    if crashed || !alive {
                         if let Some(dead) = worker.take() {
                             dead.shutdown().await;
                         }
+                    }
+                    if !crashed && !alive {
+                        // Killed by a timeout or a cancel (e.g. of a straggler's
+                        // copy): the next trial gets a fresh worker.
+                        worker = self.start().await;
                     }
                 }
                 SlotCmd::Shutdown => break,
@@ -83,6 +82,15 @@ impl Slot {
         if let Some(w) = worker {
             w.shutdown().await;
         }
+    }
+
+    fn report(&self, input: &TrialInput, outcome: TrialOutcome) {
+        let _ = self.events.send(SlotEvent::Done(TrialReport {
+            slot: self.ctx.slot,
+            trial: input.trial_id,
+            attempt: input.attempt,
+            outcome: trim_tails(outcome),
+        }));
     }
 
     async fn start(&self) -> Option<Worker> {
@@ -141,9 +149,9 @@ impl Slot {
                 }
             }
         };
-        if input.attempt == 1 && self.crash_trials.contains(&input.trial_id) {
+        if self.faults.crashes(input.trial_id, input.attempt) {
             return TrialOutcome::Crashed {
-                reason: "fault injected by TIDEPOOL_FAULT_CRASH_TRIALS".into(),
+                reason: "fault injected (TIDEPOOL_FAULT_CRASH_TRIALS)".into(),
                 stderr_tail: String::new(),
             };
         }
@@ -189,6 +197,90 @@ fn tail(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tidepool_models::{KeepWorkdirs, PythonSpec, Sentinel};
+
+    fn venv_python() -> Option<std::path::PathBuf> {
+        let python = tidepool_testkit::test_venv_dir().join("bin/python");
+        tidepool_testkit::require(python.exists(), "the test venv (TIDEPOOL_TEST_VENV)")
+            .then_some(python)
+    }
+
+    fn input(trial: u64) -> TrialInput {
+        TrialInput {
+            trial_id: trial,
+            attempt: 1,
+            params: vec![("x".into(), trial as f64)],
+            timeout: None,
+            kill_grace: Duration::from_millis(200),
+        }
+    }
+
+    async fn next_done(rx: &mut mpsc::UnboundedReceiver<SlotEvent>) -> TrialReport {
+        loop {
+            match rx.recv().await.expect("the slot reports") {
+                SlotEvent::Done(report) => return report,
+                SlotEvent::StartFailed { reason, .. } => panic!("start failed: {reason}"),
+                SlotEvent::Ready { .. } => {}
+            }
+        }
+    }
+
+    /// A python slot whose trial was cancelled (as a straggler's other copy is) has
+    /// lost its interpreter; the next trial must still be served.
+    #[tokio::test]
+    async fn a_python_slot_serves_the_trial_after_a_cancelled_one() {
+        let Some(python) = venv_python() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("m.py"),
+            "import time\ndef f(p):\n    if p['x'] == 1:\n        time.sleep(60)\n    return p['x']\n",
+        )
+        .unwrap();
+        let spec = tidepool_models::WorkerSpec::Python(PythonSpec {
+            function: "m:f".into(),
+            python,
+            path: vec![dir.path().to_path_buf()],
+        });
+        let (events, mut rx) = mpsc::unbounded_channel();
+        let slot = Slot {
+            ctx: SlotContext {
+                node: "n".into(),
+                slot: 0,
+                scratch: dir.path().join("slot-0"),
+                env: vec![],
+                keep: KeepWorkdirs::Failed,
+                sentinel: Sentinel::none(),
+            },
+            spec: Arc::new(spec),
+            events,
+            faults: Default::default(),
+        };
+        let (tx, cmds) = mpsc::unbounded_channel();
+        let task = tokio::spawn(slot.run(cmds));
+        tx.send(SlotCmd::Start).unwrap();
+        let cancel = CancellationToken::new();
+        tx.send(SlotCmd::Run {
+            input: input(1),
+            cancel: cancel.clone(),
+        })
+        .unwrap();
+        tx.send(SlotCmd::Run {
+            input: input(2),
+            cancel: CancellationToken::new(),
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        cancel.cancel();
+        assert_eq!(next_done(&mut rx).await.outcome, TrialOutcome::Cancelled);
+        let second = next_done(&mut rx).await;
+        assert!(
+            matches!(second.outcome, TrialOutcome::Ok { objective: Some(v), .. } if v == 2.0),
+            "{:?}",
+            second.outcome
+        );
+        tx.send(SlotCmd::Shutdown).unwrap();
+        task.await.unwrap();
+    }
 
     #[test]
     fn tails_are_cut_to_the_last_bytes() {

@@ -1,21 +1,18 @@
-//! Accepting agents: each connection must complete the versioned handshake and prove
-//! it knows the run secret within a deadline, or it is dropped and logged; the run
-//! itself is never disturbed by a bad connection.
+//! Accepting agents: each connection goes through [`crate::handshake`] (a capped
+//! number at once, handshake-sized frames, a deadline) or is dropped and reported;
+//! the run itself is never disturbed by a bad connection.
 
 use super::Inbound;
-use crate::auth::{nonce, Role, Secret};
-use crate::frame::{read_frame, write_frame, write_loop, FrameError};
-use crate::protocol::{AgentInfo, FromAgent, ToAgent, Welcome, PROTOCOL_VERSION};
+use crate::auth::Secret;
+use crate::frame::{read_frame, write_frame, write_loop};
+use crate::handshake::{self, HandshakeError, Pending, HANDSHAKE_DEADLINE};
+use crate::protocol::{AgentInfo, ToAgent, Welcome};
 use crate::staging;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
-
-/// A connection may take this long to authenticate.
-const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Everything the handshake needs, shared by all connections.
 pub struct Gatekeeper {
@@ -32,45 +29,29 @@ pub struct Gatekeeper {
     pub stage_tree: staging::Tree,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum HandshakeError {
-    #[error(transparent)]
-    Frame(#[from] FrameError),
-    #[error("protocol version {theirs}, expected {PROTOCOL_VERSION}")]
-    Version { theirs: u32 },
-    #[error("bad authentication proof (wrong or missing run secret)")]
-    BadProof,
-    #[error("unexpected first messages: {0}")]
-    Unexpected(String),
-    #[error("no handshake within {HANDSHAKE_DEADLINE:?}")]
-    Deadline,
-}
-
 /// Accept connections forever, handing authenticated agents to `tx`.
 pub async fn accept_loop(
     listener: TcpListener,
     gate: Arc<Gatekeeper>,
     tx: UnboundedSender<Inbound>,
 ) {
+    let listener = handshake::Gate::new(listener);
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+        let Pending {
+            stream,
+            peer,
+            permit,
+        } = listener.next().await;
         let gate = gate.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
             let result = tokio::time::timeout(HANDSHAKE_DEADLINE, admit(stream, &gate)).await;
+            drop(permit);
             let err = match result {
                 Ok(Ok(admitted)) => return stage_and_join(admitted, &gate, &tx).await,
                 Ok(Err(e)) => e,
                 Err(_) => HandshakeError::Deadline,
             };
-            tracing::warn!("dropped connection from {peer}: {err}");
             let _ = tx.send(Inbound::Rejected {
                 peer: peer.to_string(),
                 reason: err.to_string(),
@@ -88,8 +69,7 @@ struct Admitted {
 }
 
 async fn admit(mut stream: TcpStream, gate: &Gatekeeper) -> Result<Admitted, HandshakeError> {
-    let _ = stream.set_nodelay(true);
-    let info = authenticate(&mut stream, &gate.secret, &gate.run_id).await?;
+    let info = handshake::authenticate(&mut stream, &gate.secret, &gate.run_id).await?;
     let agent = gate.next_agent.fetch_add(1, Ordering::Relaxed);
     let slots = gate.slots_per_node.unwrap_or(info.cores).max(1);
     let welcome = Welcome {
@@ -165,46 +145,6 @@ async fn stage(
     }
     let _turn = gate.stage_senders.acquire().await;
     staging::send_all(stream, &gate.stage_archives, agent, &info.hostname).await
-}
-
-/// The coordinator's side of the handshake (also used by agents relaying archives).
-pub(crate) async fn authenticate(
-    stream: &mut TcpStream,
-    secret: &Secret,
-    run_id: &str,
-) -> Result<AgentInfo, HandshakeError> {
-    let theirs = match read_frame(stream).await? {
-        Some(FromAgent::Hello { version, nonce }) if version == PROTOCOL_VERSION => nonce,
-        Some(FromAgent::Hello { version, .. }) => {
-            let reason = format!("protocol version {version} is not {PROTOCOL_VERSION}; use the same tidepool binary");
-            let _ = write_frame(stream, &ToAgent::Reject { reason }).await;
-            return Err(HandshakeError::Version { theirs: version });
-        }
-        other => return Err(HandshakeError::Unexpected(format!("{other:?}"))),
-    };
-    let own = nonce();
-    write_frame(
-        stream,
-        &ToAgent::Challenge {
-            version: PROTOCOL_VERSION,
-            run_id: run_id.to_string(),
-            nonce: own,
-            proof: secret.proof(Role::Coordinator, &theirs, &own),
-        },
-    )
-    .await?;
-    match read_frame(stream).await? {
-        Some(FromAgent::Auth { proof, info }) => {
-            if secret.verify(Role::Agent, &own, &theirs, &proof) {
-                Ok(info)
-            } else {
-                let reason = "authentication failed: wrong run secret".to_string();
-                let _ = write_frame(stream, &ToAgent::Reject { reason }).await;
-                Err(HandshakeError::BadProof)
-            }
-        }
-        other => Err(HandshakeError::Unexpected(format!("{other:?}"))),
-    }
 }
 
 async fn read_loop(

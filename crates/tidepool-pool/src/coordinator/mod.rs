@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_launch::{AgentCommand, LaunchError, Launcher};
-use tidepool_models::WorkerSpec;
+use tidepool_models::{KeepWorkdirs, WorkerSpec};
 use tidepool_optim::Optimizer;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -39,6 +39,8 @@ pub struct CoordinatorOptions {
     pub slots_per_node: Option<u32>,
     pub heartbeat: Duration,
     pub kill_grace: Duration,
+    /// Which trial directories slots leave on scratch (`[slots] keep_workdirs`).
+    pub keep_workdirs: KeepWorkdirs,
     /// Total trials expected (for the ETA), if known.
     pub total_trials: Option<u64>,
     /// The `tidepool` executable agents run.
@@ -204,5 +206,6 @@ fn welcome_template(opts: &CoordinatorOptions, stage: Option<StagePlan>) -> Welc
         timeout_ms: opts.scheduler.timeout.map(|t| t.as_millis() as u64),
         kill_grace_ms: opts.kill_grace.as_millis() as u64,
         stage,
+        keep_workdirs: opts.keep_workdirs,
     }
 }

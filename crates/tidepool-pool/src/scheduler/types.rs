@@ -25,7 +25,10 @@ pub struct SchedulerConfig {
     /// gives up on the trial itself.
     pub timeout_slack: Duration,
     pub overdue_factor: Option<f64>,
-    /// Trials queued on a slot behind the running one.
+    /// Trials queued on a slot behind the running one. Default 0: a queued trial
+    /// waits behind a running one even while another slot is idle (slots become
+    /// ready one by one), which costs a whole trial's time on long trials; the
+    /// round trip it hides matters only for trials of a few milliseconds.
     pub prefetch: u32,
     pub budget: Option<u64>,
     /// The optimiser's name when it needs an objective: a trial that finishes without

@@ -75,8 +75,10 @@ async fn from_relay(
     let mut relay = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
-    crate::agent::handshake::handshake(&mut relay, peer.secret, peer.info.clone())
+    let greeting = crate::handshake::introduce(&mut relay, peer.secret, peer.info.clone());
+    tokio::time::timeout(crate::handshake::HANDSHAKE_DEADLINE, greeting)
         .await
+        .map_err(|_| crate::handshake::HandshakeError::Deadline.to_string())?
         .map_err(|e| e.to_string())?;
     receive_each(&mut relay, plan, dir, copies, None).await
 }

@@ -4,6 +4,7 @@
 use super::send::send_one;
 use crate::auth::Secret;
 use crate::frame::write_frame;
+use crate::handshake::{self, HandshakeError, Pending, RejectLog, HANDSHAKE_DEADLINE};
 use crate::protocol::{ToAgent, Welcome};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,7 +25,7 @@ impl RelayCopies {
 }
 
 /// Serve `archives` (copy paths, in plan order) to every child that completes the
-/// handshake, until the task is aborted.
+/// handshake (with the limits of [`crate::handshake`]), until the task is aborted.
 pub async fn serve_relay(
     listener: TcpListener,
     secret: Secret,
@@ -33,18 +34,33 @@ pub async fn serve_relay(
     archives: Vec<PathBuf>,
 ) {
     let shared = Arc::new((secret, run_id, welcome, archives));
+    let gate = handshake::Gate::new(listener);
+    let rejects = Arc::new(std::sync::Mutex::new(RejectLog::default()));
     loop {
-        let Ok((mut stream, peer)) = listener.accept().await else {
-            continue;
-        };
-        let shared = shared.clone();
+        let Pending {
+            mut stream,
+            peer,
+            permit,
+        } = gate.next().await;
+        let (shared, rejects) = (shared.clone(), rejects.clone());
         tokio::spawn(async move {
             let (secret, run_id, welcome, archives) = &*shared;
-            let child = crate::coordinator::accept::authenticate(&mut stream, secret, run_id).await;
+            let child = handshake::authenticate(&mut stream, secret, run_id);
+            let child = tokio::time::timeout(HANDSHAKE_DEADLINE, child).await;
+            drop(permit);
             let info = match child {
-                Ok(info) => info,
-                Err(e) => {
-                    tracing::warn!("relay: dropped connection from {peer}: {e}");
+                Ok(Ok(info)) => info,
+                failed => {
+                    let reason = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => HandshakeError::Deadline.to_string(),
+                    };
+                    let mut log = rejects.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(line) =
+                        log.line(std::time::Instant::now(), &peer.to_string(), &reason)
+                    {
+                        tracing::warn!("relay: {line}");
+                    }
                     return;
                 }
             };

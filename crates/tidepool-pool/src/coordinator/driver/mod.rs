@@ -44,6 +44,7 @@ pub(super) struct Driver<'a> {
     failure: Option<String>,
     record_error: Option<RecordError>,
     rejected: u64,
+    rejects: crate::handshake::RejectLog,
     /// Slot start failures already shown in full; repeats get one line.
     shown_failures: std::collections::HashSet<String>,
 }
@@ -77,6 +78,7 @@ impl<'a> Driver<'a> {
             failure: None,
             record_error: None,
             rejected: 0,
+            rejects: Default::default(),
             shown_failures: Default::default(),
         }
     }
@@ -162,8 +164,9 @@ impl<'a> Driver<'a> {
             Inbound::Closed(agent, reason) => self.lose(agent, &reason),
             Inbound::Rejected { peer, reason } => {
                 self.rejected += 1;
-                self.progress
-                    .message(&format!("rejected connection from {peer}: {reason}"));
+                if let Some(line) = self.rejects.line(Instant::now(), &peer, &reason) {
+                    self.progress.message(&line);
+                }
             }
         }
     }
