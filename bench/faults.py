@@ -140,8 +140,17 @@ def ancestors(pid):
     return chain
 
 
+def alive(pid):
+    """Running, not a zombie waiting for an init that does not reap (as here)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def processes(needle):
-    """Pids whose command line contains `needle`."""
+    """Live pids whose command line contains `needle`."""
     found = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit() or int(p.name) == os.getpid():
@@ -150,7 +159,7 @@ def processes(needle):
             cmd = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if needle in cmd:
+        if needle in cmd and alive(int(p.name)):
             found.append(int(p.name))
     return found
 
@@ -217,7 +226,7 @@ def fault_agent_sigkill():
         sleeps = [s for s in processes(marker) if agents[0] in ancestors(s)]
     os.kill(agents[0], signal.SIGKILL)
     time.sleep(1.0)
-    orphaned = [s for s in sleeps if Path(f"/proc/{s}").exists()]
+    orphaned = [s for s in sleeps if alive(s)]
     out = p.communicate(timeout=120)[0]
     lost, dup = settle(d, 8, [out])
     for s in orphaned:
