@@ -973,3 +973,20 @@ fn pack_on_a_full_disk_leaves_nothing_behind() {
     );
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Regression: an archive with data after its end staged, although docs/staging.md
+/// says trailing data aborts.
+#[test]
+fn trailing_data_after_the_archive_is_refused() {
+    let dir = scratch("trailing");
+    let archive = small_archive(&dir);
+    let packed = std::fs::read(&archive).unwrap();
+    let junk_frame = zstd::encode_all(&b"not part of the archive"[..], 3).unwrap();
+    for (name, tail) in [("raw", b"garbage".to_vec()), ("frame", junk_frame)] {
+        let bad = dir.join(format!("trailing-{name}.tpk"));
+        std::fs::write(&bad, [packed.as_slice(), &tail].concat()).unwrap();
+        let err = stage_fails(&bad, &dir.join(format!("to-{name}")));
+        assert!(err.contains("trailing data"), "{name}: {err}");
+    }
+    stage_json(&archive, &dir.join("to-intact"));
+}

@@ -33,6 +33,26 @@ pub fn open_stream<R: Read>(reader: R) -> Result<ArchiveStream<R>, StageError> {
     Ok(tar::Archive::new(decoder))
 }
 
+/// After the tar stream's end: the rest of the decompressed stream must be the tar
+/// end-of-archive padding (zero bytes), and nothing may follow the zstd frame.
+pub fn check_trailing<R: Read>(mut rest: R) -> Result<(), StageError> {
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = rest
+            .read(&mut buf)
+            .map_err(corrupt("trailing data after the archive's end"))?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf[..n].iter().any(|b| *b != 0) {
+            return Err(StageError::Corrupt {
+                what: "trailing data after the archive's end".into(),
+                source: None,
+            });
+        }
+    }
+}
+
 /// Read the next entry, which must be `expected`, as JSON; also return its bytes.
 pub fn read_json_entry<T: DeserializeOwned, R: Read>(
     entries: &mut tar::Entries<'_, R>,

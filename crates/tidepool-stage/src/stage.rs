@@ -124,6 +124,13 @@ pub fn stage_reader<R: Read>(
     let tmp = to.join(format!(".{}.tmp-{}", header.id, std::process::id()));
     tracing::info!(id = %header.id, tmp = %tmp.display(), bytes = header.unpacked_bytes, "extracting");
     let result = extract_into(&mut entries, &header, to, &tmp, progress);
+    let result = result.and_then(|env| {
+        // Nothing may follow the archive's end: a stream with data after it is not
+        // the archive that was packed.
+        extract::check_trailing(archive.into_inner())?;
+        commit(&tmp, &env, &header)?;
+        Ok(env)
+    });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -150,13 +157,18 @@ fn extract_into<R: Read>(
     crate::verify::verify_tree(&manifest, tmp)?;
     let env = StagedEnv::for_manifest(&manifest, &header.id, &root);
     write_records(tmp, header, &manifest, &env)?;
-    std::fs::rename(tmp, &root).map_err(StageError::io("rename into place", &root))?;
+    Ok(env)
+}
+
+/// Rename the checked tree into place, then write the completion marker last.
+fn commit(tmp: &Path, env: &StagedEnv, header: &Header) -> Result<(), StageError> {
+    let root = &env.root;
+    std::fs::rename(tmp, root).map_err(StageError::io("rename into place", root))?;
     let marker = root.join(COMPLETE_MARKER);
     let mut file = std::fs::File::create(&marker).map_err(StageError::io("create", &marker))?;
     file.write_all(header.id.as_bytes())
         .and_then(|_| file.sync_all())
-        .map_err(StageError::io("write", &marker))?;
-    Ok(env)
+        .map_err(StageError::io("write", &marker))
 }
 
 fn write_records(
