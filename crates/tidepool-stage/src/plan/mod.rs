@@ -293,9 +293,15 @@ fn file_transform(path: &Path, python: bool) -> Transform {
 /// The archive path a relative link at archive path `link` with target `target`
 /// points to (lexically: `..` climbs one directory).
 fn link_destination(link: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = link.split('/').collect();
-    parts.pop();
-    for part in target.split('/') {
+    let dir = link.rsplit_once('/').map_or("", |(dir, _)| dir);
+    normalise_archive(&format!("{dir}/{target}"))
+}
+
+/// Lexical normalisation of an archive path: no `.`, `..` climbs one directory, no
+/// empty components, no leading `/`.
+pub(crate) fn normalise_archive(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
         match part {
             "" | "." => {}
             ".." => {

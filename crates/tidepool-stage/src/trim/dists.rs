@@ -6,7 +6,7 @@
 use super::{ancestors_of, sizes, DroppedDist, TrimReport};
 use crate::error::PackError;
 use crate::manifest::Role;
-use crate::plan::{Plan, PlannedKind};
+use crate::plan::{normalise_archive, Plan, PlannedKind};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -76,7 +76,7 @@ fn distributions(plan: &Plan) -> Result<Vec<Dist>, PackError> {
             .lines()
             .filter_map(|line| line.split(',').next())
             .filter(|rel| !rel.is_empty())
-            .map(|rel| normalise(&format!("{site}/{rel}")))
+            .map(|rel| normalise_archive(&format!("{site}/{rel}")))
             .collect();
         let prefix = format!("{dist_info}/");
         paths.extend(
@@ -139,21 +139,6 @@ fn remove_emptied_dirs(plan: &mut Plan, dropped: &HashSet<String>) {
     });
 }
 
-/// Lexical normalisation of an archive path (RECORD paths may climb with `..`).
-fn normalise(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +146,7 @@ mod tests {
     #[test]
     fn record_paths_climbing_out_of_site_packages_normalise() {
         assert_eq!(
-            normalise("python/venv/lib/python3.11/site-packages/../../../bin/f2py"),
+            normalise_archive("python/venv/lib/python3.11/site-packages/../../../bin/f2py"),
             "python/venv/bin/f2py"
         );
     }
