@@ -990,3 +990,52 @@ fn trailing_data_after_the_archive_is_refused() {
     }
     stage_json(&archive, &dir.join("to-intact"));
 }
+
+/// The no-space error reads as sizes people write; with `--json` the raw numbers come
+/// in a JSON document on stdout.
+#[test]
+fn no_space_is_human_readable_and_raw_in_json() {
+    let dir = scratch("no-space");
+    let small = dir.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&small)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available("a 1 MiB tmpfs mounted for the test (root)", mounted) {
+        return;
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("big.bin"), vec![7u8; 3_000_000]).unwrap();
+    let archive = dir.join("big.tpk");
+    run_ok(
+        tidepool()
+            .args(["pack", "--dir"])
+            .arg(&data)
+            .arg("-o")
+            .arg(&archive),
+    );
+    let out = tidepool()
+        .arg("stage")
+        .arg(&archive)
+        .arg("--to")
+        .arg(&small)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let _ = Command::new("umount").arg(&small).status();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(" MB") && stderr.contains("free"),
+        "{stderr}"
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["kind"], "no_space", "{doc}");
+    assert!(
+        doc["needed_bytes"].as_u64().unwrap() > doc["free_bytes"].as_u64().unwrap(),
+        "{doc}"
+    );
+}

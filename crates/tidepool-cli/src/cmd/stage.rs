@@ -55,17 +55,33 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         bar.set_length(p.total_bytes);
         bar.set_position(p.done_bytes);
     };
-    let staged = tidepool_stage::stage_file(&args.archive, &args.to, &mut on_progress)
-        .with_context(|| {
-            format!(
-                "staging {} into {}",
-                args.archive.display(),
-                args.to.display()
-            )
-        })?;
+    let staged = tidepool_stage::stage_file(&args.archive, &args.to, &mut on_progress);
+    if let (Err(err), true) = (&staged, out.is_json() || args.format == Format::Json) {
+        print_failure(err, out)?;
+    }
+    let staged = staged.with_context(|| {
+        format!(
+            "staging {} into {}",
+            args.archive.display(),
+            args.to.display()
+        )
+    })?;
     bar.finish_and_clear();
     print_env(&staged, args.format, out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With JSON output, a failure is a JSON document too (on stdout, the error still on
+/// stderr), with raw numbers where the message rounds them.
+fn print_failure(err: &tidepool_stage::StageError, out: &Output) -> anyhow::Result<()> {
+    let mut doc = serde_json::json!({ "error": err.to_string() });
+    if let tidepool_stage::StageError::NoSpace { dir, needed, free } = err {
+        doc["kind"] = "no_space".into();
+        doc["dir"] = dir.display().to_string().into();
+        doc["needed_bytes"] = (*needed).into();
+        doc["free_bytes"] = (*free).into();
+    }
+    out.json(&doc)
 }
 
 fn print_env(staged: &Staged, format: Format, out: &Output) -> anyhow::Result<()> {
