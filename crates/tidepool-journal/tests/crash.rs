@@ -158,10 +158,27 @@ fn check_consistent(dir: &Path, committed: u64) -> u64 {
         );
         assert_eq!(o.objective.is_none(), i % 7 == 3);
     }
+    // A kill between the commit of a trial's end and that of its observation leaves
+    // it finished but unobserved: in flight, so a resume runs it again. What may never
+    // happen is an observation of a trial that did not finish.
+    let conn = rusqlite::Connection::open(tidepool_journal::journal_path(dir)).unwrap();
+    let observed_finished: u64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM observations o JOIN trials t ON t.id = o.trial_id \
+             WHERE t.status IN ('ok', 'failed')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(
-        counts.ok + counts.failed,
-        counts.observed,
+        observed_finished, counts.observed,
         "every observed trial finished"
+    );
+    let finished_unobserved = counts.ok + counts.failed - counts.observed;
+    let in_flight = reader.in_flight().unwrap().len() as u64;
+    assert!(
+        finished_unobserved <= in_flight,
+        "a finished but unobserved trial is in flight ({finished_unobserved} > {in_flight})"
     );
     counts.observed
 }
