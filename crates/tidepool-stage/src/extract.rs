@@ -244,8 +244,10 @@ fn read_entries<R: Read>(
                 batch.push(WriteOp::Open {
                     path: target,
                     mode: *mode,
+                    archive_path: expected.path.clone(),
+                    blake3: blake3.clone(),
                 })?;
-                read_verified(&mut entry, &expected.path, *size, blake3, &mut batch)?;
+                read_sized(&mut entry, &expected.path, *size, &mut batch)?;
                 batch.push(WriteOp::Close)?;
                 done_bytes += size;
                 progress(StageProgress {
@@ -268,16 +270,14 @@ fn read_entries<R: Read>(
     batch.flush()
 }
 
-/// Read one file's data in chunks, hash it, hand the chunks to the writer, and
-/// check size and digest at the end.
-fn read_verified(
+/// Read one file's data in chunks of its recorded size and hand them to the writer,
+/// which hashes them and checks the digest when the file closes.
+fn read_sized(
     entry: &mut impl Read,
     path: &str,
     size: u64,
-    digest: &str,
     batch: &mut Batcher<'_>,
 ) -> Result<(), Stop> {
-    let mut hasher = blake3::Hasher::new();
     let mut remaining = size;
     while remaining > 0 {
         let mut chunk = vec![0u8; remaining.min(CHUNK as u64) as usize];
@@ -287,17 +287,8 @@ fn read_verified(
                 what: format!("reading {path}"),
                 source: Some(source),
             })?;
-        hasher.update(&chunk);
         remaining -= chunk.len() as u64;
         batch.push(WriteOp::Data(chunk))?;
-    }
-    let actual = hasher.finalize().to_hex();
-    if actual.as_str() != digest {
-        return Err(Stop::Failed(StageError::Digest {
-            path: path.to_string(),
-            expected: digest.to_string(),
-            actual: actual.to_string(),
-        }));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The writing half of an extraction, on its own thread: it creates directories,
-//! symlinks and files in archive order while the reading half decompresses and
-//! verifies the next entries.
+//! symlinks and files in archive order, hashing each file's bytes as it writes them
+//! and checking the digest when the file closes, while the reading half decompresses
+//! the next entries (the work splits evenly over two cores).
 
 use crate::error::StageError;
 use crate::filemode::{finish_file, process_umask};
@@ -13,9 +14,21 @@ use std::sync::mpsc::Receiver;
 /// One filesystem operation, in archive order.
 #[derive(Debug)]
 pub enum WriteOp {
-    Dir { path: PathBuf, mode: u32 },
-    Symlink { path: PathBuf, target: String },
-    Open { path: PathBuf, mode: u32 },
+    Dir {
+        path: PathBuf,
+        mode: u32,
+    },
+    Symlink {
+        path: PathBuf,
+        target: String,
+    },
+    /// `archive_path` and `blake3` (hex) name the file and its expected digest.
+    Open {
+        path: PathBuf,
+        mode: u32,
+        archive_path: String,
+        blake3: String,
+    },
     Data(Vec<u8>),
     Close,
 }
@@ -24,7 +37,17 @@ pub enum WriteOp {
 struct Writer {
     /// Directories whose final mode differs from the one they were created with.
     dirs_to_fix: Vec<(PathBuf, u32)>,
-    current: Option<(File, PathBuf, u32)>,
+    current: Option<OpenFile>,
+}
+
+/// The file being written: where, its mode, its running digest and the expected one.
+struct OpenFile {
+    file: File,
+    path: PathBuf,
+    mode: u32,
+    archive_path: String,
+    hasher: blake3::Hasher,
+    expected: String,
 }
 
 impl Writer {
@@ -43,23 +66,46 @@ impl Writer {
                 std::os::unix::fs::symlink(target, &path)
                     .map_err(StageError::io("create symlink", &path))?;
             }
-            WriteOp::Open { path, mode } => {
+            WriteOp::Open {
+                path,
+                mode,
+                archive_path,
+                blake3,
+            } => {
                 let file = File::options()
                     .write(true)
                     .create_new(true)
                     .mode(mode)
                     .open(&path)
                     .map_err(StageError::io("create", &path))?;
-                self.current = Some((file, path, mode));
+                self.current = Some(OpenFile {
+                    file,
+                    path,
+                    mode,
+                    archive_path,
+                    hasher: blake3::Hasher::new(),
+                    expected: blake3,
+                });
             }
             WriteOp::Data(bytes) => {
-                let (file, path, _) = self.current.as_mut().expect("Data follows Open");
-                file.write_all(&bytes)
-                    .map_err(StageError::io("write", path.as_path()))?;
+                let open = self.current.as_mut().expect("Data follows Open");
+                open.hasher.update(&bytes);
+                open.file
+                    .write_all(&bytes)
+                    .map_err(StageError::io("write", open.path.as_path()))?;
             }
             WriteOp::Close => {
-                let (file, path, mode) = self.current.take().expect("Close follows Open");
-                finish_file(&file, &path, mode, mode & process_umask() != 0)?;
+                let open = self.current.take().expect("Close follows Open");
+                let actual = open.hasher.finalize().to_hex();
+                if actual.as_str() != open.expected {
+                    return Err(StageError::Digest {
+                        path: open.archive_path,
+                        expected: open.expected,
+                        actual: actual.to_string(),
+                    });
+                }
+                let umask_hides = open.mode & process_umask() != 0;
+                finish_file(&open.file, &open.path, open.mode, umask_hides)?;
             }
         }
         Ok(())
