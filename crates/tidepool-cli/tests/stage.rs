@@ -788,6 +788,14 @@ fn trimming_keeps_whole_distributions_from_every_profile() {
         .output()
         .unwrap();
     assert!(!pip.status.success(), "pip was dropped");
+    let venv = test_venv().canonicalize().unwrap();
+    let base = base_prefix(&venv);
+    let touched = touched_under(&[&venv, &base], &staged, &["-c", workload], &[]);
+    assert!(
+        touched.is_empty(),
+        "the trimmed copy touched the original prefixes: {:?}",
+        &touched[..touched.len().min(5)]
+    );
 }
 
 #[test]
