@@ -47,6 +47,9 @@ impl StagedRun {
         Self { tmp, venv }
     }
 
+    /// The heartbeat is long (three periods of silence end an agent): these tests are
+    /// about staging, and five agents extracting 280 MB each on two loaded cores have
+    /// stalled the coordinator's heartbeats for over 15 s.
     fn write_config(&self, agents: usize, slots: u32, trials: usize, stage_extra: &str) {
         let mut csv = String::from("x\n");
         for i in 0..trials {
@@ -56,7 +59,7 @@ impl StagedRun {
         let config = format!(
             "[run]\nname = \"staged\"\ndir = \"run\"\n\
              [launch]\nmode = \"local\"\nagents = {agents}\n\
-             [slots]\nper_node = {slots}\n\
+             [slots]\nper_node = {slots}\nheartbeat = \"20s\"\n\
              [model]\nkind = \"python\"\nfunction = \"probe:objective\"\n\
              python = {python:?}\npath = [{model:?}]\n\
              [[parameters]]\nname = \"x\"\nlower = 0\nupper = 1e9\n\
