@@ -939,20 +939,25 @@ fn uv_venv_stages_and_runs() {
     user_venv_stages_and_runs("uv");
 }
 
+/// A 1 MiB tmpfs mounted at `at` (as root), or `None` after saying it is missing;
+/// the caller unmounts it.
+fn tiny_tmpfs(at: &Path) -> Option<PathBuf> {
+    std::fs::create_dir_all(at).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(at)
+        .status()
+        .is_ok_and(|s| s.success());
+    available("a 1 MiB tmpfs mounted for the test (root)", mounted).then(|| at.to_path_buf())
+}
+
 /// Regression: `pack -o` on a full disk left its `.NAME.tpk.partial` behind.
 #[test]
 fn pack_on_a_full_disk_leaves_nothing_behind() {
     let dir = scratch("full-disk");
-    let full = dir.join("full");
-    std::fs::create_dir_all(&full).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&full)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available("a 1 MiB tmpfs mounted for the test (root)", mounted) {
+    let Some(full) = tiny_tmpfs(&dir.join("full")) else {
         return;
-    }
+    };
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
     // Incompressible: 3 MB from the kernel's random source, against 1 MiB of space.
@@ -1004,16 +1009,9 @@ fn trailing_data_after_the_archive_is_refused() {
 #[test]
 fn no_space_is_human_readable_and_raw_in_json() {
     let dir = scratch("no-space");
-    let small = dir.join("small");
-    std::fs::create_dir_all(&small).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&small)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available("a 1 MiB tmpfs mounted for the test (root)", mounted) {
+    let Some(small) = tiny_tmpfs(&dir.join("small")) else {
         return;
-    }
+    };
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("big.bin"), vec![7u8; 3_000_000]).unwrap();
