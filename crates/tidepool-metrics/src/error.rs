@@ -68,6 +68,8 @@ pub enum MetricError {
     },
     #[error("unknown metric `{name}`; choose one of {known}")]
     UnknownMetric { name: String, known: String },
+    #[error("cannot read `{text}` as a date or time; expected the format {format}")]
+    BadTime { text: String, format: String },
     #[error("calibration period is empty: start {start} is not before end {end}")]
     EmptyPeriod { start: i64, end: i64 },
 }

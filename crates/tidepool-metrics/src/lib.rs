@@ -22,6 +22,7 @@
 //! - `moments`: means, spreads and correlation;
 //! - `missing`: the [`MissingPolicy`] and the removal of missing pairs;
 //! - `series`: [`Series`] on Unix-second timestamps, alignment, [`Period`], daily means;
+//! - `time`: dates and times in files, read as Unix seconds;
 //! - `prepare`: the pipeline from raw series to scored pairs;
 //! - `error`: [`MetricError`].
 
@@ -32,9 +33,11 @@ mod missing;
 mod moments;
 mod prepare;
 mod series;
+mod time;
 
 pub use error::MetricError;
 pub use metric::{Direction, Metric};
 pub use missing::{valid_pairs, MissingPolicy, ValidPairs};
 pub use prepare::{prepare, score_values, Prepared, ScoreOptions};
 pub use series::{align, Aligned, Period, Series};
+pub use time::{format_time, parse_time};

@@ -7,7 +7,7 @@ use crate::MetricError;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// A named series with strictly increasing timestamps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     name: String,
     times: Vec<i64>,
