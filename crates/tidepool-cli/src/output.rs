@@ -85,6 +85,14 @@ impl Output {
         Ok(())
     }
 
+    /// Print one JSON document on one line of stdout (a final line scripts read).
+    pub fn json_line<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, value)?;
+        stdout.write_all(b"\n")?;
+        Ok(())
+    }
+
     /// Print either the JSON form (with `--json`) or the human form of a result.
     pub fn result<T: Serialize>(
         &self,

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod agent;
+pub mod check;
 pub mod export;
 pub mod pack;
 pub mod profile;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Extract an archive once per node into node-local storage and print the
     /// environment to use (PATH, VIRTUAL_ENV, LD_LIBRARY_PATH, executables).
     Stage(stage::Args),
+    /// Check a run config without running it (keys, paths, executables, templates,
+    /// observations) and print what the run would do.
+    Check(check::Args),
     /// Run a config: start the coordinator, launch agents, run every trial.
     Run(run::Args),
     /// Show the state of a run from its run directory.
@@ -64,6 +68,7 @@ pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Profile(args) => profile::run(args, out),
         Command::Pack(args) => pack::run(args, out),
         Command::Stage(args) => stage::run(args, out),
+        Command::Check(args) => check::run(args, out),
         Command::Run(args) => run::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Export(args) => export::run(args, out),

@@ -3,6 +3,8 @@
 //! directory that has a journal, resume it. The run directory (0700) is locked for the
 //! whole command, before its journal is opened: one coordinator per run directory.
 
+#[path = "run_end.rs"]
+mod run_end;
 #[path = "run_search.rs"]
 mod run_search;
 
@@ -42,6 +44,10 @@ pub struct Args {
     /// Print the final status as JSON instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Use this run directory instead of the config's `[run] dir` (relative to the
+    /// current directory).
+    #[arg(long, value_name = "DIR")]
+    pub run_dir: Option<PathBuf>,
     /// Resume even though search settings (parameters, optimizer, run.seed,
     /// run.budget, trials) differ from the run's recorded config.
     #[arg(long)]
@@ -50,7 +56,10 @@ pub struct Args {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
-    let cfg = RunConfig::load(&args.config)?;
+    let mut cfg = RunConfig::load(&args.config)?;
+    if let Some(dir) = &args.run_dir {
+        cfg.run.dir = Some(std::path::absolute(dir).context("cannot resolve --run-dir")?);
+    }
     cfg.preflight()?;
     let names = cfg.parameter_names();
     let config_text = std::fs::read_to_string(&args.config)
@@ -110,7 +119,36 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     if let Some(barriers) = run_search::barrier_report(&cfg, ready.setup)? {
         out.human(&barriers.text());
     }
-    report(result, &cfg.run.name, out)
+    let ended = Ended {
+        cfg: &cfg,
+        reader: journal.reader()?,
+    };
+    report(result, &ended, out)
+}
+
+/// What the end of a run reads: its config and journal.
+struct Ended<'a> {
+    cfg: &'a RunConfig,
+    reader: tidepool_journal::JournalReader,
+}
+
+impl Ended<'_> {
+    /// Write the run's end files; the final line to print.
+    fn finish<'s>(&self, status: &'s RunStatus) -> anyhow::Result<run_end::FinalLine<'s>> {
+        let run_dir = self.cfg.run_dir();
+        let mut best_dir = None;
+        if let Some((trial, _, params)) = run_end::best_parameters(&self.reader)? {
+            best_dir = Some(run_end::write_best_parameters(&run_dir, trial, &params)?);
+        }
+        Ok(run_end::FinalLine {
+            status,
+            metric: "objective".into(),
+            best_metric: status.best_objective,
+            run_dir,
+            report: None,
+            best_dir,
+        })
+    }
 }
 
 /// Create the run directory (0700) and take its lock, saying so when a stale lock of a
@@ -156,12 +194,14 @@ fn ready_to_run(
 /// The summary and exit code of a run that ended.
 fn report(
     result: Result<coordinator::RunSummary, CoordinatorError>,
-    run_name: &str,
+    ended: &Ended<'_>,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
+    let run_name = &ended.cfg.run.name;
     match result {
         Ok(summary) => {
-            out.result(&summary.status, summary_text)?;
+            let line = ended.finish(&summary.status)?;
+            run_end::print_final(out, &line)?;
             Ok(match summary.state {
                 RunState::Finished => ExitCode::SUCCESS,
                 _ => ExitCode::from(EXIT_INTERRUPTED),
@@ -179,7 +219,7 @@ fn report(
 
 /// Slots in the whole run, as far as known before agents join: agents (or Slurm
 /// nodes) times `[slots] per_node` (default: this machine's cores).
-fn total_slots(cfg: &RunConfig, agents: usize) -> usize {
+pub(crate) fn total_slots(cfg: &RunConfig, agents: usize) -> usize {
     let env_count = |key: &str| {
         std::env::var(key)
             .ok()
@@ -298,19 +338,6 @@ async fn stop_signal() {
         _ = int.recv() => {}
         _ = term.recv() => {}
     }
-}
-
-fn summary_text(s: &RunStatus) -> String {
-    let state = match s.state {
-        RunState::Finished => "finished",
-        RunState::Interrupted => "interrupted (resumable)",
-        RunState::Failed => "failed",
-        RunState::Running => "running",
-    };
-    format!(
-        "run {} {state}: {} trials done ({} failed) in {:.2} s, {:.0} trials/s on {} slots",
-        s.name, s.trials_done, s.trials_failed, s.elapsed_s, s.trials_per_sec, s.slots_total
-    )
 }
 
 /// A bar on a terminal, plain lines otherwise, nothing in JSON mode.

@@ -1,0 +1,154 @@
+//! `tidepool check CONFIG`: every check that can run without starting the run (keys,
+//! paths, executables, templates, observation file, periods), then what the run would
+//! do. Nothing is written: the run directory is neither created nor locked.
+
+use crate::output::Output;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tidepool_config::{algorithm_name, RunConfig};
+use tidepool_models::WorkerSpec;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run config (TOML; see docs/config.md).
+    pub config: PathBuf,
+    /// Override `[launch] agents`, as `tidepool run --agents` would.
+    #[arg(long)]
+    pub agents: Option<usize>,
+    /// Print the plan as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `tidepool run` would do with this config.
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    pub config: PathBuf,
+    pub run_name: String,
+    pub run_dir: PathBuf,
+    pub launch_mode: String,
+    pub agents: usize,
+    pub slots_per_node: Option<u32>,
+    pub model: String,
+    pub algorithm: String,
+    pub budget: Option<u64>,
+    pub parameters: Vec<ParameterPlan>,
+    pub stage: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ParameterPlan {
+    pub name: String,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
+    let out = &out.with_json(args.json);
+    let cfg = RunConfig::load(&args.config)?;
+    cfg.preflight()?;
+    let plan = plan(&cfg, &args);
+    out.result(&plan, plan_text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(cfg: &RunConfig, args: &Args) -> Plan {
+    let agents = args.agents.unwrap_or(cfg.launch.agents);
+    let mode = cfg
+        .launch
+        .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
+    let slots = super::run::total_slots(cfg, agents);
+    let algorithm = cfg
+        .optimizer
+        .resolved_algorithm(cfg.trials.is_some(), slots);
+    Plan {
+        config: args.config.clone(),
+        run_name: cfg.run.name.clone(),
+        run_dir: cfg.run_dir(),
+        launch_mode: mode_name(&mode).to_string(),
+        agents,
+        slots_per_node: cfg.slots.per_node,
+        model: model_text(&cfg.worker_spec()),
+        algorithm: algorithm_name(algorithm).to_string(),
+        budget: cfg.run.budget,
+        parameters: cfg
+            .parameters
+            .iter()
+            .map(|p| ParameterPlan {
+                name: p.name.clone(),
+                lower: p.lower,
+                upper: p.upper,
+            })
+            .collect(),
+        stage: cfg
+            .stage
+            .iter()
+            .flat_map(|s| {
+                s.archives
+                    .iter()
+                    .map(|a| cfg.resolve(a).display().to_string())
+            })
+            .collect(),
+    }
+}
+
+fn mode_name(mode: &tidepool_launch::LaunchMode) -> &'static str {
+    use tidepool_launch::LaunchMode;
+    match mode {
+        LaunchMode::Local => "local",
+        LaunchMode::Slurm => "slurm",
+        LaunchMode::Mpirun => "mpirun",
+        LaunchMode::Manual => "manual",
+    }
+}
+
+fn model_text(spec: &WorkerSpec) -> String {
+    match spec {
+        WorkerSpec::Noop => "noop (returns at once)".into(),
+        WorkerSpec::Command(c) => {
+            let programs: Vec<&str> = c
+                .stages
+                .iter()
+                .filter_map(|s| s.first().map(String::as_str))
+                .collect();
+            format!(
+                "command: {} stage(s): {}",
+                c.stages.len(),
+                programs.join(" | ")
+            )
+        }
+        WorkerSpec::Python(p) => format!("python: {} in {}", p.function, p.python.display()),
+    }
+}
+
+fn plan_text(p: &Plan) -> String {
+    let mut lines = vec![
+        format!("{}: ok", p.config.display()),
+        format!("run {} in {}", p.run_name, p.run_dir.display()),
+        format!(
+            "launch: {} mode, {} agent(s), {} slot(s) per node",
+            p.launch_mode,
+            p.agents,
+            p.slots_per_node
+                .map_or_else(|| "one per core".to_string(), |n| n.to_string())
+        ),
+        format!("model: {}", p.model),
+        format!(
+            "search: {}, budget {}",
+            p.algorithm,
+            p.budget
+                .map_or_else(|| "all rows".to_string(), |b| b.to_string())
+        ),
+    ];
+    for param in &p.parameters {
+        lines.push(format!(
+            "  parameter {} in [{}, {}]",
+            param.name, param.lower, param.upper
+        ));
+    }
+    for archive in &p.stage {
+        lines.push(format!("stage: {archive}"));
+    }
+    lines.join("\n")
+}
