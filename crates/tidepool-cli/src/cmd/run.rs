@@ -137,8 +137,12 @@ impl Ended<'_> {
     fn finish<'s>(&self, status: &'s RunStatus) -> anyhow::Result<run_end::FinalLine<'s>> {
         let run_dir = self.cfg.run_dir();
         let mut best_dir = None;
-        if let Some((trial, _, params)) = run_end::best_parameters(&self.reader)? {
-            best_dir = Some(run_end::write_best_parameters(&run_dir, trial, &params)?);
+        if let Some(best) = run_end::best_trial(&self.reader)? {
+            best_dir = Some(run_end::write_best_parameters(
+                &run_dir,
+                best.trial,
+                &best.params,
+            )?);
         }
         Ok(run_end::FinalLine {
             status,

@@ -30,10 +30,17 @@ pub struct FinalLine<'a> {
     pub best_dir: Option<PathBuf>,
 }
 
-/// The best observed trial's parameters by name, if any trial was observed.
-pub fn best_parameters(
-    reader: &JournalReader,
-) -> anyhow::Result<Option<(u64, f64, BTreeMap<String, f64>)>> {
+/// The best observed trial: its id, minimised objective and parameters by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BestTrial {
+    pub trial: u64,
+    pub objective: f64,
+    pub params: BTreeMap<String, f64>,
+    pub responses: BTreeMap<String, f64>,
+}
+
+/// The best observed trial, if any trial was observed with an objective.
+pub fn best_trial(reader: &JournalReader) -> anyhow::Result<Option<BestTrial>> {
     let Some(best) = reader.best()? else {
         return Ok(None);
     };
@@ -43,7 +50,12 @@ pub fn best_parameters(
         .cloned()
         .zip(best.params.iter().copied())
         .collect();
-    Ok(best.objective.map(|objective| (best.id, objective, params)))
+    Ok(best.objective.map(|objective| BestTrial {
+        trial: best.id,
+        objective,
+        params,
+        responses: best.responses,
+    }))
 }
 
 /// Write `best/parameters.toml` and `best/parameters.json`; returns the directory.
