@@ -3,6 +3,8 @@
 //! directory that has a journal, resume it. The run directory (0700) is locked for the
 //! whole command, before its journal is opened: one coordinator per run directory.
 
+#[path = "run_best.rs"]
+mod run_best;
 #[path = "run_end.rs"]
 mod run_end;
 #[path = "run_search.rs"]
@@ -122,6 +124,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let ended = Ended {
         cfg: &cfg,
         reader: journal.reader()?,
+        runtime: &runtime,
+        out,
     };
     report(result, &ended, out)
 }
@@ -130,6 +134,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
 struct Ended<'a> {
     cfg: &'a RunConfig,
     reader: tidepool_journal::JournalReader,
+    runtime: &'a tokio::runtime::Runtime,
+    out: &'a Output,
 }
 
 impl Ended<'_> {
@@ -143,6 +149,9 @@ impl Ended<'_> {
                 best.trial,
                 &best.params,
             )?);
+            if status.state == RunState::Finished {
+                self.rerun_best(&best);
+            }
         }
         Ok(run_end::FinalLine {
             status,
@@ -193,6 +202,30 @@ fn ready_to_run(
         ready.search.observed()
     ));
     Ok(None)
+}
+
+impl Ended<'_> {
+    /// Re-run the best trial into `RUNDIR/best/work`; a failure is a warning, since
+    /// the run itself is complete.
+    fn rerun_best(&self, best: &run_end::BestTrial) {
+        let dir = run_best::work_dir(self.cfg);
+        self.out.human(&format!(
+            "re-running the best trial ({}) in {}",
+            best.trial,
+            dir.display()
+        ));
+        match self.runtime.block_on(run_best::rerun(self.cfg, best)) {
+            Ok(tidepool_models::TrialOutcome::Ok { .. }) => {}
+            Ok(other) => self.out.warn(&format!(
+                "the re-run of the best trial {} did not finish: {other:?}",
+                best.trial
+            )),
+            Err(e) => self.out.warn(&format!(
+                "cannot re-run the best trial {}: {e:#}",
+                best.trial
+            )),
+        }
+    }
 }
 
 /// The summary and exit code of a run that ended.
