@@ -11,6 +11,7 @@ pub mod export;
 pub mod pack;
 pub mod profile;
 pub mod run;
+pub mod slurm_script;
 pub mod stage;
 pub mod status;
 
@@ -53,6 +54,9 @@ pub enum Command {
     Check(check::Args),
     /// Run a config: start the coordinator, launch agents, run every trial.
     Run(run::Args),
+    /// Print a ready sbatch job script for a run: SIGTERM before the time limit, so the
+    /// run stops resumably and the same script resubmitted resumes it.
+    SlurmScript(slurm_script::Args),
     /// Show the state of a run from its run directory.
     Status(status::Args),
     /// Write a run's trials table (one row per trial, a column per parameter and per
@@ -70,6 +74,7 @@ pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Stage(args) => stage::run(args, out),
         Command::Check(args) => check::run(args, out),
         Command::Run(args) => run::run(args, out),
+        Command::SlurmScript(args) => slurm_script::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Export(args) => export::run(args, out),
         Command::Agent(args) => agent::run(args, out),
