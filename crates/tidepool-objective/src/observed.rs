@@ -162,6 +162,8 @@ impl Table<'_> {
         let mut count = 0;
         for (line, fields) in rows {
             count += 1;
+            // Both cells first: a wrong delimiter shows as a short row, not a bad date.
+            let text = self.cell(line, &fields, value, "value")?;
             let time = self.time(line, &fields, date, spec)?;
             if let Some((prev_time, prev_line)) = previous {
                 if time <= prev_time {
@@ -174,7 +176,7 @@ impl Table<'_> {
                 }
             }
             previous = Some((time, line));
-            if let Some(v) = self.value(line, &fields, value, spec)? {
+            if let Some(v) = self.value(line, text, value, spec)? {
                 times.push(time);
                 values.push(v * spec.factor);
             }
@@ -234,11 +236,10 @@ impl Table<'_> {
     fn value(
         &self,
         line: u64,
-        fields: &[String],
+        text: &str,
         value: &Resolved,
         spec: &ObservedSpec,
     ) -> Result<Option<f64>, ObjectiveError> {
-        let text = self.cell(line, fields, value, "value")?;
         if is_missing_text(text) {
             return Ok(None);
         }
