@@ -68,7 +68,7 @@ pub enum ObjectiveError {
     },
     #[error(
         "the observation file {}, line {line}, column {column}: cannot read `{text}` as a \
-         date; expected {format} (set `date_format`, e.g. \"%d.%m.%Y\")", path.display()
+         date; expected {format}; {advice}", path.display()
     )]
     BadDate {
         key: String,
@@ -77,6 +77,7 @@ pub enum ObjectiveError {
         column: String,
         text: String,
         format: String,
+        advice: &'static str,
     },
     #[error(
         "the observation file {}, line {line}, column {column}: cannot read `{text}` as a \

@@ -229,6 +229,10 @@ impl Table<'_> {
             column: date.label.clone(),
             text: text.to_string(),
             format: format.unwrap_or("YYYY-MM-DD[ HH:MM[:SS]]").to_string(),
+            advice: match format {
+                Some(_) => "check that `date_format` matches every date of the file",
+                None => "set `date_format` (e.g. \"%d.%m.%Y\")",
+            },
         })
     }
 
