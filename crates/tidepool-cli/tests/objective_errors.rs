@@ -71,6 +71,9 @@ fn a_bad_date_names_the_line_and_the_format() {
 
 #[test]
 fn a_period_outside_the_observations_gives_their_range() {
-    let text = OBJECTIVE.replace("\"2013-01-04\"]", "\"2013-01-04\"]\nevaluation = [\"2013-01-03\", \"2013-02-28\"]");
+    let text = OBJECTIVE.replace(
+        "\"2013-01-04\"]",
+        "\"2013-01-04\"]\nevaluation = [\"2013-01-03\", \"2013-02-28\"]",
+    );
     insta::assert_snapshot!("objective_period_outside", run(&text, OBSERVATIONS));
 }

@@ -16,8 +16,8 @@
 use crate::error::ConfigError;
 use crate::sections::RunConfig;
 use std::path::{Path, PathBuf};
-use tidepool_objective::Objective;
 use tidepool_models::{placeholder_names, CommandSpec, WorkerSpec, BUILTIN_PLACEHOLDERS};
+use tidepool_objective::Objective;
 
 impl RunConfig {
     /// Every pre-flight check; the error points at the offending value.

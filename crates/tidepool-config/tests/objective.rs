@@ -21,7 +21,9 @@ fn parse_in(dir: &Path, text: &str) -> Result<RunConfig, ConfigError> {
 
 /// (line, column, key, message) of an error.
 fn at(err: &ConfigError) -> (usize, usize, String, String) {
-    let problem = err.key_problem().unwrap_or_else(|| panic!("not located: {err}"));
+    let problem = err
+        .key_problem()
+        .unwrap_or_else(|| panic!("not located: {err}"));
     (
         problem.at.line,
         problem.at.column,
@@ -44,8 +46,15 @@ fn an_objective_is_read_and_loads_its_observations_in_preflight() {
     let cfg = parse_in(dir.path(), &format!("{HEAD}{OBJECTIVE}")).unwrap();
     cfg.preflight().unwrap();
     let objective = cfg.load_objective().unwrap().unwrap();
-    assert_eq!(objective.observed("kge").unwrap().values(), &[1.0, 2.0, 3.0, 4.0]);
-    assert!(parse_in(dir.path(), HEAD).unwrap().load_objective().unwrap().is_none());
+    assert_eq!(
+        objective.observed("kge").unwrap().values(),
+        &[1.0, 2.0, 3.0, 4.0]
+    );
+    assert!(parse_in(dir.path(), HEAD)
+        .unwrap()
+        .load_objective()
+        .unwrap()
+        .is_none());
 }
 
 #[test]
@@ -53,9 +62,17 @@ fn malformed_values_are_refused_at_load_where_they_were_written() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         // unknown metric: serde, at the value
-        (OBJECTIVE.replace("\"kge\"", "\"kgee\""), (6, 10), "objective.metric"),
+        (
+            OBJECTIVE.replace("\"kge\"", "\"kgee\""),
+            (6, 10),
+            "objective.metric",
+        ),
         // unknown key in the observed table
-        (format!("{OBJECTIVE}colum = 3\n"), (12, 1), "objective.observed.colum"),
+        (
+            format!("{OBJECTIVE}colum = 3\n"),
+            (12, 1),
+            "objective.observed.colum",
+        ),
         // warm-up as long as the calibration
         (
             OBJECTIVE.replace("metric = \"kge\"\n", "metric = \"kge\"\nwarmup_days = 4\n"),
@@ -63,9 +80,17 @@ fn malformed_values_are_refused_at_load_where_they_were_written() {
             "objective.warmup_days",
         ),
         // a bad date in the period
-        (OBJECTIVE.replace("\"2013-01-04\"", "\"2013-13-04\""), (7, 30), "objective.calibration[1]"),
+        (
+            OBJECTIVE.replace("\"2013-01-04\"", "\"2013-13-04\""),
+            (7, 30),
+            "objective.calibration[1]",
+        ),
         // a zero factor
-        (format!("{OBJECTIVE}factor = 0\n"), (12, 10), "objective.observed.factor"),
+        (
+            format!("{OBJECTIVE}factor = 0\n"),
+            (12, 10),
+            "objective.observed.factor",
+        ),
     ];
     for (objective, place, key) in cases {
         let err = parse_in(dir.path(), &format!("{HEAD}{objective}")).unwrap_err();
@@ -96,25 +121,49 @@ fn preflight_refuses_missing_files_columns_and_periods_outside_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = parse_in(dir.path(), &format!("{HEAD}{OBJECTIVE}")).unwrap();
     let (line, _, key, message) = at(&cfg.preflight().unwrap_err());
-    assert_eq!((line, key.as_str()), (9, "objective.observed.csv"), "{message}");
+    assert_eq!(
+        (line, key.as_str()),
+        (9, "objective.observed.csv"),
+        "{message}"
+    );
 
     write_observations(dir.path(), FOUR_DAYS);
-    let cfg = parse_in(dir.path(), &format!("{HEAD}{}", OBJECTIVE.replace("value = \"q\"", "value = \"Q\""))).unwrap();
+    let cfg = parse_in(
+        dir.path(),
+        &format!(
+            "{HEAD}{}",
+            OBJECTIVE.replace("value = \"q\"", "value = \"Q\"")
+        ),
+    )
+    .unwrap();
     let (line, column, _, message) = at(&cfg.preflight().unwrap_err());
     assert_eq!((line, column), (11, 9));
     assert!(message.contains("its columns are `date`, `q`"), "{message}");
 
-    let late = OBJECTIVE.replace("\"2013-01-04\"]", "\"2013-01-04\"]\nevaluation = [\"2013-01-03\", \"2013-01-09\"]");
+    let late = OBJECTIVE.replace(
+        "\"2013-01-04\"]",
+        "\"2013-01-04\"]\nevaluation = [\"2013-01-03\", \"2013-01-09\"]",
+    );
     let cfg = parse_in(dir.path(), &format!("{HEAD}{late}")).unwrap();
     let (line, column, key, message) = at(&cfg.preflight().unwrap_err());
-    assert_eq!((line, column, key.as_str()), (8, 14, "objective.evaluation"));
-    assert!(message.contains("runs from 2013-01-01 to 2013-01-04"), "{message}");
+    assert_eq!(
+        (line, column, key.as_str()),
+        (8, 14, "objective.evaluation")
+    );
+    assert!(
+        message.contains("runs from 2013-01-01 to 2013-01-04"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_changed_objective_is_a_changed_search() {
     let dir = tempfile::tempdir().unwrap();
     let a = parse_in(dir.path(), &format!("{HEAD}{OBJECTIVE}")).unwrap();
-    let b = parse_in(dir.path(), &format!("{HEAD}{}", OBJECTIVE.replace("kge", "nse"))).unwrap();
+    let b = parse_in(
+        dir.path(),
+        &format!("{HEAD}{}", OBJECTIVE.replace("kge", "nse")),
+    )
+    .unwrap();
     assert_eq!(b.search_differences(&a), vec!["objective".to_string()]);
 }

@@ -5,13 +5,19 @@
 use crate::periods::{Periods, Window};
 use crate::ObjectiveError;
 use std::path::Path;
-use tidepool_metrics::{format_time, Series};
+use tidepool_metrics::Series;
 
 const DAY: i64 = 86_400;
 
 /// Check `periods` against the observed `series` read from `path`.
 pub(crate) fn check(series: &Series, periods: &Periods, path: &Path) -> Result<(), ObjectiveError> {
-    check_window(series, periods.scored, "calibration", "objective.calibration", path)?;
+    check_window(
+        series,
+        periods.scored,
+        "calibration",
+        "objective.calibration",
+        path,
+    )?;
     if let Some(window) = periods.evaluation {
         check_window(series, window, "evaluation", "objective.evaluation", path)?;
     }
@@ -35,10 +41,10 @@ fn check_window(
         return Err(ObjectiveError::PeriodOutside {
             key: key.to_string(),
             what,
-            period: window.describe(),
+            period: window,
             path: path.to_path_buf(),
-            first: format_time(first),
-            last: format_time(last),
+            first,
+            last,
         });
     }
     let count = times.iter().filter(|t| window.contains(**t)).count();
@@ -46,7 +52,7 @@ fn check_window(
         return Err(ObjectiveError::PeriodSparse {
             key: key.to_string(),
             what,
-            period: window.describe(),
+            period: window,
             path: path.to_path_buf(),
             count,
         });

@@ -5,8 +5,9 @@
 //! the column; the config crate points at the key's value with them. Score-time errors
 //! become a failed trial's reason. Every message says what to do.
 
+use crate::periods::Window;
 use std::path::PathBuf;
-use tidepool_metrics::MetricError;
+use tidepool_metrics::{format_time, MetricError};
 
 /// Errors from [`crate::Objective::load`], [`crate::validate`] and
 /// [`crate::Objective::score`].
@@ -68,7 +69,7 @@ pub enum ObjectiveError {
     },
     #[error(
         "the observation file {}, line {line}, column {column}: cannot read `{text}` as a \
-         date; expected {format}; {advice}", path.display()
+         date; {}", path.display(), date_advice(format.as_deref())
     )]
     BadDate {
         key: String,
@@ -76,8 +77,8 @@ pub enum ObjectiveError {
         line: u64,
         column: String,
         text: String,
-        format: String,
-        advice: &'static str,
+        /// The `date_format` given, if any.
+        format: Option<Box<str>>,
     },
     #[error(
         "the observation file {}, line {line}, column {column}: cannot read `{text}` as a \
@@ -119,25 +120,27 @@ pub enum ObjectiveError {
         source: MetricError,
     },
     #[error(
-        "the {what} period {period} is not inside the observed data of {}, which runs \
-         from {first} to {last}; choose a period inside it", path.display()
+        "the {what} period {} is not inside the observed data of {}, which runs from {} \
+         to {}; choose a period inside it",
+        period.describe(), path.display(), format_time(*first), format_time(*last)
     )]
     PeriodOutside {
         key: String,
         what: &'static str,
-        period: String,
+        period: Window,
         path: PathBuf,
-        first: String,
-        last: String,
+        /// The first and last observation, Unix seconds.
+        first: i64,
+        last: i64,
     },
     #[error(
-        "the {what} period {period} holds {count} observed value(s) in {}; a metric needs \
-         at least 2: choose a period with observations", path.display()
+        "the {what} period {} holds {count} observed value(s) in {}; a metric needs at \
+         least 2: choose a period with observations", period.describe(), path.display()
     )]
     PeriodSparse {
         key: String,
         what: &'static str,
-        period: String,
+        period: Window,
         path: PathBuf,
         count: usize,
     },
@@ -149,7 +152,8 @@ pub enum ObjectiveError {
     NoSeries { term: String },
     #[error(
         "term `{term}`: the model returned several series ({}); name the one to score with \
-         `simulated`", quoted(available)
+         `simulated`",
+        quoted(available)
     )]
     WhichSeries {
         term: String,
@@ -157,7 +161,8 @@ pub enum ObjectiveError {
     },
     #[error(
         "term `{term}`: the model returned no series `{wanted}`; it returned {}; fix \
-         `simulated` or the model's outputs", quoted(available)
+         `simulated` or the model's outputs",
+        quoted(available)
     )]
     MissingSeries {
         term: String,
@@ -166,7 +171,8 @@ pub enum ObjectiveError {
     },
     #[error(
         "term `{term}`: the model returned no response `{response}`; it returned {}; fix \
-         `response` or the model's outputs", quoted(available)
+         `response` or the model's outputs",
+        quoted(available)
     )]
     MissingResponse {
         term: String,
@@ -236,4 +242,14 @@ fn quoted(names: &[String]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What was expected of a date, and what to do.
+fn date_advice(format: Option<&str>) -> String {
+    match format {
+        Some(format) => {
+            format!("expected {format}; check that `date_format` matches every date of the file")
+        }
+        None => "expected YYYY-MM-DD[ HH:MM[:SS]]; set `date_format` (e.g. \"%d.%m.%Y\")".into(),
+    }
 }

@@ -106,10 +106,13 @@ impl Objective {
 
     /// The observed series of the metric term `term` over the scored periods.
     pub fn observed(&self, term: &str) -> Option<&Series> {
-        self.terms.iter().find(|t| t.name == term).and_then(|t| match &t.kind {
-            TermKind::Metric { observed, .. } => Some(observed),
-            TermKind::Response { .. } => None,
-        })
+        self.terms
+            .iter()
+            .find(|t| t.name == term)
+            .and_then(|t| match &t.kind {
+                TermKind::Metric { observed, .. } => Some(observed),
+                TermKind::Response { .. } => None,
+            })
     }
 
     /// Score a trial from the model's scalar responses and series.
@@ -164,7 +167,14 @@ impl Objective {
         } else {
             sim
         };
-        let value = metric_on(&term.name, *metric, sim, observed, periods.scored, "calibration")?;
+        let value = metric_on(
+            &term.name,
+            *metric,
+            sim,
+            observed,
+            periods.scored,
+            "calibration",
+        )?;
         out.insert(term.name.clone(), value);
         if let Some(window) = periods.evaluation {
             let eval = metric_on(&term.name, *metric, sim, observed, window, "evaluation")?;
@@ -249,11 +259,13 @@ fn pick_series<'s>(
 ) -> Result<&'s Series, ObjectiveError> {
     let available = || series.keys().cloned().collect::<Vec<_>>();
     match wanted {
-        Some(name) => series.get(name).ok_or_else(|| ObjectiveError::MissingSeries {
-            term: term.to_string(),
-            wanted: name.to_string(),
-            available: available(),
-        }),
+        Some(name) => series
+            .get(name)
+            .ok_or_else(|| ObjectiveError::MissingSeries {
+                term: term.to_string(),
+                wanted: name.to_string(),
+                available: available(),
+            }),
         None => match series.len() {
             0 => Err(ObjectiveError::NoSeries {
                 term: term.to_string(),

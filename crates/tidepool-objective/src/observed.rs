@@ -34,7 +34,11 @@ type Row = (u64, Vec<String>);
 
 /// Read the observed series of `spec`; `key` is where `spec` was written
 /// (`objective.observed`), for errors.
-pub(crate) fn read(spec: &ObservedSpec, base_dir: &Path, key: &str) -> Result<Series, ObjectiveError> {
+pub(crate) fn read(
+    spec: &ObservedSpec,
+    base_dir: &Path,
+    key: &str,
+) -> Result<Series, ObjectiveError> {
     let path = base_dir.join(&spec.csv);
     let read_error = |source| ObjectiveError::Read {
         key: format!("{key}.csv"),
@@ -48,12 +52,12 @@ pub(crate) fn read(spec: &ObservedSpec, base_dir: &Path, key: &str) -> Result<Se
         .and_then(Delimiter::parse)
         .unwrap_or(Delimiter::Char(b','));
     let mut rows = rows(&text, delimiter).map_err(read_error)?.into_iter();
-    let header = if spec.header { rows.next().map(|(_, h)| h) } else { None };
-    let table = Table {
-        path,
-        key,
-        header,
+    let header = if spec.header {
+        rows.next().map(|(_, h)| h)
+    } else {
+        None
     };
+    let table = Table { path, key, header };
     let date = table.column(&spec.date, "date")?;
     let value = table.column(&spec.value, "value")?;
     let series = table.series(rows, &date, &value, spec)?;
@@ -69,7 +73,12 @@ fn rows(text: &str, delimiter: Delimiter) -> Result<Vec<Row>, std::io::Error> {
             .lines()
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(i, line)| (i as u64 + 1, line.split_whitespace().map(str::to_string).collect()))
+            .map(|(i, line)| {
+                (
+                    i as u64 + 1,
+                    line.split_whitespace().map(str::to_string).collect(),
+                )
+            })
             .collect()),
         Delimiter::Char(c) => {
             let mut reader = csv::ReaderBuilder::new()
@@ -221,18 +230,18 @@ impl Table<'_> {
     ) -> Result<i64, ObjectiveError> {
         let text = self.cell(line, fields, date, "date")?;
         let format = spec.date_format.as_deref();
-        let field = if format.is_some() { "date_format" } else { "date" };
+        let field = if format.is_some() {
+            "date_format"
+        } else {
+            "date"
+        };
         parse_time(text, format).map_err(|_| ObjectiveError::BadDate {
             key: format!("{}.{field}", self.key),
             path: self.path.clone(),
             line,
             column: date.label.clone(),
             text: text.to_string(),
-            format: format.unwrap_or("YYYY-MM-DD[ HH:MM[:SS]]").to_string(),
-            advice: match format {
-                Some(_) => "check that `date_format` matches every date of the file",
-                None => "set `date_format` (e.g. \"%d.%m.%Y\")",
-            },
+            format: format.map(Box::from),
         })
     }
 
@@ -260,5 +269,8 @@ impl Table<'_> {
 
 /// Empty cells, `nan`, `NA`, `N/A` (any case) mean no data.
 fn is_missing_text(text: &str) -> bool {
-    text.is_empty() || ["nan", "na", "n/a"].iter().any(|m| text.eq_ignore_ascii_case(m))
+    text.is_empty()
+        || ["nan", "na", "n/a"]
+            .iter()
+            .any(|m| text.eq_ignore_ascii_case(m))
 }

@@ -31,9 +31,7 @@ impl Sense {
                 let w = terms[0].weight;
                 match &terms[0].kind {
                     PlannedKind::Metric { metric, .. } => Sense::metric(*metric, w),
-                    PlannedKind::Response { response, goal } => {
-                        Sense::response(response, *goal, w)
-                    }
+                    PlannedKind::Response { response, goal } => Sense::response(response, *goal, w),
                 }
             }
             _ => Sense::minimised(),

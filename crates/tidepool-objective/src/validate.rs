@@ -118,7 +118,10 @@ fn plan_term<'a>(key: &str, t: TermRef<'a>) -> Result<Planned<'a>, ObjectiveErro
     if !(t.weight.is_finite() && t.weight > 0.0) {
         return Err(ObjectiveError::spec(
             format!("{key}.weight"),
-            format!("must be a number above 0 (1 is the default), got {}", t.weight),
+            format!(
+                "must be a number above 0 (1 is the default), got {}",
+                t.weight
+            ),
         ));
     }
     let kind = match (t.metric, t.response) {
@@ -141,7 +144,12 @@ fn plan_term<'a>(key: &str, t: TermRef<'a>) -> Result<Planned<'a>, ObjectiveErro
     };
     let name = match (t.name, &kind) {
         (Some(name), _) => name.to_string(),
-        (None, PlannedKind::Metric { metric, simulated, .. }) => match simulated {
+        (
+            None,
+            PlannedKind::Metric {
+                metric, simulated, ..
+            },
+        ) => match simulated {
             Some(sim) => format!("{metric}_{sim}"),
             None => metric.to_string(),
         },

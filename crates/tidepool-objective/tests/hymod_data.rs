@@ -66,8 +66,15 @@ fn hymod_discharge_loads_and_kge_matches_numpy() {
     let spec: ObjectiveSpec = toml::from_str(SPEC).unwrap();
     let objective = Objective::load(&spec, &dir).unwrap();
     let observed = objective.observed("kge_q").unwrap();
-    assert_eq!(observed.values().len(), 1461, "2013-2016 observed, 2012 nan");
-    assert_eq!(objective.periods().unwrap().scored.inclusive(), ["2013-01-01", "2016-12-31"]);
+    assert_eq!(
+        observed.values().len(),
+        1461,
+        "2013-2016 observed, 2012 nan"
+    );
+    assert_eq!(
+        objective.periods().unwrap().scored.inclusive(),
+        ["2013-01-01", "2016-12-31"]
+    );
     let series = BTreeMap::from([("q".to_string(), simulated())]);
     let kge = objective.score(&BTreeMap::new(), &series).unwrap().terms["kge_q"];
 
@@ -79,7 +86,11 @@ fn hymod_discharge_loads_and_kge_matches_numpy() {
         .arg(dir.join("hymod_input.csv"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let (count, numpy) = stdout.trim().split_once(' ').unwrap();
     assert_eq!(count, "1461");

@@ -9,7 +9,12 @@ const DAY: i64 = 86_400;
 const JAN1: i64 = 15_706;
 
 /// The observed series of a one-term KGE objective over `file` with `observed` keys.
-fn load(dir: &Path, file: &str, observed: &str, period: [&str; 2]) -> Result<Objective, ObjectiveError> {
+fn load(
+    dir: &Path,
+    file: &str,
+    observed: &str,
+    period: [&str; 2],
+) -> Result<Objective, ObjectiveError> {
     std::fs::write(dir.join("obs.txt"), file).unwrap();
     let toml = format!(
         "metric = \"kge\"\ncalibration = [\"{}\", \"{}\"]\n[observed]\ncsv = \"obs.txt\"\n{observed}",
@@ -56,7 +61,11 @@ fn hourly_observations_become_daily_means() {
     let mut file = String::from("time,q\n");
     for d in 0..4 {
         for h in 0..24 {
-            let v = if d == 1 && h == 0 { -1.0 } else { (d * 10 + h) as f64 };
+            let v = if d == 1 && h == 0 {
+                -1.0
+            } else {
+                (d * 10 + h) as f64
+            };
             file.push_str(&format!("2013-01-{:02} {h:02}:00,{v}\n", d + 1));
         }
     }
@@ -72,7 +81,9 @@ fn hourly_observations_become_daily_means() {
 fn error(file: &str, keys: &str) -> ObjectiveError {
     let dir = tempfile::tempdir().unwrap();
     let err = load(dir.path(), file, keys, JAN).unwrap_err();
-    let text = err.to_string().replace(&dir.path().display().to_string(), "[TMP]");
+    let text = err
+        .to_string()
+        .replace(&dir.path().display().to_string(), "[TMP]");
     match err {
         ObjectiveError::Spec { .. } => panic!("not a file error: {text}"),
         other => {
@@ -85,7 +96,9 @@ fn error(file: &str, keys: &str) -> ObjectiveError {
 fn message(file: &str, keys: &str) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
     let err = load(dir.path(), file, keys, JAN).unwrap_err();
-    let text = err.to_string().replace(&dir.path().display().to_string(), "[TMP]");
+    let text = err
+        .to_string()
+        .replace(&dir.path().display().to_string(), "[TMP]");
     (err.key().unwrap().to_string(), text)
 }
 
@@ -102,7 +115,10 @@ fn a_missing_column_names_the_columns_there_are() {
     );
     let (key, text) = message(GOOD, "date = 5\nvalue = \"q\"\n");
     assert_eq!(key, "objective.observed.date");
-    assert!(text.contains("has 2 columns (`date`, `q`), so there is no column 5"), "{text}");
+    assert!(
+        text.contains("has 2 columns (`date`, `q`), so there is no column 5"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -117,13 +133,22 @@ fn bad_cells_name_the_line_and_column() {
     let file = "date,q\n2013-01-01,1\n2013-01-02,dry\n";
     let (key, text) = message(file, "date = \"date\"\nvalue = \"q\"\n");
     assert_eq!(key, "objective.observed.value");
-    assert!(text.contains("line 3, column `q`: cannot read `dry` as a number"), "{text}");
+    assert!(
+        text.contains("line 3, column `q`: cannot read `dry` as a number"),
+        "{text}"
+    );
     let file = "date,q\n2013-01-01,1\n2013-01-03,2\n2013-01-02,3\n";
     let (_, text) = message(file, "date = \"date\"\nvalue = \"q\"\n");
-    assert!(text.contains("the date on line 4 does not come after the one on line 3"), "{text}");
+    assert!(
+        text.contains("the date on line 4 does not come after the one on line 3"),
+        "{text}"
+    );
     let file = "2013-01-01;1\n";
     let (_, text) = message(file, "date = 0\nvalue = 1\nheader = false\n");
-    assert!(text.contains("line 1: the row has 1 fields, so no column 1 (0-based)"), "{text}");
+    assert!(
+        text.contains("line 1: the row has 1 fields, so no column 1 (0-based)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -138,11 +163,20 @@ fn periods_must_lie_inside_the_observed_data_and_hold_observations() {
     );
     let gap = "date,q\n2013-01-01,1\n2013-01-02,nan\n2013-01-03,nan\n2013-01-04,4\n";
     let err = load(dir.path(), gap, keys, ["2013-01-02", "2013-01-04"]).unwrap_err();
-    assert!(err.to_string().contains("holds 1 observed value(s)"), "{err}");
+    assert!(
+        err.to_string().contains("holds 1 observed value(s)"),
+        "{err}"
+    );
     let err = load(dir.path(), "date,q\n2013-01-01,nan\n", keys, JAN).unwrap_err();
-    assert!(matches!(err, ObjectiveError::NoObservations { rows: 1, .. }), "{err}");
+    assert!(
+        matches!(err, ObjectiveError::NoObservations { rows: 1, .. }),
+        "{err}"
+    );
     let err = error(GOOD, "date = 0\nvalue = 1\nheader = false\n");
-    assert!(matches!(err, ObjectiveError::BadDate { line: 1, .. }), "{err}");
+    assert!(
+        matches!(err, ObjectiveError::BadDate { line: 1, .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -28,7 +28,10 @@ fn objective(dir: &Path, observed: &[f64], toml: &str) -> Result<Objective, Obje
 /// A daily simulated series from 2013-01-01 on.
 fn daily(name: &str, values: &[f64]) -> BTreeMap<String, Series> {
     let times = (0..values.len() as i64).map(|i| (JAN1 + i) * DAY).collect();
-    BTreeMap::from([(name.to_string(), Series::new(name, times, values.to_vec()).unwrap())])
+    BTreeMap::from([(
+        name.to_string(),
+        Series::new(name, times, values.to_vec()).unwrap(),
+    )])
 }
 
 const OBSERVED: &str = "[observed]\ncsv = \"q.csv\"\ndate = \"date\"\nvalue = \"q\"\n";
@@ -51,8 +54,15 @@ fn kge_and_nse_of_a_shifted_series_match_hand_worked_values() {
         let objective = objective(dir.path(), &obs, &toml).unwrap();
         let score = objective.score(&no_scalars(), &sim).unwrap();
         let name = format!("{metric}_q");
-        assert!(close(score.terms[&name], value), "{metric}: {:?}", score.terms);
-        assert!(close(score.objective, 1.0 - value), "maximised: minimised 1 - {metric}");
+        assert!(
+            close(score.terms[&name], value),
+            "{metric}: {:?}",
+            score.terms
+        );
+        assert!(
+            close(score.objective, 1.0 - value),
+            "maximised: minimised 1 - {metric}"
+        );
         let sense = Sense::of(&toml::from_str(&toml).unwrap());
         assert!(close(sense.shown(score.objective), value));
         assert_eq!(objective.term_names(), vec![name]);
@@ -67,13 +77,26 @@ fn the_warmup_is_not_scored_and_rmse_is_minimised_as_it_is() {
     let obs = [10.0, 10.0, 1.0, 2.0, 3.0];
     let sim = daily("q", &[0.0, 100.0, 2.0, 3.0, 4.0]);
     let base = "calibration = [\"2013-01-01\", \"2013-01-05\"]\nwarmup_days = 2\n";
-    let rmse = objective(dir.path(), &obs, &format!("metric = \"rmse\"\n{base}{OBSERVED}")).unwrap();
+    let rmse = objective(
+        dir.path(),
+        &obs,
+        &format!("metric = \"rmse\"\n{base}{OBSERVED}"),
+    )
+    .unwrap();
     let score = rmse.score(&no_scalars(), &sim).unwrap();
-    assert!(close(score.terms["rmse"], 1.0) && close(score.objective, 1.0), "{score:?}");
+    assert!(
+        close(score.terms["rmse"], 1.0) && close(score.objective, 1.0),
+        "{score:?}"
+    );
     let periods = rmse.periods().unwrap();
     assert_eq!(periods.warmup_end(), Some((JAN1 + 2) * DAY));
     assert_eq!(periods.scored.inclusive(), ["2013-01-03", "2013-01-05"]);
-    let nse = objective(dir.path(), &obs, &format!("metric = \"nse\"\n{base}{OBSERVED}")).unwrap();
+    let nse = objective(
+        dir.path(),
+        &obs,
+        &format!("metric = \"nse\"\n{base}{OBSERVED}"),
+    )
+    .unwrap();
     let score = nse.score(&no_scalars(), &sim).unwrap();
     assert!(close(score.terms["nse"], -0.5), "{score:?}");
     assert!(close(score.objective, 1.5));
@@ -93,8 +116,14 @@ fn the_evaluation_period_is_reported_beside_and_not_optimised() {
     let objective = objective(dir.path(), &obs, &toml).unwrap();
     let score = objective.score(&no_scalars(), &sim).unwrap();
     assert!(close(score.terms["kge"], 0.6), "{score:?}");
-    assert!(close(score.terms["kge_eval"], 1.0 - 2f64.sqrt()), "{score:?}");
-    assert!(close(score.objective, 0.4), "only the calibration period is minimised");
+    assert!(
+        close(score.terms["kge_eval"], 1.0 - 2f64.sqrt()),
+        "{score:?}"
+    );
+    assert!(
+        close(score.objective, 0.4),
+        "only the calibration period is minimised"
+    );
     assert_eq!(objective.term_names(), vec!["kge", "kge_eval"]);
     assert_eq!(objective.observed("kge").unwrap().values().len(), 8);
 }
@@ -124,21 +153,28 @@ fn weighted_terms_combine_distances_and_responses_by_their_direction() {
         vec!["err", "gain", "kge", "loss"]
     );
     assert!(close(score.terms["gain"], 3.0) && close(score.terms["err"], 1.0));
-    assert_eq!(Sense::of(&toml::from_str(&toml).unwrap()).label, "objective");
+    assert_eq!(
+        Sense::of(&toml::from_str(&toml).unwrap()).label,
+        "objective"
+    );
 }
 
 #[test]
 fn a_loaded_objective_travels_as_json_and_scores_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let obs = [1.0, 2.0, 3.0, 4.0, 5.0];
-    let toml = format!("metric = \"nse\"\ncalibration = [\"2013-01-01\", \"2013-01-05\"]\n{OBSERVED}");
+    let toml =
+        format!("metric = \"nse\"\ncalibration = [\"2013-01-01\", \"2013-01-05\"]\n{OBSERVED}");
     let objective = objective(dir.path(), &obs, &toml).unwrap();
     let json = serde_json::to_string(&objective).unwrap();
     std::fs::remove_file(dir.path().join("q.csv")).unwrap();
     let back: Objective = serde_json::from_str(&json).unwrap();
     assert_eq!(back, objective);
     let sim = daily("q", &obs.map(|o| o + 1.0));
-    assert!(close(back.score(&no_scalars(), &sim).unwrap().terms["nse"], 0.5));
+    assert!(close(
+        back.score(&no_scalars(), &sim).unwrap().terms["nse"],
+        0.5
+    ));
 }
 
 #[test]
@@ -168,7 +204,10 @@ fn trials_that_cannot_be_scored_say_why() {
         Series::new("flow", vec![(JAN1 + 30) * DAY], vec![1.0]).unwrap(),
     )]);
     let err = objective.score(&no_scalars(), &late).unwrap_err();
-    assert!(err.to_string().contains("nothing left to score: 0 pairs"), "{err}");
+    assert!(
+        err.to_string().contains("nothing left to score: 0 pairs"),
+        "{err}"
+    );
 
     let any = objective_any(dir.path());
     let err = any.score(&no_scalars(), &two).unwrap_err();
@@ -176,21 +215,36 @@ fn trials_that_cannot_be_scored_say_why() {
     let err = any.score(&no_scalars(), &BTreeMap::new()).unwrap_err();
     assert!(matches!(err, ObjectiveError::NoSeries { .. }), "{err}");
 
-    let spec: ObjectiveSpec = toml::from_str("response = \"loss\"\ndirection = \"minimize\"").unwrap();
+    let spec: ObjectiveSpec =
+        toml::from_str("response = \"loss\"\ndirection = \"minimize\"").unwrap();
     let scalar = Objective::load(&spec, dir.path()).unwrap();
     let err = scalar
-        .score(&BTreeMap::from([("los".to_string(), 1.0)]), &BTreeMap::new())
+        .score(
+            &BTreeMap::from([("los".to_string(), 1.0)]),
+            &BTreeMap::new(),
+        )
         .unwrap_err();
-    assert!(err.to_string().contains("no response `loss`; it returned `los`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no response `loss`; it returned `los`"),
+        "{err}"
+    );
     let err = scalar
-        .score(&BTreeMap::from([("loss".to_string(), f64::NAN)]), &BTreeMap::new())
+        .score(
+            &BTreeMap::from([("loss".to_string(), f64::NAN)]),
+            &BTreeMap::new(),
+        )
         .unwrap_err();
-    assert!(matches!(err, ObjectiveError::NonFiniteResponse { .. }), "{err}");
+    assert!(
+        matches!(err, ObjectiveError::NonFiniteResponse { .. }),
+        "{err}"
+    );
 }
 
 /// A KGE term without `simulated`: the model's only series.
 fn objective_any(dir: &Path) -> Objective {
-    let toml = format!("metric = \"kge\"\ncalibration = [\"2013-01-01\", \"2013-01-05\"]\n{OBSERVED}");
+    let toml =
+        format!("metric = \"kge\"\ncalibration = [\"2013-01-01\", \"2013-01-05\"]\n{OBSERVED}");
     Objective::load(&toml::from_str(&toml).unwrap(), dir).unwrap()
 }
 

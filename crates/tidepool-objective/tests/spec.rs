@@ -25,14 +25,24 @@ fn columns_read_as_names_or_indices() {
     assert_eq!(observed.value, Column::Name("q".into()));
     assert_eq!(observed.factor, 1.0);
     validate(&spec).unwrap();
-    let err = toml::from_str::<ObjectiveSpec>(&format!("metric = \"kge\"\n{CAL}{}", OBS.replace("date = 0", "date = -1")))
-        .unwrap_err();
-    assert!(err.to_string().contains("a column index counts from 0, got -1"), "{err}");
+    let err = toml::from_str::<ObjectiveSpec>(&format!(
+        "metric = \"kge\"\n{CAL}{}",
+        OBS.replace("date = 0", "date = -1")
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a column index counts from 0, got -1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn one_form_and_something_to_score() {
-    let both = format!("metric = \"kge\"\n{CAL}{OBS}{}", term("response = \"a\"\ndirection = \"minimize\"\n"));
+    let both = format!(
+        "metric = \"kge\"\n{CAL}{OBS}{}",
+        term("response = \"a\"\ndirection = \"minimize\"\n")
+    );
     assert_eq!(refused(&both).0, "objective.terms");
     let (key, message) = refused(CAL);
     assert_eq!(key, "objective");
@@ -42,16 +52,40 @@ fn one_form_and_something_to_score() {
 #[test]
 fn a_term_is_a_metric_with_observations_or_a_response_with_a_direction() {
     let cases = [
-        (term("metric = \"kge\"\nresponse = \"a\"\n"), "objective.terms[0].response", "not both"),
-        (term("weight = 2.0\n"), "objective.terms[0]", "scores nothing"),
-        (term("metric = \"nse\"\n"), "objective.terms[0]", "needs observations"),
-        (term("response = \"loss\"\n"), "objective.terms[0]", "direction = \"minimize\""),
         (
-            format!("{}{}", term("response = \"loss\"\ndirection = \"maximise\"\n"), OBS.replace("[observed]", "[terms.observed]")),
+            term("metric = \"kge\"\nresponse = \"a\"\n"),
+            "objective.terms[0].response",
+            "not both",
+        ),
+        (
+            term("weight = 2.0\n"),
+            "objective.terms[0]",
+            "scores nothing",
+        ),
+        (
+            term("metric = \"nse\"\n"),
+            "objective.terms[0]",
+            "needs observations",
+        ),
+        (
+            term("response = \"loss\"\n"),
+            "objective.terms[0]",
+            "direction = \"minimize\"",
+        ),
+        (
+            format!(
+                "{}{}",
+                term("response = \"loss\"\ndirection = \"maximise\"\n"),
+                OBS.replace("[observed]", "[terms.observed]")
+            ),
             "objective.terms[0].observed",
             "is for metric terms",
         ),
-        (term("response = \"a\"\ndirection = \"minimize\"\nweight = 0\n"), "objective.terms[0].weight", "above 0"),
+        (
+            term("response = \"a\"\ndirection = \"minimize\"\nweight = 0\n"),
+            "objective.terms[0].weight",
+            "above 0",
+        ),
     ];
     for (text, key, says) in cases {
         let (got, message) = refused(&format!("{CAL}{text}"));
@@ -78,7 +112,9 @@ fn periods_belong_to_metric_terms() {
     let (key, message) = refused(&format!("metric = \"kge\"\n{OBS}"));
     assert_eq!(key, "objective");
     assert!(message.contains("add calibration = ["), "{message}");
-    let (key, _) = refused(&format!("response = \"a\"\ndirection = \"minimize\"\n{CAL}"));
+    let (key, _) = refused(&format!(
+        "response = \"a\"\ndirection = \"minimize\"\n{CAL}"
+    ));
     assert_eq!(key, "objective.calibration");
     let (key, message) = refused(&format!("metric = \"kge\"\n{CAL}{OBS}delimiter = \"ab\"\n"));
     assert_eq!(key, "objective.observed.delimiter", "{message}");
