@@ -114,6 +114,21 @@ fn term_errors_name_the_term_by_index() {
     assert_eq!(key, "objective.terms[1].direction");
     assert_eq!((line, column), (12, 13));
     assert!(message.contains("nse is maximised"), "{message}");
+
+    let unknown = text.replace(
+        "metric = \"nse\"\ndirection = \"maximize\"",
+        "metric = \"nash\"",
+    );
+    let err = parse_in(dir.path(), &unknown).unwrap_err();
+    let (line, column, key, message) = at(&err);
+    assert_eq!(
+        (line, column, key.as_str()),
+        (11, 10, "objective.terms[1].metric")
+    );
+    assert!(
+        message.contains("expected one of `kge`, `kge2012`"),
+        "{message}"
+    );
 }
 
 #[test]
