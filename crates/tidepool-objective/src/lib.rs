@@ -48,7 +48,7 @@ mod spec;
 mod validate;
 
 pub use error::ObjectiveError;
-pub use objective::{Objective, Score, Term, TermKind};
+pub use objective::{MetricTerm, Objective, Score, Term, TermKind};
 pub use periods::{Periods, Window};
 pub use sense::{number, Sense};
 pub use spec::{Column, Daily, Goal, ObjectiveSpec, ObservedSpec, TermSpec};

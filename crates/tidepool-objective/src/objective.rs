@@ -37,19 +37,22 @@ pub struct Term {
 /// A metric against observations, or a scalar response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TermKind {
-    Metric {
-        metric: Metric,
-        /// The simulated series' name; `None`: the only series the model returns.
-        simulated: Option<String>,
-        /// Observed values over [`Periods::span`] (missing values left out).
-        observed: Series,
-        /// Aggregate the simulated series to daily means before aligning.
-        daily: bool,
-    },
-    Response {
-        response: String,
-        goal: Goal,
-    },
+    Metric(MetricTerm),
+    Response { response: String, goal: Goal },
+}
+
+/// A metric of a simulated series against observations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricTerm {
+    pub metric: Metric,
+    /// The simulated series' name; `None`: the only series the model returns.
+    pub simulated: Option<String>,
+    /// Observed values over [`Periods::span`] (missing values left out).
+    pub observed: Series,
+    /// Aggregate the simulated series to daily means before aligning.
+    pub daily: bool,
+    /// The windows it is scored on.
+    pub periods: Periods,
 }
 
 /// A trial's score.
@@ -97,7 +100,7 @@ impl Objective {
         let mut names = Vec::new();
         for term in &self.terms {
             names.push(term.name.clone());
-            if eval && matches!(term.kind, TermKind::Metric { .. }) {
+            if eval && matches!(term.kind, TermKind::Metric(_)) {
                 names.push(format!("{}_eval", term.name));
             }
         }
@@ -110,7 +113,7 @@ impl Objective {
             .iter()
             .find(|t| t.name == term)
             .and_then(|t| match &t.kind {
-                TermKind::Metric { observed, .. } => Some(observed),
+                TermKind::Metric(m) => Some(&m.observed),
                 TermKind::Response { .. } => None,
             })
     }
@@ -135,52 +138,37 @@ impl Objective {
                         Goal::Maximize => -value,
                     }
                 }
-                TermKind::Metric { .. } => self.score_metric(term, series, &mut score.terms)?,
+                TermKind::Metric(m) => m.score(&term.name, series, &mut score.terms)?,
             };
             score.objective += term.weight * distance;
         }
         Ok(score)
     }
+}
 
-    /// Record a metric term on both periods; its distance on the calibration one.
-    fn score_metric(
+impl MetricTerm {
+    /// Record the term `name` on both periods; its distance on the calibration one.
+    fn score(
         &self,
-        term: &Term,
+        name: &str,
         series: &BTreeMap<String, Series>,
         out: &mut BTreeMap<String, f64>,
     ) -> Result<f64, ObjectiveError> {
-        let TermKind::Metric {
-            metric,
-            simulated,
-            observed,
-            daily,
-        } = &term.kind
-        else {
-            unreachable!("score_metric is called for metric terms")
-        };
-        let periods = self.periods.expect("metric terms have periods");
-        let sim = pick_series(&term.name, simulated.as_deref(), series)?;
+        let sim = pick_series(name, self.simulated.as_deref(), series)?;
         let aggregated;
-        let sim = if *daily {
+        let sim = if self.daily {
             aggregated = sim.daily_mean(|v| !v.is_finite());
             &aggregated
         } else {
             sim
         };
-        let value = metric_on(
-            &term.name,
-            *metric,
-            sim,
-            observed,
-            periods.scored,
-            "calibration",
-        )?;
-        out.insert(term.name.clone(), value);
-        if let Some(window) = periods.evaluation {
-            let eval = metric_on(&term.name, *metric, sim, observed, window, "evaluation")?;
-            out.insert(format!("{}_eval", term.name), eval);
+        let on = |window, period| metric_on(name, self.metric, sim, &self.observed, window, period);
+        let value = on(self.periods.scored, "calibration")?;
+        out.insert(name.to_string(), value);
+        if let Some(window) = self.periods.evaluation {
+            out.insert(format!("{name}_eval"), on(window, "evaluation")?);
         }
-        Ok(metric.objective(value))
+        Ok(self.metric.objective(value))
     }
 }
 
@@ -203,12 +191,13 @@ fn load_term(
             let key = format!("{}.observed", planned.key);
             let series = observed::read(observed, base_dir, &key)?;
             crate::coverage::check(&series, periods, &observed.csv)?;
-            TermKind::Metric {
+            TermKind::Metric(MetricTerm {
                 metric: *metric,
                 simulated: simulated.map(str::to_string),
                 observed: within(&series, periods.span()),
                 daily: observed.daily.is_some(),
-            }
+                periods: *periods,
+            })
         }
     };
     Ok(Term {
