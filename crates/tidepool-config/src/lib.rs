@@ -1,7 +1,8 @@
 //! The run configuration file (TOML): typed sections with errors that name the key.
 //!
 //! A run config has the sections `[run]`, `[launch]`, `[slots]`, `[model]`,
-//! `[[parameters]]`, `[trials]`, `[optimizer]` and `[stage]`. Every table rejects unknown keys, so a typo is an
+//! `[[parameters]]`, `[trials]`, `[optimizer]`, `[stage]` and `[objective]` (its types
+//! live in tidepool-objective). Every table rejects unknown keys, so a typo is an
 //! error naming the file, the key path (`slots.per_node`), the line and the column,
 //! never a silent default. Relative paths are resolved against the config file's directory.
 //!
@@ -22,7 +23,8 @@
 //! - `keyspan`: from a key path to the span of its value, for checks after parsing.
 //! - `plain`: serde's messages in plain words.
 //! - `preflight`: what would make every trial fail (unknown placeholders, no stages,
-//!   a missing program, `[trials]` with `[optimizer]`), caught before the run starts.
+//!   a missing program, `[trials]` with `[optimizer]`, an observation file that does
+//!   not load or does not cover the periods), caught before the run starts.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].

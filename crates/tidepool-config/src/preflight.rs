@@ -3,6 +3,9 @@
 //! name no parameter and no built-in, empty `stages` or a stage without a program,
 //! `[trials] csv` together with `[optimizer]`, and programs given as an absolute or
 //! relative path that do not exist or are not executable here on the coordinator.
+//! With `[objective]`, the observation file must exist and load (its columns, dates
+//! and values), and the calibration and evaluation periods must lie inside the
+//! observed data and hold observations ([`RunConfig::load_objective`]).
 //! They are a step of their own, not part of parsing: a config recorded in a run's
 //! journal is parsed again on resume and must not be refused by them.
 //!
@@ -14,6 +17,7 @@ use crate::error::ConfigError;
 use crate::sections::RunConfig;
 use std::path::{Path, PathBuf};
 use tidepool_models::{placeholder_names, CommandSpec, WorkerSpec, BUILTIN_PLACEHOLDERS};
+use tidepool_objective::Objective;
 
 impl RunConfig {
     /// Every pre-flight check; the error points at the offending value.
@@ -21,6 +25,7 @@ impl RunConfig {
         self.preflight_pure()
             .and_then(|()| self.check_programs())
             .and_then(|()| self.check_inputs())
+            .and_then(|()| self.load_objective().map(|_| ()))
             .map_err(|e| e.located_in(&self.text))
     }
 
@@ -132,6 +137,18 @@ impl RunConfig {
             }
         }
         Ok(())
+    }
+
+    /// `[objective]` with its observations read (relative to the config file's
+    /// directory) and its periods checked against them; `None` without `[objective]`.
+    pub fn load_objective(&self) -> Result<Option<Objective>, ConfigError> {
+        let Some(spec) = &self.objective else {
+            return Ok(None);
+        };
+        let base = self.source.parent().unwrap_or(Path::new("."));
+        Objective::load(spec, base)
+            .map(Some)
+            .map_err(|e| self.objective_error(&e).located_in(&self.text))
     }
 
     /// The path to check for `program`, if it is one we can check here.

@@ -30,6 +30,10 @@ pub struct RunConfig {
     #[serde(default)]
     pub optimizer: OptimizerSection,
     pub stage: Option<StageSection>,
+    /// `[objective]`: what a trial is scored on (metrics against observations, or
+    /// scalar responses); `None`: the model reports the objective itself.
+    #[serde(default)]
+    pub objective: Option<tidepool_objective::ObjectiveSpec>,
     /// The file this config was read from (not a TOML key).
     #[serde(skip)]
     pub source: PathBuf,
@@ -269,6 +273,11 @@ impl RunConfig {
         }
     }
 
+    /// An `[objective]` error as a config error at its key.
+    pub(crate) fn objective_error(&self, err: &tidepool_objective::ObjectiveError) -> ConfigError {
+        self.invalid(err.key().unwrap_or("objective"), err.to_string())
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         if let Err(message) = check_run_name(&self.run.name) {
             return Err(self.invalid("run.name", message));
@@ -303,6 +312,9 @@ impl RunConfig {
             if stage.fanout == 0 {
                 return Err(self.invalid("stage.fanout", "must be at least 1"));
             }
+        }
+        if let Some(spec) = &self.objective {
+            tidepool_objective::validate(spec).map_err(|e| self.objective_error(&e))?;
         }
         if self.launch.agents == 0 {
             return Err(self.invalid("launch.agents", "must be at least 1"));

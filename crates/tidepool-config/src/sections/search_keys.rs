@@ -1,7 +1,8 @@
 //! The keys that define a search, for refusing a resume whose search changed.
 //!
 //! Search keys: `[[parameters]]` (every field), `[optimizer]` (every key), `[run] seed`
-//! and `budget`, and `[trials] csv`. Everything else (`[run] name`/`dir`/`address`,
+//! and `budget`, `[trials] csv` and `[objective]` (the recorded objectives would mean
+//! something else under another one). Everything else (`[run] name`/`dir`/`address`,
 //! `[launch]`, `[slots]`, `[model]`) may change between resumes: the model may be
 //! fixed (a path, an environment variable) without invalidating the recorded results.
 
@@ -28,6 +29,7 @@ impl RunConfig {
             "trials.csv",
             format!("{:?}", self.trials.as_ref().map(|t| &t.csv)),
         );
+        put("objective", format!("{:?}", self.objective));
         put("parameters", self.parameters.len().to_string());
         for (i, p) in self.parameters.iter().enumerate() {
             let k = |field: &str| format!("parameters[{i}].{field}");
