@@ -25,30 +25,59 @@ const TRAILING: [&str; 8] = [
     "stderr_tail",
 ];
 
-/// Write every trial of the journal as CSV to `out`; returns the number of rows.
-/// A response whose name is already a column is written as `response_<name>`.
-pub fn write_csv(reader: &JournalReader, out: impl Write) -> Result<usize> {
-    reader.snapshot(|reader| write_snapshot(reader, out))
+/// A column right after `objective` holding the objective as people read it (e.g.
+/// `kge` = 1 - the minimised objective).
+pub struct ShownColumn<'a> {
+    pub name: String,
+    pub value: &'a dyn Fn(f64) -> f64,
 }
 
-fn write_snapshot(reader: &JournalReader, out: impl Write) -> Result<usize> {
+/// Write every trial of the journal as CSV to `out`; returns the number of rows.
+/// A response whose name is already a column is written as `response_<name>`.
+/// `shown` adds its column unless a parameter or response already has its name.
+pub fn write_csv(
+    reader: &JournalReader,
+    out: impl Write,
+    shown: Option<&ShownColumn<'_>>,
+) -> Result<usize> {
+    reader.snapshot(|reader| write_snapshot(reader, out, shown))
+}
+
+fn write_snapshot(
+    reader: &JournalReader,
+    out: impl Write,
+    shown: Option<&ShownColumn<'_>>,
+) -> Result<usize> {
     let mut responses = BTreeSet::new();
     reader.for_each_trial(|trial| {
         responses.extend(trial.responses.into_keys());
         Ok(())
     })?;
+    let shown = shown.filter(|s| {
+        !responses.contains(&s.name)
+            && !reader.parameters().contains(&s.name)
+            && !LEADING.contains(&s.name.as_str())
+            && !TRAILING.contains(&s.name.as_str())
+    });
     let responses: Vec<String> = responses.into_iter().collect();
     let mut csv = csv::Writer::from_writer(out);
     let fail = |source| JournalError::Export {
         path: reader.path().to_path_buf(),
         source,
     };
-    csv.write_record(header(reader.parameters(), &responses))
-        .map_err(fail)?;
+    let mut columns = header(reader.parameters(), &responses);
+    if let Some(shown) = shown {
+        columns.insert(LEADING.len(), shown.name.clone());
+    }
+    csv.write_record(columns).map_err(fail)?;
     let mut rows = 0;
     reader.for_each_trial(|trial| {
         rows += 1;
-        csv.write_record(row(&trial, &responses)).map_err(fail)
+        let mut cells = row(&trial, &responses);
+        if let Some(shown) = shown {
+            cells.insert(LEADING.len(), number(trial.objective.map(shown.value)));
+        }
+        csv.write_record(cells).map_err(fail)
     })?;
     csv.flush().map_err(|e| fail(e.into()))?;
     Ok(rows)

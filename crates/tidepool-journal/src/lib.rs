@@ -57,7 +57,7 @@ mod schema;
 mod writer;
 
 pub use error::{JournalError, Result};
-pub use export::write_csv;
+pub use export::{write_csv, ShownColumn};
 pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{

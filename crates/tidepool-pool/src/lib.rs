@@ -34,5 +34,6 @@ pub mod journal_recorder;
 pub mod protocol;
 pub mod recorder;
 pub mod scheduler;
+pub mod scoring;
 pub mod staging;
 pub mod status;

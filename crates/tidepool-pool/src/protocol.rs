@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tidepool_models::{KeepWorkdirs, TrialOutcome};
 
 /// Bumped on any incompatible change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Random bytes each side contributes to the handshake.
 pub type Nonce = [u8; 32];
@@ -85,6 +85,8 @@ pub struct Welcome {
     pub stage: Option<StagePlan>,
     /// Which trial directories slots leave on scratch (`[slots] keep_workdirs`).
     pub keep_workdirs: KeepWorkdirs,
+    /// `[objective]` with its observations, as JSON: slots score every trial with it.
+    pub objective_json: Option<String>,
 }
 
 /// What to stage on the agent's node: each archive's bytes arrive, in order, as

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 pub const STATUS_FILE: &str = "status.json";
 
+fn objective_label() -> String {
+    tidepool_objective::Sense::minimised().label
+}
+
 /// Start and ready times of one slot, in seconds since the run started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotStatus {
@@ -35,6 +39,13 @@ pub struct RunStatus {
     pub eta_s: Option<f64>,
     pub elapsed_s: f64,
     pub best_objective: Option<f64>,
+    /// The name the best objective is shown under (`kge`; `objective` without
+    /// `[objective]`).
+    #[serde(default = "objective_label")]
+    pub metric: String,
+    /// The best objective shown as the metric (`kge 0.91`, not the minimised 0.09).
+    #[serde(default)]
+    pub best_metric: Option<f64>,
     pub best_parameters: Option<BTreeMap<String, f64>>,
     /// Why the run failed, when it did.
     pub error: Option<String>,
@@ -66,6 +77,12 @@ pub enum StatusError {
 }
 
 impl RunStatus {
+    /// Set `metric` and `best_metric` from the best objective.
+    pub fn show_as(&mut self, sense: &tidepool_objective::Sense) {
+        self.metric = sense.label.clone();
+        self.best_metric = self.best_objective.map(|x| sense.shown(x));
+    }
+
     /// Write `dir/status.json` (0600) atomically: a temporary file, then a rename; a
     /// failed write (a full disk) removes the temporary file and keeps the old status.
     pub fn write(&self, dir: &Path) -> Result<(), StatusError> {
@@ -106,6 +123,8 @@ mod tests {
             eta_s: None,
             elapsed_s: 0.0,
             best_objective: None,
+            metric: objective_label(),
+            best_metric: None,
             best_parameters: None,
             error: None,
             updated_unix: 0.0,

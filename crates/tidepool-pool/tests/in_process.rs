@@ -76,6 +76,8 @@ fn options(dir: &std::path::Path, trials: u64) -> CoordinatorOptions {
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(20),
         stage: None,
+        objective: None,
+        sense: tidepool_objective::Sense::minimised(),
     }
 }
 

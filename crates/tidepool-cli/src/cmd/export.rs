@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tidepool_journal::{write_csv, JournalReader};
+use tidepool_journal::{write_csv, JournalReader, ShownColumn};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -51,12 +51,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     }
     let reader = JournalReader::open(&args.run_dir)
         .with_context(|| format!("cannot export the run in {}", args.run_dir.display()))?;
+    let sense = tidepool_config::sense_of_text(&reader.config()?.text);
+    let to_shown = |x: f64| sense.shown(x);
+    let shown = ShownColumn {
+        name: sense.label.clone(),
+        value: &to_shown,
+    };
+    let shown = (sense.label != tidepool_objective::Sense::minimised().label).then_some(&shown);
     let Some(path) = args.output else {
         if out.is_json() {
             bail!("--json cannot be combined with CSV on stdout; add `-o FILE` to write the CSV to a file");
         }
         let mut csv = Vec::new();
-        write_csv(&reader, &mut csv)?;
+        write_csv(&reader, &mut csv, shown)?;
         out.human(&String::from_utf8(csv).context("the CSV export is not UTF-8")?);
         return Ok(ExitCode::SUCCESS);
     };
@@ -66,7 +73,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
             path.display()
         )
     })?;
-    let trials = write_csv(&reader, BufWriter::new(file))?;
+    let trials = write_csv(&reader, BufWriter::new(file), shown)?;
     let exported = Exported {
         run_dir: args.run_dir,
         output: path,

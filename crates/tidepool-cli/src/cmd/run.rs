@@ -63,6 +63,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         cfg.run.dir = Some(std::path::absolute(dir).context("cannot resolve --run-dir")?);
     }
     cfg.preflight()?;
+    let objective = cfg.load_objective()?;
     let names = cfg.parameter_names();
     let config_text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;
@@ -88,6 +89,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let launch = launch_options(&cfg, agents);
     let mut launcher = launcher_for(&mode, &launch)?;
     let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
+    opts.objective = objective;
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
@@ -98,7 +100,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     }
     let journal = ready.journal.clone();
     let mut recorder = JournalRecorder::new(journal.clone());
-    let mut progress = Progress::new(out, total);
+    let mut progress = Progress::new(out, total, cfg.sense());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -155,8 +157,8 @@ impl Ended<'_> {
         }
         Ok(run_end::FinalLine {
             status,
-            metric: "objective".into(),
-            best_metric: status.best_objective,
+            metric: status.metric.clone(),
+            best_metric: status.best_metric,
             run_dir,
             report: None,
             best_dir,
@@ -353,6 +355,8 @@ fn coordinator_options(
         agent_program: std::env::current_exe().context("cannot find the tidepool executable")?,
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(join_timeout),
+        objective: None,
+        sense: cfg.sense(),
         stage: cfg.stage.as_ref().map(|s| StageOptions {
             archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
             dir: s.dir.clone(),
@@ -380,12 +384,13 @@ async fn stop_signal() {
 /// A bar on a terminal, plain lines otherwise, nothing in JSON mode.
 struct Progress<'a> {
     out: &'a Output,
+    sense: tidepool_objective::Sense,
     bar: Option<ProgressBar>,
     last_line: Option<Instant>,
 }
 
 impl<'a> Progress<'a> {
-    fn new(out: &'a Output, total: u64) -> Self {
+    fn new(out: &'a Output, total: u64, sense: tidepool_objective::Sense) -> Self {
         let bar = (out.is_terminal() && !out.is_json()).then(|| {
             let bar = ProgressBar::new(total);
             let style = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -395,6 +400,7 @@ impl<'a> Progress<'a> {
         });
         Self {
             out,
+            sense,
             bar,
             last_line: None,
         }
@@ -413,8 +419,12 @@ impl ProgressSink for Progress<'_> {
             .eta_s
             .map(|e| format!(", ETA {e:.0} s"))
             .unwrap_or_default();
+        let best = s
+            .best_objective
+            .map(|b| format!(", best {}", self.sense.describe(b)))
+            .unwrap_or_default();
         let line = format!(
-            "{} failed, {}/{} slots busy, {:.0} trials/s{eta}",
+            "{} failed, {}/{} slots busy, {:.0} trials/s{best}{eta}",
             s.trials_failed, s.slots_busy, s.slots_total, s.trials_per_sec
         );
         if let Some(bar) = &self.bar {

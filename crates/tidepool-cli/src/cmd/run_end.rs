@@ -93,7 +93,10 @@ pub fn summary_text(s: &RunStatus, metric: &str, best_metric: Option<f64>) -> St
         s.name, s.trials_done, s.trials_failed, s.elapsed_s, s.trials_per_sec, s.slots_total
     );
     if let Some(best) = best_metric {
-        text.push_str(&format!("\nbest {metric} {}", short_number(best)));
+        text.push_str(&format!(
+            "\nbest {metric} {}",
+            tidepool_objective::number(best)
+        ));
     }
     if let Some(params) = &s.best_parameters {
         let list: Vec<String> = params

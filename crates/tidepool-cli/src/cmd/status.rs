@@ -112,9 +112,11 @@ fn from_journal(run_dir: &Path, status: &mut RunStatus) -> anyhow::Result<Option
         return Ok(None);
     }
     let reader = JournalReader::open(run_dir)?;
-    let (counts, best) = reader.snapshot(|r| Ok((r.counts()?, r.best()?)))?;
+    let (counts, best, config) = reader.snapshot(|r| Ok((r.counts()?, r.best()?, r.config()?)))?;
+    let sense = tidepool_config::sense_of_text(&config.text);
     if let Some(best) = best {
         status.best_objective = best.objective;
+        status.show_as(&sense);
         let names = reader.parameters().iter().cloned();
         status.best_parameters = Some(names.zip(best.params).collect());
     }
@@ -179,9 +181,14 @@ fn describe(s: &RunStatus, gone: Option<String>) -> String {
         "\nagents: {}, slots: {} ready of {}, {} busy",
         s.agents, s.slots_ready, s.slots_total, s.slots_busy
     );
-    if let (Some(best), Some(params)) = (s.best_objective, &s.best_parameters) {
+    if let (Some(best), Some(params)) = (s.best_metric.or(s.best_objective), &s.best_parameters) {
         let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        text += &format!("\nbest: {best} at {}", params.join(", "));
+        text += &format!(
+            "\nbest {} {}: {}",
+            s.metric,
+            tidepool_objective::number(best),
+            params.join(", ")
+        );
     }
     if let Some(err) = &s.error {
         text += &format!("\nerror: {err}");

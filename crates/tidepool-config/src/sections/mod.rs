@@ -236,6 +236,15 @@ impl RunConfig {
         base.join(path)
     }
 
+    /// How the minimised objective is shown: the `[objective]` metric (`kge`), or
+    /// `objective` when the model reports the objective itself.
+    pub fn sense(&self) -> tidepool_objective::Sense {
+        self.objective.as_ref().map_or_else(
+            tidepool_objective::Sense::minimised,
+            tidepool_objective::Sense::of,
+        )
+    }
+
     /// Parameter names in definition order.
     pub fn parameter_names(&self) -> Vec<String> {
         self.parameters.iter().map(|p| p.name.clone()).collect()
@@ -361,3 +370,16 @@ fn offending_field(p: &ParameterDef, err: &tidepool_optim::ParamError) -> &'stat
 
 #[cfg(test)]
 mod tests;
+
+/// The [`tidepool_objective::Sense`] of a config's text (e.g. the one recorded in a
+/// run's journal), without checking the rest of it: `objective` when the text has no
+/// readable `[objective]`.
+pub fn sense_of_text(text: &str) -> tidepool_objective::Sense {
+    toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|mut table| table.remove("objective"))
+        .and_then(|value| value.try_into::<tidepool_objective::ObjectiveSpec>().ok())
+        .map_or_else(tidepool_objective::Sense::minimised, |spec| {
+            tidepool_objective::Sense::of(&spec)
+        })
+}

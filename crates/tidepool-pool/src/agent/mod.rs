@@ -134,6 +134,7 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         serde_json::from_str(&welcome.spec_json).map_err(|e| AgentError::Protocol {
             detail: format!("model spec from the coordinator: {e}"),
         })?;
+    let objective = objective_of(&welcome)?;
     let dir = base
         .join(format!("tidepool-{run_id}"))
         .join(format!("agent-{}", welcome.agent));
@@ -184,7 +185,12 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
     };
     let plan = welcome.stage.clone();
     let keep = welcome.keep_workdirs;
-    let mut serve = Serve::new(stream, welcome, setup, &info.hostname, dir.clone());
+    let slots = SlotsPlan {
+        setup,
+        objective,
+        dir: dir.clone(),
+    };
+    let mut serve = Serve::new(stream, welcome, slots, &info.hostname);
     let exit = serve.run().await;
     serve.stop().await;
     if let Some(task) = relay_task {
@@ -230,14 +236,35 @@ struct Serve {
     writer: JoinHandle<Result<(), FrameError>>,
 }
 
+/// What the slots of this agent are made of.
+struct SlotsPlan {
+    setup: SlotSetup,
+    objective: Option<Arc<tidepool_objective::Objective>>,
+    /// The agent's scratch directory; slot `n` lives in `slot-n`.
+    dir: PathBuf,
+}
+
+/// The `[objective]` the coordinator sent, which the slots score trials with.
+fn objective_of(
+    welcome: &Welcome,
+) -> Result<Option<Arc<tidepool_objective::Objective>>, AgentError> {
+    let Some(json) = &welcome.objective_json else {
+        return Ok(None);
+    };
+    serde_json::from_str(json)
+        .map(|o| Some(Arc::new(o)))
+        .map_err(|e| AgentError::Protocol {
+            detail: format!("objective from the coordinator: {e}"),
+        })
+}
+
 impl Serve {
-    fn new(
-        stream: TcpStream,
-        welcome: Welcome,
-        setup: SlotSetup,
-        host: &str,
-        dir: PathBuf,
-    ) -> Self {
+    fn new(stream: TcpStream, welcome: Welcome, plan: SlotsPlan, host: &str) -> Self {
+        let SlotsPlan {
+            setup,
+            objective,
+            dir,
+        } = plan;
         let (read, write) = stream.into_split();
         let (out, out_rx) = mpsc::unbounded_channel();
         let writer = tokio::spawn(write_loop(write, out_rx));
@@ -264,6 +291,7 @@ impl Serve {
                     sentinel: sentinel.clone(),
                 },
                 spec: spec.clone(),
+                objective: objective.clone(),
                 events: ev_tx.clone(),
                 faults: faults.clone(),
             };

@@ -34,6 +34,8 @@ pub enum SlotEvent {
 pub struct Slot {
     pub ctx: SlotContext,
     pub spec: Arc<WorkerSpec>,
+    /// Scores each finished trial (`[objective]`); `None`: the model's own objective.
+    pub objective: Option<Arc<tidepool_objective::Objective>>,
     pub events: mpsc::UnboundedSender<SlotEvent>,
     /// Faults the test harness asked for (none in release builds).
     pub faults: Arc<super::fault::Plan>,
@@ -89,7 +91,7 @@ impl Slot {
             slot: self.ctx.slot,
             trial: input.trial_id,
             attempt: input.attempt,
-            outcome: trim_tails(outcome),
+            outcome: trim_tails(crate::scoring::scored(self.objective.as_deref(), outcome)),
         }));
     }
 
@@ -252,6 +254,7 @@ mod tests {
                 sentinel: Sentinel::none(),
             },
             spec: Arc::new(spec),
+            objective: None,
             events,
             faults: Default::default(),
         };

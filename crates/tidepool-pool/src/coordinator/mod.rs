@@ -50,6 +50,11 @@ pub struct CoordinatorOptions {
     pub join_timeout: Duration,
     /// `[stage]`: archives every agent stages before its slots start.
     pub stage: Option<StageOptions>,
+    /// `[objective]` with its observations loaded: sent to every agent, whose slots
+    /// score each trial with it; `None`: the model reports the objective itself.
+    pub objective: Option<tidepool_objective::Objective>,
+    /// How the minimised objective is shown (`kge 0.91`) in status and progress.
+    pub sense: tidepool_objective::Sense,
 }
 
 /// How the run ended.
@@ -207,5 +212,9 @@ fn welcome_template(opts: &CoordinatorOptions, stage: Option<StagePlan>) -> Welc
         kill_grace_ms: opts.kill_grace.as_millis() as u64,
         stage,
         keep_workdirs: opts.keep_workdirs,
+        objective_json: opts
+            .objective
+            .as_ref()
+            .map(|o| serde_json::to_string(o).expect("objective serialises")),
     }
 }

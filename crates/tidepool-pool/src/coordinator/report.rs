@@ -24,6 +24,7 @@ pub struct SnapshotInput<'a> {
     pub total_trials: Option<u64>,
     pub param_names: &'a [String],
     pub error: Option<String>,
+    pub sense: &'a tidepool_objective::Sense,
 }
 
 pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
@@ -39,7 +40,7 @@ pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
         .filter(|_| rate > 0.0)
         .map(|total| total.saturating_sub(p.done) as f64 / rate);
     let best = sched.best();
-    RunStatus {
+    let mut status = RunStatus {
         name: input.name.to_string(),
         run_id: input.run_id.to_string(),
         state: input.state,
@@ -54,6 +55,8 @@ pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
         eta_s,
         elapsed_s,
         best_objective: best.as_ref().map(|(_, v)| *v),
+        metric: String::new(),
+        best_metric: None,
         best_parameters: best
             .map(|(t, _)| input.param_names.iter().cloned().zip(t.values).collect()),
         error: input.error,
@@ -72,5 +75,7 @@ pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
                 ready_s: s.ready_at.map(|d| d.as_secs_f64()),
             })
             .collect(),
-    }
+    };
+    status.show_as(input.sense);
+    status
 }

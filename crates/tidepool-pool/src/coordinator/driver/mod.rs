@@ -299,6 +299,7 @@ impl<'a> Driver<'a> {
                 total_trials: self.opts.total_trials,
                 param_names: &self.opts.param_names,
                 error: self.failure.clone(),
+                sense: &self.opts.sense,
             },
         )
     }
