@@ -71,6 +71,7 @@
 
 mod command;
 mod error;
+mod filetemplate;
 mod format;
 mod group;
 mod noop;
