@@ -77,6 +77,7 @@ mod group;
 mod noop;
 mod objective;
 mod python;
+mod responses;
 mod sentinel;
 mod shim;
 mod spec;
