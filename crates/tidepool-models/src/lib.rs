@@ -30,7 +30,7 @@
 //! use std::time::Duration;
 //! let spec = WorkerSpec::Command(CommandSpec {
 //!     stages: vec![vec!["/opt/models/hymod".into(), "--k={k}".into(), "{workdir}".into()]],
-//!     env: Default::default(),
+//!     ..Default::default()
 //! });
 //! let ctx = SlotContext {
 //!     node: "node01".into(),
@@ -70,9 +70,11 @@
 //! - `tail`: reading the end of output files.
 
 mod command;
+mod duration;
 mod error;
 mod filetemplate;
 mod format;
+mod inputs;
 mod group;
 mod noop;
 mod objective;
@@ -86,12 +88,22 @@ mod tail;
 mod template;
 mod trial;
 mod trialdir;
+mod workdir;
 
 pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
 pub use error::ModelError;
 pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
-pub use spec::{CommandSpec, KeepWorkdirs, PythonSpec, Sentinel, SlotContext, WorkerSpec};
+pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
+pub use format::{FormatError, ValueFormat};
+pub use responses::{
+    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, Occurrence, RegexResponse,
+    ResponseError,
+};
+pub use spec::{
+    CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StepSpec,
+    TemplateFile, TemplateStyle, WorkerSpec,
+};
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
@@ -111,7 +123,7 @@ impl Worker {
     pub async fn start(spec: &WorkerSpec, ctx: &SlotContext) -> Result<Worker, ModelError> {
         match spec {
             WorkerSpec::Noop => Ok(Worker::Noop),
-            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).map(Worker::Command),
+            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).await.map(Worker::Command),
             WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
                 .await
                 .map(|worker| Worker::Python(Box::new(worker))),

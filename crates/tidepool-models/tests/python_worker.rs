@@ -140,6 +140,7 @@ async fn imports_once_and_evaluates_many_trials_despite_user_prints() {
         let TrialOutcome::Ok {
             objective,
             responses,
+            ..
         } = outcome
         else {
             panic!("{outcome:?}")

@@ -97,11 +97,6 @@ impl ResponseSet {
         Ok(ResponseSet { extractors })
     }
 
-    /// The declared output files, for removal before a trial.
-    pub(crate) fn files(&self) -> impl Iterator<Item = &Path> {
-        self.extractors.iter().map(|(_, file, _)| file.as_path())
-    }
-
     /// Reads every response from files under `workdir`.
     pub(crate) fn read(&self, workdir: &Path) -> Result<Readings, ResponseError> {
         let mut readings = Readings::default();
