@@ -24,6 +24,8 @@
 //! - `preflight`: what would make every trial fail (unknown placeholders, no stages,
 //!   a missing program, `[trials]` with `[optimizer]`), caught before the run starts.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
+//! - `model_files`: pre-flight of a command model from files (template directory,
+//!   templates, formats, steps, responses) and its paths as the agents use them.
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
@@ -32,6 +34,7 @@ pub mod error;
 pub mod keyspan;
 pub mod locate;
 pub mod model_keys;
+mod model_files;
 mod plain;
 mod preflight;
 pub mod sections;
