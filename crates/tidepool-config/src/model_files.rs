@@ -26,7 +26,11 @@ impl RunConfig {
         self.check_formats(spec)?;
         for (name, response) in &spec.responses {
             if let Some(problem) = response.problem() {
-                return Err(self.invalid(&format!("model.responses.{name}"), problem));
+                let field = match response {
+                    tidepool_models::ResponseSpec::Regex(_) => ".pattern",
+                    _ => "",
+                };
+                return Err(self.invalid(&format!("model.responses.{name}{field}"), problem));
             }
         }
         if let Some(dir) = &spec.template_dir {
