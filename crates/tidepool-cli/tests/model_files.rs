@@ -74,8 +74,11 @@ fn write_model(root: &Path) {
     let model = root.join("model");
     std::fs::create_dir_all(&model).unwrap();
     std::fs::write(model.join("model.sh"), MODEL).unwrap();
-    std::fs::set_permissions(model.join("model.sh"), std::fs::Permissions::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        model.join("model.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     std::fs::write(
         model.join("forcing.csv"),
         "date,p\n2013-01-01,1\n2013-01-02,2\n2013-01-03,3\n2013-01-04,4\n",
@@ -125,8 +128,14 @@ fn a_model_from_files_runs_and_its_responses_are_journalled() {
         let total = 10.0 * a + 4.0 * b;
         let got_total: f64 = cells[total_at].parse().unwrap();
         let got_mean: f64 = cells[mean_at].parse().unwrap();
-        assert!((got_total - total).abs() < 1e-6, "{row}: total {got_total} vs {total}");
-        assert!((got_mean - total / 4.0).abs() < 1e-6, "{row}: mean {got_mean}");
+        assert!(
+            (got_total - total).abs() < 1e-6,
+            "{row}: total {got_total} vs {total}"
+        );
+        assert!(
+            (got_mean - total / 4.0).abs() < 1e-6,
+            "{row}: mean {got_mean}"
+        );
         seen += 1;
     }
     assert_eq!(seen, 6, "{text}");

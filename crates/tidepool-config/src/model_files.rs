@@ -73,7 +73,10 @@ impl RunConfig {
                 return Err(self.invalid_with_hint(
                     &key,
                     format!("format for `{name}`, which is no parameter"),
-                    format!("formats are given per [[parameters]] name ({})", names.join(", ")),
+                    format!(
+                        "formats are given per [[parameters]] name ({})",
+                        names.join(", ")
+                    ),
                 ));
             }
             if let Err(err) = ValueFormat::parse(text) {
@@ -165,14 +168,20 @@ mod tests {
     const STEPS: &str = "steps = [{ run = [\"sh\", \"-c\", \"true\"] }]\n";
 
     fn line_col(err: &ConfigError) -> (usize, usize) {
-        let at = err.location().unwrap_or_else(|| panic!("no location in {err}"));
+        let at = err
+            .location()
+            .unwrap_or_else(|| panic!("no location in {err}"));
         (at.line, at.column)
     }
 
     #[test]
     fn an_unknown_template_placeholder_names_the_template_line_and_column() {
         let dir = setup("cmax {{cmax}}\n  bexp {{bexp}}\n");
-        let err = config(dir.path(), &format!("{STEPS}templates = [\"params.txt.tpl\"]")).unwrap_err();
+        let err = config(
+            dir.path(),
+            &format!("{STEPS}templates = [\"params.txt.tpl\"]"),
+        )
+        .unwrap_err();
         let text = err.to_string();
         let template = dir.path().join("model/params.txt.tpl");
         assert!(
@@ -198,7 +207,10 @@ mod tests {
             panic!("not a command model")
         };
         assert_eq!(spec.template_dir, Some(dir.path().join("model")));
-        assert_eq!(spec.templates[0].file, dir.path().join("model/params.txt.tpl"));
+        assert_eq!(
+            spec.templates[0].file,
+            dir.path().join("model/params.txt.tpl")
+        );
         assert_eq!(spec.templates[0].output, Some("params.txt".into()));
     }
 
@@ -206,7 +218,11 @@ mod tests {
     fn formats_must_name_a_parameter_and_be_readable() {
         let dir = setup("{{cmax}}");
         let err = config(dir.path(), &format!("{STEPS}formats = {{ k = \"F10.4\" }}")).unwrap_err();
-        assert!(err.to_string().contains("format for `k`, which is no parameter"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("format for `k`, which is no parameter"),
+            "{err}"
+        );
         let err = config(dir.path(), &format!("{STEPS}formats = {{ cmax = \"%d\" }}")).unwrap_err();
         assert!(err.to_string().contains("model.formats.cmax"), "{err}");
         assert_eq!(line_col(&err), (7, 20), "{err}");
@@ -215,9 +231,13 @@ mod tests {
     #[test]
     fn a_literal_template_without_any_parameter_is_refused() {
         let dir = setup("nothing to replace\n");
-        let model = format!("{STEPS}templates = [{{ file = \"params.txt.tpl\", style = \"literal\" }}]");
+        let model =
+            format!("{STEPS}templates = [{{ file = \"params.txt.tpl\", style = \"literal\" }}]");
         let err = config(dir.path(), &model).unwrap_err();
-        assert!(err.to_string().contains("no parameter name (cmax) occurs"), "{err}");
+        assert!(
+            err.to_string().contains("no parameter name (cmax) occurs"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -232,7 +252,10 @@ mod tests {
             format!("{STEPS}[model.responses.q]\nkind = \"csv\"\nfile = \"q.csv\"\ncolum = 1\n");
         let err = config(dir.path(), &model).unwrap_err();
         assert!(err.to_string().contains("unknown key `colum`"), "{err}");
-        assert!(err.to_string().contains("key `model.responses.q.colum`"), "{err}");
+        assert!(
+            err.to_string().contains("key `model.responses.q.colum`"),
+            "{err}"
+        );
         assert_eq!(line_col(&err), (10, 1), "{err}");
     }
 
@@ -240,7 +263,10 @@ mod tests {
     fn stages_with_steps_a_missing_template_dir_and_a_misspelt_key_are_refused() {
         let dir = setup("");
         let err = config(dir.path(), &format!("{STEPS}stages = [[\"true\"]]")).unwrap_err();
-        assert!(err.to_string().contains("both `stages` and `steps`"), "{err}");
+        assert!(
+            err.to_string().contains("both `stages` and `steps`"),
+            "{err}"
+        );
         std::fs::remove_dir_all(dir.path().join("model")).unwrap();
         let err = config(dir.path(), STEPS).unwrap_err();
         assert!(err.to_string().contains("template directory"), "{err}");

@@ -130,7 +130,10 @@ impl CommandWorker {
                 number,
                 args,
                 trial_dir: trial_dir.to_path_buf(),
-                cwd: step.dir.as_ref().map_or_else(|| cwd.clone(), |dir| cwd.join(dir)),
+                cwd: step
+                    .dir
+                    .as_ref()
+                    .map_or_else(|| cwd.clone(), |dir| cwd.join(dir)),
                 env: Arc::new(step_env),
                 sentinel: self.ctx.sentinel.clone(),
                 prepare: (index == 0).then(|| self.preparation(trial, &cwd)),
@@ -185,9 +188,16 @@ impl CommandWorker {
             let readings = match responses.read(&cwd) {
                 Ok(readings) => readings,
                 Err(err) => {
-                    let stderr_tail = crate::tail::stderr_tail(&stage_file(&trial_dir, last, "err"), 0);
+                    let stderr_tail =
+                        crate::tail::stderr_tail(&stage_file(&trial_dir, last, "err"), 0);
                     let reason = err.to_string();
-                    return (TrialOutcome::Failed { reason, stderr_tail }, None);
+                    return (
+                        TrialOutcome::Failed {
+                            reason,
+                            stderr_tail,
+                        },
+                        None,
+                    );
                 }
             };
             let (outcome, recycled) = finish(&trial_dir, last, spare.as_deref());
@@ -213,7 +223,10 @@ impl CommandWorker {
         env.extend(self.spec.env.iter().map(|(k, v)| (k.clone(), v.clone())));
         env.push(("TIDEPOOL_TRIAL".into(), trial.trial_id.to_string()));
         env.push(("TIDEPOOL_ATTEMPT".into(), trial.attempt.to_string()));
-        env.push(("TIDEPOOL_WORKDIR".into(), cwd.to_string_lossy().into_owned()));
+        env.push((
+            "TIDEPOOL_WORKDIR".into(),
+            cwd.to_string_lossy().into_owned(),
+        ));
         env.push((
             "TIDEPOOL_TRIAL_DIR".into(),
             trial_dir.to_string_lossy().into_owned(),

@@ -20,7 +20,11 @@ pub(crate) fn parse(text: &str) -> Result<Duration, String> {
         "" | "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        other => return Err(format!("unknown duration unit `{other}`; use ms, s, m or h")),
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}`; use ms, s, m or h"
+            ))
+        }
     };
     Duration::try_from_secs_f64(value * scale).map_err(|err| format!("`{text}`: {err}"))
 }
@@ -61,6 +65,8 @@ mod tests {
         assert_eq!(parse("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse("1.5").unwrap(), Duration::from_millis(1500));
-        assert!(parse("5 days").unwrap_err().contains("unknown duration unit"));
+        assert!(parse("5 days")
+            .unwrap_err()
+            .contains("unknown duration unit"));
     }
 }

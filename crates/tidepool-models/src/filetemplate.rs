@@ -89,8 +89,7 @@ pub fn check_template(
     };
     match style {
         TemplateStyle::Braces => {
-            let is_known =
-                |n: &str| names.contains(&n) || crate::BUILTIN_PLACEHOLDERS.contains(&n);
+            let is_known = |n: &str| names.contains(&n) || crate::BUILTIN_PLACEHOLDERS.contains(&n);
             match template_placeholders(text)
                 .into_iter()
                 .find(|p| !is_known(&p.name))
@@ -199,7 +198,10 @@ fn is_name(name: &str) -> bool {
 /// replaced, never written through).
 pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let temporary = dir.join(format!(".{name}.tidepool-tmp"));
     std::fs::write(&temporary, text)?;
     std::fs::rename(&temporary, path).inspect_err(|_| {
@@ -225,10 +227,7 @@ mod tests {
     fn braces_are_replaced_and_other_braces_stay() {
         let text = "cmax {{cmax}}\nk={{ k }} trial {{trial}}\nawk {{ not a name }} {{}}\n";
         let got = render(text, TemplateStyle::Braces, &["cmax", "k"], values);
-        assert_eq!(
-            got,
-            "cmax 250\nk=0.5 trial 7\nawk {{ not a name }} {{}}\n"
-        );
+        assert_eq!(got, "cmax 250\nk=0.5 trial 7\nawk {{ not a name }} {{}}\n");
     }
 
     #[test]
@@ -244,8 +243,16 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                Placeholder { name: "cmax".into(), line: 2, column: 7 },
-                Placeholder { name: "bexp".into(), line: 2, column: 17 },
+                Placeholder {
+                    name: "cmax".into(),
+                    line: 2,
+                    column: 7
+                },
+                Placeholder {
+                    name: "bexp".into(),
+                    line: 2,
+                    column: 17
+                },
             ]
         );
     }
@@ -253,8 +260,13 @@ mod tests {
     #[test]
     fn unknown_placeholders_are_refused_with_their_place() {
         let path = Path::new("model/params.txt.tpl");
-        let err = check_template(path, "k {{k}}\n\n x {{kk}}\n", TemplateStyle::Braces, &["k"])
-            .unwrap_err();
+        let err = check_template(
+            path,
+            "k {{k}}\n\n x {{kk}}\n",
+            TemplateStyle::Braces,
+            &["k"],
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "model/params.txt.tpl:3:4: placeholder `{{kk}}` names no parameter; known: k, \
@@ -267,7 +279,10 @@ mod tests {
     fn a_literal_template_naming_no_parameter_is_refused() {
         let path = Path::new("x.in");
         let err = check_template(path, "nothing here", TemplateStyle::Literal, &["cmax"]);
-        assert!(matches!(err, Err(TemplateFileError::NothingReplaced { .. })));
+        assert!(matches!(
+            err,
+            Err(TemplateFileError::NothingReplaced { .. })
+        ));
         assert!(check_template(path, "a cmax b", TemplateStyle::Literal, &["cmax"]).is_ok());
     }
 

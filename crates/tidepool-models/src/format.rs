@@ -64,7 +64,9 @@ impl ValueFormat {
         };
         let trimmed = text.trim();
         if let Some(rest) = trimmed.strip_prefix('%') {
-            return Printf::parse(rest).map(ValueFormat::Printf).map_err(|w| fail(&w));
+            return Printf::parse(rest)
+                .map(ValueFormat::Printf)
+                .map_err(|w| fail(&w));
         }
         Fortran::parse(trimmed)
             .map(ValueFormat::Fortran)
@@ -140,7 +142,11 @@ impl Printf {
             true => body.to_ascii_uppercase(),
             false => body,
         };
-        let sign = match (value.is_sign_negative() && !value.is_nan(), self.plus, self.space) {
+        let sign = match (
+            value.is_sign_negative() && !value.is_nan(),
+            self.plus,
+            self.space,
+        ) {
             (true, _, _) => "-",
             (false, true, _) => "+",
             (false, false, true) => " ",
@@ -243,7 +249,8 @@ impl Fortran {
             (true, FortranKind::E) => fortran_e(value.abs(), self.digits),
             (true, FortranKind::Es) => fortran_es(value.abs(), self.digits),
         };
-        let negative = negative && !value.is_nan() && body.chars().any(|c| c.is_ascii_digit() && c != '0');
+        let negative =
+            negative && !value.is_nan() && body.chars().any(|c| c.is_ascii_digit() && c != '0');
         let sign = if negative { "-" } else { "" };
         let mut text = format!("{sign}{body}");
         if text.len() > self.width && body.starts_with("0.") {

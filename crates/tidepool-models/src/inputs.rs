@@ -58,7 +58,11 @@ impl Inputs {
                 })
             })
             .collect::<Result<_, String>>()?;
-        let outputs = spec.responses.values().map(|r| r.file().to_path_buf()).collect();
+        let outputs = spec
+            .responses
+            .values()
+            .map(|r| r.file().to_path_buf())
+            .collect();
         Ok(Inputs {
             templates,
             formats,
@@ -77,14 +81,19 @@ impl Inputs {
             let path = dir.join(output);
             match std::fs::remove_file(&path) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(format!("cannot remove old output {}: {err}", path.display()))
+                    return Err(format!(
+                        "cannot remove old output {}: {err}",
+                        path.display()
+                    ))
                 }
                 _ => {}
             }
         }
         let names: Vec<&str> = values.params.iter().map(|(n, _)| n.as_str()).collect();
         for template in &self.templates {
-            let text = render(&template.text, template.style, &names, |n| self.value(values, n));
+            let text = render(&template.text, template.style, &names, |n| {
+                self.value(values, n)
+            });
             let path = dir.join(&template.output);
             write_atomically(&path, &text)
                 .map_err(|err| format!("cannot write {}: {err}", path.display()))?;

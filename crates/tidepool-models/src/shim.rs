@@ -151,10 +151,15 @@ mod tests {
     fn a_bad_start_or_unsorted_times_name_the_series() {
         let wire: WireSeries =
             serde_json::from_str(r#"{"start":"Jan 1","step_seconds":60,"values":[1]}"#).unwrap();
-        assert!(wire.into_series("q").unwrap_err().starts_with("series `q`: \"start\""));
-        let wire: WireSeries =
-            serde_json::from_str(r#"{"times":[5,5],"values":[1,2]}"#).unwrap();
-        assert!(wire.into_series("h").unwrap_err().starts_with("series `h`: "));
+        assert!(wire
+            .into_series("q")
+            .unwrap_err()
+            .starts_with("series `q`: \"start\""));
+        let wire: WireSeries = serde_json::from_str(r#"{"times":[5,5],"values":[1,2]}"#).unwrap();
+        assert!(wire
+            .into_series("h")
+            .unwrap_err()
+            .starts_with("series `h`: "));
     }
 
     #[test]

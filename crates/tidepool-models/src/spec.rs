@@ -141,8 +141,12 @@ impl<'de> Deserialize<'de> for TemplateFile {
                     output: None,
                 })
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TemplateFile, A::Error> {
-                let table = TemplateTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TemplateFile, A::Error> {
+                let table =
+                    TemplateTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(TemplateFile {
                     file: table.file,
                     style: table.style,

@@ -22,9 +22,7 @@ impl CopyGlobs {
     pub(crate) fn new(globs: &[String]) -> Result<CopyGlobs, String> {
         globs
             .iter()
-            .map(|g| {
-                Regex::new(&glob_regex(g)).map_err(|err| format!("copy glob `{g}`: {err}"))
-            })
+            .map(|g| Regex::new(&glob_regex(g)).map_err(|err| format!("copy glob `{g}`: {err}")))
             .collect::<Result<_, _>>()
             .map(CopyGlobs)
     }
@@ -103,7 +101,8 @@ mod tests {
 
     #[test]
     fn globs_match_within_and_across_components() {
-        let globs = CopyGlobs::new(&["state/**".into(), "*.ini".into(), "out?.txt".into()]).unwrap();
+        let globs =
+            CopyGlobs::new(&["state/**".into(), "*.ini".into(), "out?.txt".into()]).unwrap();
         assert!(globs.matches(Path::new("state/a/b.bin")));
         assert!(globs.matches(Path::new("model.ini")));
         assert!(!globs.matches(Path::new("sub/model.ini")));
@@ -131,8 +130,14 @@ mod tests {
         assert!(kind("params.txt.tpl").unwrap().is_symlink());
         assert!(kind("state").unwrap().is_dir());
         assert!(kind("state/s0.txt").unwrap().is_file());
-        assert!(kind("params.txt").is_err(), "a template output is never linked");
-        assert_eq!(std::fs::read_to_string(work.join("forcing.csv")).unwrap(), "f");
+        assert!(
+            kind("params.txt").is_err(),
+            "a template output is never linked"
+        );
+        assert_eq!(
+            std::fs::read_to_string(work.join("forcing.csv")).unwrap(),
+            "f"
+        );
         // A second start replaces the directory.
         std::fs::write(work.join("stale"), "x").unwrap();
         populate(&template, &work, &globs, &[]).unwrap();

@@ -23,8 +23,7 @@ fn template_dir(root: &Path) -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("model.sh"), MODEL).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("model.sh"), std::fs::Permissions::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(dir.join("model.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(
         dir.join("forcing.csv"),
         "date,p\n2012-01-01,1\n2012-01-02,2\n2012-01-03,3\n",
@@ -93,7 +92,9 @@ async fn a_slot_work_dir_gets_templates_and_gives_series_and_scalars() {
     let root = tempfile::tempdir().unwrap();
     let template = template_dir(root.path());
     let scratch = root.path().join("slot-0");
-    let mut worker = Worker::start(&spec(&template), &ctx(&scratch)).await.unwrap();
+    let mut worker = Worker::start(&spec(&template), &ctx(&scratch))
+        .await
+        .unwrap();
     let work = scratch.join("work");
     assert!(std::fs::symlink_metadata(work.join("forcing.csv"))
         .unwrap()
@@ -175,7 +176,10 @@ steps = [{ run = ["sleep", "30"], timeout = "200ms" }, { run = ["echo", "1"] }]
             &CancellationToken::new(),
         )
         .await;
-    assert!(matches!(outcome, TrialOutcome::TimedOut { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, TrialOutcome::TimedOut { .. }),
+        "{outcome:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     worker.shutdown().await;
 }

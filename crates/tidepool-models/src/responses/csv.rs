@@ -154,12 +154,7 @@ impl CsvResponse {
             (Column::Name(name), Some(header)) => header
                 .iter()
                 .position(|h| h.trim_matches('"') == name)
-                .ok_or_else(|| {
-                    format!(
-                        "no column `{name}` in the header ({})",
-                        header.join(", ")
-                    )
-                }),
+                .ok_or_else(|| format!("no column `{name}` in the header ({})", header.join(", "))),
             (Column::Name(name), None) => Err(format!(
                 "column `{name}` is given by name but `header = false`; give its 0-based index"
             )),
@@ -203,7 +198,10 @@ mod tests {
         };
         // 2012-01-01T00:00Z is 15340 days after 1970-01-01.
         let day0 = 15_340 * 86_400;
-        assert_eq!(s.times(), &[day0, day0 + 86_400, day0 + 2 * 86_400, day0 + 3 * 86_400]);
+        assert_eq!(
+            s.times(),
+            &[day0, day0 + 86_400, day0 + 2 * 86_400, day0 + 3 * 86_400]
+        );
         assert_eq!(s.values()[0], 1.5);
         assert!(s.values()[1].is_nan() && s.values()[2].is_nan());
         assert_eq!(s.values()[3], 0.25);
@@ -232,7 +230,9 @@ mod tests {
             r.extract("kge", "nse;kge\n0.7;0.81\n").unwrap(),
             Extracted::Scalar(0.81)
         );
-        let err = r.extract("kge", "nse;kge\n0.7;0.81\n0.1;0.2\n").unwrap_err();
+        let err = r
+            .extract("kge", "nse;kge\n0.7;0.81\n0.1;0.2\n")
+            .unwrap_err();
         assert!(err.contains("2 data rows and no `date_column`"), "{err}");
     }
 

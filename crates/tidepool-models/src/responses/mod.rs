@@ -118,7 +118,10 @@ impl ResponseSet {
                 })?;
                 texts.insert(file.as_path(), text);
             }
-            match extractor.extract(name, &texts[file.as_path()]).map_err(fail)? {
+            match extractor
+                .extract(name, &texts[file.as_path()])
+                .map_err(fail)?
+            {
                 Extracted::Scalar(x) => readings.scalars.insert(name.clone(), x).map(|_| ()),
                 Extracted::Series(s) => readings.series.insert(name.clone(), s).map(|_| ()),
             };

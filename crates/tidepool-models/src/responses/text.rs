@@ -144,7 +144,9 @@ mod tests {
         assert_eq!(first.extract("k", LOG).unwrap(), Extracted::Scalar(0.5));
         let last = regex(r"kge=(\S+)", Occurrence::Last);
         assert_eq!(last.extract("k", LOG).unwrap(), Extracted::Scalar(0.61));
-        let err = regex(r"rmse=(\S+)", Occurrence::First).extract("k", LOG).unwrap_err();
+        let err = regex(r"rmse=(\S+)", Occurrence::First)
+            .extract("k", LOG)
+            .unwrap_err();
         assert_eq!(err, "pattern `rmse=(\\S+)` does not match");
     }
 
@@ -155,9 +157,18 @@ mod tests {
             pattern: p.into(),
             occurrence: Occurrence::First,
         };
-        assert!(spec("kge=(a)(b)").compile().unwrap_err().contains("2 capture groups"));
-        assert!(spec("kge=").compile().unwrap_err().contains("0 capture groups"));
-        assert!(spec("kge=(").compile().unwrap_err().contains("not a valid regex"));
+        assert!(spec("kge=(a)(b)")
+            .compile()
+            .unwrap_err()
+            .contains("2 capture groups"));
+        assert!(spec("kge=")
+            .compile()
+            .unwrap_err()
+            .contains("0 capture groups"));
+        assert!(spec("kge=(")
+            .compile()
+            .unwrap_err()
+            .contains("not a valid regex"));
     }
 
     #[test]
