@@ -120,7 +120,7 @@ pub use trialdir::trial_dir_name;
 #[derive(Debug)]
 pub enum Worker {
     Noop,
-    Command(CommandWorker),
+    Command(Box<CommandWorker>),
     Python(Box<PythonWorker>),
 }
 
@@ -130,7 +130,9 @@ impl Worker {
     pub async fn start(spec: &WorkerSpec, ctx: &SlotContext) -> Result<Worker, ModelError> {
         match spec {
             WorkerSpec::Noop => Ok(Worker::Noop),
-            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).await.map(Worker::Command),
+            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Command(Box::new(worker))),
             WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
                 .await
                 .map(|worker| Worker::Python(Box::new(worker))),
@@ -164,7 +166,7 @@ impl Worker {
     pub async fn shutdown(self) {
         match self {
             Worker::Noop => {}
-            Worker::Command(worker) => worker.shutdown().await,
+            Worker::Command(worker) => (*worker).shutdown().await,
             Worker::Python(worker) => worker.shutdown().await,
         }
     }

@@ -95,7 +95,7 @@ impl Extractor for KeywordResponse {
             .filter(|(_, l)| l.contains(&self.keyword));
         let found = match self.occurrence {
             Occurrence::First => hits.next(),
-            Occurrence::Last => hits.last(),
+            Occurrence::Last => hits.next_back(),
         };
         let (at, _) = found.ok_or_else(|| format!("no line contains `{}`", self.keyword))?;
         let target = at + self.line;
