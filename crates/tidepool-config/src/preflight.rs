@@ -118,10 +118,14 @@ impl RunConfig {
                     true => format!("model.stages[{i}][0]"),
                     false => format!("model.steps[{i}].run[0]"),
                 };
+                let hint = match spec.template_dir.is_some() {
+                    false => "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
+                    true => "give the program's path (with template_dir a relative path is relative to the work directory made from it, so it is looked for in template_dir), or a bare name found on PATH",
+                };
                 return Err(self.invalid_with_hint(
                     &key,
                     format!("program `{program}` {problem}"),
-                    "give the program's path (a relative path is relative to the config file's directory, or with template_dir to the work directory made from it), or a bare name found on PATH",
+                    hint,
                 ));
             }
         }
