@@ -14,8 +14,9 @@ Out:  {"kind": "result", "trial": 7, "objective": 0.3, "responses": {"kge": 0.7}
       {"kind": "error", "trial": 7, "error": "ValueError: ...", "traceback": "..."}
 Non-finite numbers travel as the strings "nan", "inf", "-inf".
 
-The function is called as function(params) or, when it takes two positional
-arguments, function(params, workdir) with the slot's work directory. It returns a
+The function is called as function(params) or, when it takes a second positional
+argument without a default (or one named workdir, or *args), function(params, workdir)
+with the slot's work directory. It returns a
 number, a dict of numbers (optionally "objective"), or a dict that also holds series:
 lists or 1-d arrays sharing the dict's "start" (a date) and optional "step_seconds"
 (default one day), or pandas Series with a DatetimeIndex (times in UTC; naive = UTC).
@@ -81,7 +82,10 @@ def takes_workdir(function):
     if any(p.kind == p.VAR_POSITIONAL for p in parameters):
         return True
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 2
+    if len(positional) < 2:
+        return False
+    # A second argument with a default is only the workdir when it says so by name.
+    return positional[1].default is inspect.Parameter.empty or positional[1].name == "workdir"
 
 
 def is_pandas_series(value):

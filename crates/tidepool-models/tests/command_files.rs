@@ -215,3 +215,27 @@ formats = {{ __B__ = "%.3e" }}
     );
     worker.shutdown().await;
 }
+
+#[tokio::test]
+async fn keep_workdirs_all_leaves_the_work_dir_after_the_slot() {
+    let root = tempfile::tempdir().unwrap();
+    let template = template_dir(root.path());
+    let scratch = root.path().join("slot-0");
+    let mut ctx = ctx(&scratch);
+    ctx.keep = KeepWorkdirs::All;
+    let mut worker = Worker::start(&spec(&template), &ctx).await.unwrap();
+    let outcome = worker
+        .evaluate(
+            &trial(1, &[("k", 2.0), ("cmax", 1.0)], None),
+            &CancellationToken::new(),
+        )
+        .await;
+    assert!(matches!(outcome, TrialOutcome::Ok { .. }), "{outcome:?}");
+    worker.shutdown().await;
+    // q = 2 * p for p = 1, 2, 3, as the model wrote it.
+    assert_eq!(
+        std::fs::read_to_string(scratch.join("work/out.csv")).unwrap(),
+        "date,q\n2012-01-01,2.000000\n2012-01-02,4.000000\n2012-01-03,6.000000\n"
+    );
+    assert!(scratch.join("trial-1-1/stage-1.out").is_file());
+}

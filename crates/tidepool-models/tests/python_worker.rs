@@ -50,6 +50,9 @@ def with_workdir(p, workdir):
         f.write(str(p["x"]))
     return {"cwd_is_workdir": 1.0 if os.getcwd() == workdir else 0.0}
 
+def with_default(p, scale=3.0):
+    return p["x"] * scale
+
 def listed(p):
     import numpy as np
     return {"q": [p["x"] * i for i in range(3)], "e": np.array([1.0, np.nan, None], dtype=float),
@@ -338,6 +341,17 @@ async fn a_two_argument_function_gets_the_slot_work_dir() {
     assert_eq!(responses["cwd_is_workdir"], 1.0);
     let seen = std::fs::read_to_string(slot.ctx.scratch.join("work/seen.txt")).unwrap();
     assert_eq!(seen, "1.5");
+    worker.shutdown().await;
+
+    // A second argument with a default (not named workdir) keeps its default.
+    let Some((_slot, mut worker)) = start("usermodel:with_default").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    assert!(
+        matches!(outcome, TrialOutcome::Ok { objective: Some(x), .. } if x == 4.5),
+        "{outcome:?}"
+    );
     worker.shutdown().await;
 }
 
