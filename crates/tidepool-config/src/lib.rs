@@ -26,6 +26,8 @@
 //!   a missing program, `[trials]` with `[optimizer]`, an observation file that does
 //!   not load or does not cover the periods), caught before the run starts.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
+//! - `model_files`: pre-flight of a command model from files (template directory,
+//!   templates, formats, steps, responses) and its paths as the agents use them.
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
@@ -33,6 +35,7 @@ pub mod duration;
 pub mod error;
 pub mod keyspan;
 pub mod locate;
+mod model_files;
 pub mod model_keys;
 mod plain;
 mod preflight;

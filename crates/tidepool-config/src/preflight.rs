@@ -25,6 +25,7 @@ impl RunConfig {
         self.preflight_pure()
             .and_then(|()| self.check_programs())
             .and_then(|()| self.check_inputs())
+            .and_then(|()| self.check_model_files())
             .and_then(|()| self.load_objective().map(|_| ()))
             .map_err(|e| e.located_in(&self.text))
     }
@@ -40,7 +41,10 @@ impl RunConfig {
             ));
         }
         if let WorkerSpec::Command(spec) = &self.model {
-            self.check_stages(spec)?;
+            match spec.steps.is_empty() {
+                true => self.check_stages(spec)?,
+                false => self.check_step_placeholders(spec)?,
+            }
         }
         Ok(())
     }
@@ -63,6 +67,16 @@ impl RunConfig {
             }
             for (j, arg) in stage.iter().enumerate() {
                 self.check_placeholders(&format!("model.stages[{i}][{j}]"), arg, &names)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_step_placeholders(&self, spec: &CommandSpec) -> Result<(), ConfigError> {
+        let names = self.parameter_names();
+        for (i, step) in spec.steps.iter().enumerate() {
+            for (j, arg) in step.run.iter().enumerate() {
+                self.check_placeholders(&format!("model.steps[{i}].run[{j}]"), arg, &names)?;
             }
         }
         Ok(())
@@ -97,18 +111,26 @@ impl RunConfig {
         let WorkerSpec::Command(spec) = &self.model else {
             return Ok(());
         };
-        for (i, stage) in spec.stages.iter().enumerate() {
-            let Some(program) = stage.first() else {
+        for (i, step) in spec.pipeline().iter().enumerate() {
+            let Some(program) = step.run.first() else {
                 continue;
             };
-            let Some(path) = self.program_path(program) else {
+            let Some(path) = self.program_path(spec, step, program) else {
                 continue;
             };
             if let Err(problem) = executable(&path) {
+                let key = match spec.steps.is_empty() {
+                    true => format!("model.stages[{i}][0]"),
+                    false => format!("model.steps[{i}].run[0]"),
+                };
+                let hint = match spec.template_dir.is_some() {
+                    false => "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
+                    true => "give the program's path (with template_dir a relative path is relative to the work directory made from it, so it is looked for in template_dir), or a bare name found on PATH",
+                };
                 return Err(self.invalid_with_hint(
-                    &format!("model.stages[{i}][0]"),
+                    &key,
                     format!("program `{program}` {problem}"),
-                    "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
+                    hint,
                 ));
             }
         }
@@ -151,12 +173,25 @@ impl RunConfig {
             .map_err(|e| self.objective_error(&e).located_in(&self.text))
     }
 
-    /// The path to check for `program`, if it is one we can check here.
-    fn program_path(&self, program: &str) -> Option<PathBuf> {
+    /// The path to check for `program`, if it is one we can check here. With
+    /// `template_dir` a relative program is looked for in it (the work directory is
+    /// made from it), under the step's `dir`.
+    fn program_path(
+        &self,
+        spec: &CommandSpec,
+        step: &tidepool_models::StepSpec,
+        program: &str,
+    ) -> Option<PathBuf> {
         if !program.contains('/') || !placeholder_names(program).is_empty() {
             return None;
         }
-        let path = tidy(&self.resolve(Path::new(program)));
+        let path = match &spec.template_dir {
+            Some(dir) if !program.starts_with('/') => {
+                let base = self.resolve(dir).join(step.dir.clone().unwrap_or_default());
+                tidy(&base.join(program))
+            }
+            _ => tidy(&self.resolve(Path::new(program))),
+        };
         let staged = self.stage.as_ref().and_then(|s| s.dir.as_ref());
         match staged {
             Some(dir) if path.starts_with(self.resolve(dir)) => None,
@@ -165,21 +200,27 @@ impl RunConfig {
     }
 
     /// The model as the agents run it: relative stage programs made absolute against
-    /// the config file's directory.
+    /// the config file's directory (with `template_dir` they stay relative to the work
+    /// directory), template paths made absolute (see `model_files`).
     pub fn worker_spec(&self) -> WorkerSpec {
         let mut spec = self.model.clone();
         if let WorkerSpec::Command(command) = &mut spec {
-            for stage in &mut command.stages {
-                if let Some(program) = stage.first_mut() {
-                    let relative = program.contains('/')
-                        && !program.starts_with('/')
-                        && placeholder_names(program).is_empty();
-                    if relative {
-                        let path = tidy(&self.resolve(Path::new(program.as_str())));
-                        *program = path.display().to_string();
-                    }
+            let in_work_dir = command.template_dir.is_some();
+            let programs = command
+                .stages
+                .iter_mut()
+                .filter_map(|stage| stage.first_mut())
+                .chain(command.steps.iter_mut().filter_map(|s| s.run.first_mut()));
+            for program in programs {
+                let relative = program.contains('/')
+                    && !program.starts_with('/')
+                    && placeholder_names(program).is_empty();
+                if relative && !in_work_dir {
+                    let path = tidy(&self.resolve(Path::new(program.as_str())));
+                    *program = path.display().to_string();
                 }
             }
+            self.resolve_model_files(command);
         }
         spec
     }

@@ -19,7 +19,7 @@ async fn main() {
     let scratch = tempfile::tempdir().expect("scratch dir");
     let spec = WorkerSpec::Command(CommandSpec {
         stages: vec![vec!["/bin/true".into()]],
-        env: Default::default(),
+        ..Default::default()
     });
     let started = Instant::now();
     let mut tasks = Vec::new();

@@ -9,8 +9,9 @@
 //! failure.
 //!
 //! What a model sees:
-//! - `command`: each stage runs in the trial directory `trial-<id>-<attempt>` under the
-//!   slot's scratch, with `{name}`, `{trial}`, `{attempt}` and `{workdir}` replaced in
+//! - `command`: each stage (or step) runs in the trial directory `trial-<id>-<attempt>`
+//!   under the slot's scratch (with `template_dir`: in the slot's work directory, the
+//!   trial directory keeping the logs), with `{name}`, `{trial}`, `{attempt}` and `{workdir}` replaced in
 //!   its arguments (`{{`/`}}` for literal braces), the parameters also as
 //!   `TIDEPOOL_PARAM_<NAME>` (upper case, other characters as `_`) and in `params.json`,
 //!   plus `TIDEPOOL_TRIAL`, `TIDEPOOL_ATTEMPT`, `TIDEPOOL_WORKDIR`. The result is the
@@ -19,8 +20,9 @@
 //!   (no objective). A non-zero exit fails the trial with the exit code or signal; so
 //!   does an objective that is not a finite number, and a last line longer than
 //!   [`MAX_RESULT_LINE_BYTES`].
-//! - `python`: `function(params: dict)` returns a number, a dict of numbers (with an
-//!   optional `"objective"`) or `None`; an exception fails the trial with its
+//! - `python`: `function(params: dict)` (or `function(params, workdir)`) returns a
+//!   number, a dict of numbers (with an optional `"objective"`), series (lists with a
+//!   `"start"`, pandas Series) or `None`; an exception fails the trial with its
 //!   traceback, and so does a non-finite objective or a result longer than
 //!   [`MAX_RESULT_LINE_BYTES`] as JSON; whatever the function prints lands in the slot's `python.err`.
 //!
@@ -30,7 +32,7 @@
 //! use std::time::Duration;
 //! let spec = WorkerSpec::Command(CommandSpec {
 //!     stages: vec![vec!["/opt/models/hymod".into(), "--k={k}".into(), "{workdir}".into()]],
-//!     env: Default::default(),
+//!     ..Default::default()
 //! });
 //! let ctx = SlotContext {
 //!     node: "node01".into(),
@@ -67,14 +69,24 @@
 //! - `sentinel`: a watcher process that kills the groups when the agent dies;
 //! - `template`: `{name}` placeholders and `TIDEPOOL_PARAM_*` variables;
 //! - `objective`: reading the result from the last line of stdout;
-//! - `tail`: reading the end of output files.
+//! - `tail`: reading the end of output files;
+//! - `workdir`: a slot's work directory made from `template_dir` (links, copies);
+//! - `filetemplate`, `format`, `inputs`: templated input files, value formats
+//!   (printf, Fortran), and what a trial's directory gets before its first step;
+//! - `responses`: extractors reading responses (scalars, series) from output files;
+//! - `duration`: step timeouts as written in the config.
 
 mod command;
+mod duration;
 mod error;
+mod filetemplate;
+mod format;
 mod group;
+mod inputs;
 mod noop;
 mod objective;
 mod python;
+mod responses;
 mod sentinel;
 mod shim;
 mod spec;
@@ -83,12 +95,22 @@ mod tail;
 mod template;
 mod trial;
 mod trialdir;
+mod workdir;
 
 pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
 pub use error::ModelError;
+pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
+pub use format::{FormatError, ValueFormat};
 pub use python::PythonWorker;
+pub use responses::{
+    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, Occurrence, RegexResponse,
+    ResponseError,
+};
 pub use shim::SHIM_SOURCE;
-pub use spec::{CommandSpec, KeepWorkdirs, PythonSpec, Sentinel, SlotContext, WorkerSpec};
+pub use spec::{
+    CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StepSpec,
+    TemplateFile, TemplateStyle, WorkerSpec,
+};
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
@@ -98,7 +120,7 @@ pub use trialdir::trial_dir_name;
 #[derive(Debug)]
 pub enum Worker {
     Noop,
-    Command(CommandWorker),
+    Command(Box<CommandWorker>),
     Python(Box<PythonWorker>),
 }
 
@@ -108,7 +130,9 @@ impl Worker {
     pub async fn start(spec: &WorkerSpec, ctx: &SlotContext) -> Result<Worker, ModelError> {
         match spec {
             WorkerSpec::Noop => Ok(Worker::Noop),
-            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx).map(Worker::Command),
+            WorkerSpec::Command(spec) => CommandWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Command(Box::new(worker))),
             WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
                 .await
                 .map(|worker| Worker::Python(Box::new(worker))),
@@ -142,7 +166,7 @@ impl Worker {
     pub async fn shutdown(self) {
         match self {
             Worker::Noop => {}
-            Worker::Command(worker) => worker.shutdown().await,
+            Worker::Command(worker) => (*worker).shutdown().await,
             Worker::Python(worker) => worker.shutdown().await,
         }
     }

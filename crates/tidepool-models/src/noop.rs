@@ -9,5 +9,6 @@ pub(crate) fn outcome() -> TrialOutcome {
     TrialOutcome::Ok {
         objective: None,
         responses: BTreeMap::new(),
+        series: BTreeMap::new(),
     }
 }

@@ -1,12 +1,19 @@
 //! `python` slots: one long-lived interpreter per slot running the embedded shim, which
 //! imports the user's `module:function` once and then evaluates trials sent over a
 //! JSON-lines pipe. The interpreter leads its own process group; its stderr (and
-//! whatever the user's code prints) goes to `python.err` in the slot's scratch.
+//! whatever the user's code prints) goes to `python.err` in the slot's scratch. It runs
+//! in the slot's work directory `work/` under the scratch (the `workdir` a
+//! two-argument function receives, also `TIDEPOOL_WORKDIR`), which stays for the
+//! slot's life. Series in a result become [`TrialOutcome::Ok`]'s `series`; the whole
+//! result line is limited to [`MAX_RESULT_LINE_BYTES`], enough for a 5-year hourly
+//! series (about 0.8 MiB of JSON) and kept there so a result stays far below the
+//! 16 MiB wire frame.
 
 use crate::group::{describe_status, own_group, Group};
 use crate::shim::{Message, Number, Request, SHIM_SOURCE};
 use crate::tail::{limit_text, stderr_tail, MAX_RESULT_LINE_BYTES};
 use crate::{ModelError, PythonSpec, SlotContext, TrialInput, TrialOutcome};
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -41,13 +48,21 @@ impl PythonWorker {
     pub(crate) async fn start(spec: &PythonSpec, ctx: &SlotContext) -> Result<Self, ModelError> {
         let stderr = ctx.scratch.join("python.err");
         let err_file = open_stderr(ctx, &stderr)?;
+        let work = ctx.scratch.join(crate::workdir::WORK_DIR);
+        std::fs::create_dir_all(&work).map_err(|source| ModelError::Scratch {
+            node: ctx.node.clone(),
+            slot: ctx.slot,
+            path: work.clone(),
+            source,
+        })?;
         let mut cmd = Command::new(&spec.python);
         cmd.arg("-c")
             .arg(SHIM_SOURCE)
             .arg(&spec.function)
             .args(&spec.path)
-            .current_dir(&ctx.scratch)
+            .current_dir(&work)
             .envs(ctx.env.iter().map(|(k, v)| (k, v)))
+            .env("TIDEPOOL_WORKDIR", &work)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(err_file);
@@ -201,10 +216,21 @@ impl PythonWorker {
                 trial: id,
                 objective,
                 responses,
-            }) if id == trial.trial_id => TrialOutcome::finished(
-                objective.map(|Number(x)| x),
-                responses.into_iter().map(|(k, Number(x))| (k, x)).collect(),
-            ),
+                series,
+            }) if id == trial.trial_id => {
+                let series: Result<BTreeMap<_, _>, String> = series
+                    .into_iter()
+                    .map(|(name, wire)| wire.into_series(&name).map(|s| (name, s)))
+                    .collect();
+                match series {
+                    Ok(series) => TrialOutcome::finished(
+                        objective.map(|Number(x)| x),
+                        responses.into_iter().map(|(k, Number(x))| (k, x)).collect(),
+                    )
+                    .with_series(series),
+                    Err(reason) => TrialOutcome::failed(reason),
+                }
+            }
             Ok(Message::Error {
                 trial: id,
                 error,

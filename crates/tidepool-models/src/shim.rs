@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tidepool_metrics::{parse_time, Series};
 
 /// The shim's source, passed to the interpreter with `-c`.
 pub const SHIM_SOURCE: &str = include_str!("shim.py");
@@ -31,12 +32,53 @@ pub(crate) enum Message {
         trial: u64,
         objective: Option<Number>,
         responses: BTreeMap<String, Number>,
+        #[serde(default)]
+        series: BTreeMap<String, WireSeries>,
     },
     Error {
         trial: u64,
         error: String,
         traceback: String,
     },
+}
+
+/// A series as the shim sends it: explicit times (from a pandas DatetimeIndex), or a
+/// start date and a fixed step (from a list).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum WireSeries {
+    Timed {
+        times: Vec<i64>,
+        values: Vec<Number>,
+    },
+    Regular {
+        start: String,
+        step_seconds: i64,
+        values: Vec<Number>,
+    },
+}
+
+impl WireSeries {
+    /// The series named `name`, or why it is not one.
+    pub(crate) fn into_series(self, name: &str) -> Result<Series, String> {
+        let (times, values) = match self {
+            WireSeries::Timed { times, values } => (times, values),
+            WireSeries::Regular {
+                start,
+                step_seconds,
+                values,
+            } => {
+                let start = parse_time(&start, None)
+                    .map_err(|err| format!("series `{name}`: \"start\": {err}"))?;
+                let times = (0..values.len() as i64)
+                    .map(|i| start + i * step_seconds)
+                    .collect();
+                (times, values)
+            }
+        };
+        let values = values.into_iter().map(|Number(x)| x).collect();
+        Series::new(name, times, values).map_err(|err| format!("series `{name}`: {err}"))
+    }
 }
 
 /// A number as the shim sends it: finite values as JSON numbers, the others as the
@@ -77,6 +119,7 @@ mod tests {
             trial,
             objective,
             responses,
+            ..
         } = serde_json::from_str(line).unwrap()
         else {
             panic!("not a result")
@@ -85,6 +128,38 @@ mod tests {
         assert!(objective.unwrap().0.is_nan());
         assert_eq!(responses["a"].0, 1.5);
         assert_eq!(responses["b"].0, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn reads_regular_and_timed_series() {
+        let line = r#"{"kind":"result","trial":1,"objective":null,"responses":{},"series":{
+            "q":{"start":"2012-01-01","step_seconds":86400,"values":[1.0,"nan",3]},
+            "h":{"times":[0,3600],"values":[0.5,0.25]}}}"#;
+        let Message::Result { series, .. } = serde_json::from_str(line).unwrap() else {
+            panic!("not a result")
+        };
+        let mut series = series;
+        let q = series.remove("q").unwrap().into_series("q").unwrap();
+        // 2012-01-01 is day 15340 since 1970-01-01.
+        assert_eq!(q.times(), &[1_325_376_000, 1_325_462_400, 1_325_548_800]);
+        assert!(q.values()[1].is_nan() && q.values()[2] == 3.0);
+        let h = series.remove("h").unwrap().into_series("h").unwrap();
+        assert_eq!((h.times(), h.values()), (&[0, 3600][..], &[0.5, 0.25][..]));
+    }
+
+    #[test]
+    fn a_bad_start_or_unsorted_times_name_the_series() {
+        let wire: WireSeries =
+            serde_json::from_str(r#"{"start":"Jan 1","step_seconds":60,"values":[1]}"#).unwrap();
+        assert!(wire
+            .into_series("q")
+            .unwrap_err()
+            .starts_with("series `q`: \"start\""));
+        let wire: WireSeries = serde_json::from_str(r#"{"times":[5,5],"values":[1,2]}"#).unwrap();
+        assert!(wire
+            .into_series("h")
+            .unwrap_err()
+            .starts_with("series `h`: "));
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub(crate) struct Stage {
     pub number: usize,
     /// argv with placeholders expanded.
     pub args: Vec<String>,
-    pub workdir: PathBuf,
+    /// Where its `stage-<n>.out` / `.err` go.
+    pub trial_dir: PathBuf,
+    /// Where it runs.
+    pub cwd: PathBuf,
     pub env: Arc<Vec<(String, String)>>,
     /// Kills the stage's group if the agent dies.
     pub sentinel: Sentinel,
@@ -34,7 +37,12 @@ pub(crate) struct Preparation {
     pub params: Vec<(String, f64)>,
     /// A spare directory to recycle.
     pub spare: Option<PathBuf>,
+    /// Then the trial's input files (templates; see `inputs`).
+    pub inputs: Option<InputsJob>,
 }
+
+/// Writes a trial's input files; `Err` says why it could not.
+pub(crate) type InputsJob = Box<dyn FnOnce() -> Result<(), String> + Send>;
 
 /// When and how a stage is stopped.
 pub(crate) struct Limits<'a> {
@@ -46,7 +54,7 @@ pub(crate) struct Limits<'a> {
 impl Stage {
     /// Runs the stage to its end; `Err` carries the outcome that ends the trial.
     pub(crate) async fn run(self, limits: &Limits<'_>) -> Result<(), TrialOutcome> {
-        let err_path = stage_file(&self.workdir, self.number, "err");
+        let err_path = stage_file(&self.trial_dir, self.number, "err");
         let (number, program) = (self.number, self.args[0].clone());
         let sentinel = self.sentinel.clone();
         let mut child = off_thread(move || self.start()).await?;
@@ -82,15 +90,18 @@ impl Stage {
     }
 
     /// Synchronous part: trial directory (first stage), output files, spawn.
-    fn start(self) -> Result<Child, TrialOutcome> {
-        if let Some(prep) = &self.prepare {
-            prepare(&self.workdir, &prep.params, prep.spare.as_deref())?;
+    fn start(mut self) -> Result<Child, TrialOutcome> {
+        if let Some(prep) = self.prepare.take() {
+            prepare(&self.trial_dir, &prep.params, prep.spare.as_deref())?;
+            if let Some(inputs) = prep.inputs {
+                inputs().map_err(TrialOutcome::failed)?;
+            }
         }
         let out = self.output_file("out")?;
         let err = self.output_file("err")?;
         let mut cmd = Command::new(&self.args[0]);
         cmd.args(&self.args[1..])
-            .current_dir(&self.workdir)
+            .current_dir(&self.cwd)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
@@ -101,7 +112,7 @@ impl Stage {
     }
 
     fn output_file(&self, which: &str) -> Result<File, TrialOutcome> {
-        let path = stage_file(&self.workdir, self.number, which);
+        let path = stage_file(&self.trial_dir, self.number, which);
         File::create(&path)
             .map_err(|err| self.failed(format!("cannot create {}: {err}", path.display())))
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use tidepool_metrics::Series;
 
 /// One trial to evaluate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,10 +21,14 @@ pub struct TrialInput {
 /// What a trial gave back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrialOutcome {
-    /// Finished; `objective` is what the optimiser minimises, if the model gave one.
+    /// Finished; `objective` is what the optimiser minimises, if the model gave one;
+    /// `responses` are named scalars, `series` named time series (simulated hydrographs,
+    /// scored elsewhere against observations).
     Ok {
         objective: Option<f64>,
         responses: BTreeMap<String, f64>,
+        #[serde(default)]
+        series: BTreeMap<String, Series>,
     },
     /// The model ran and failed (non-zero exit, exception, unreadable output).
     Failed { reason: String, stderr_tail: String },
@@ -48,8 +53,17 @@ impl TrialOutcome {
             None => TrialOutcome::Ok {
                 objective,
                 responses,
+                series: BTreeMap::new(),
             },
         }
+    }
+
+    /// This outcome with `series` added (an `Ok` only; others stay as they are).
+    pub fn with_series(mut self, added: BTreeMap<String, Series>) -> Self {
+        if let TrialOutcome::Ok { series, .. } = &mut self {
+            series.extend(added);
+        }
+        self
     }
 
     /// A failure with no stderr to show.

@@ -38,12 +38,7 @@ pub(crate) fn prepare(
         if !recycled {
             std::fs::create_dir(workdir)?;
         }
-        let object: serde_json::Map<String, serde_json::Value> = params
-            .iter()
-            .map(|(name, value)| (name.clone(), serde_json::Value::from(*value)))
-            .collect();
-        let text = serde_json::Value::Object(object).to_string();
-        std::fs::write(workdir.join("params.json"), text)
+        write_params(workdir, params)
     };
     create().map_err(|err| {
         TrialOutcome::failed(format!(
@@ -51,6 +46,16 @@ pub(crate) fn prepare(
             workdir.display()
         ))
     })
+}
+
+/// `params.json` in `dir`: an object of the parameters.
+pub(crate) fn write_params(dir: &Path, params: &[(String, f64)]) -> std::io::Result<()> {
+    let object: serde_json::Map<String, serde_json::Value> = params
+        .iter()
+        .map(|(name, value)| (name.clone(), serde_json::Value::from(*value)))
+        .collect();
+    let text = serde_json::Value::Object(object).to_string();
+    std::fs::write(dir.join("params.json"), text)
 }
 
 /// Reads the result from the last stage's stdout. After success the directory is gone

@@ -24,6 +24,7 @@ async fn slot(stages: &[&[&str]], env: &[(&str, &str)]) -> Slot {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        ..Default::default()
     });
     let ctx = SlotContext {
         node: "testnode".into(),
@@ -110,6 +111,7 @@ async fn stages_run_in_order_with_placeholders_env_and_params_json() {
     let TrialOutcome::Ok {
         objective,
         responses,
+        ..
     } = outcome
     else {
         panic!("{outcome:?}")
@@ -321,7 +323,7 @@ async fn an_empty_pipeline_is_rejected_at_start() {
     for stages in [vec![], vec![vec![]]] {
         let spec = WorkerSpec::Command(CommandSpec {
             stages,
-            env: Default::default(),
+            ..Default::default()
         });
         let err = Worker::start(&spec, &ctx).await.unwrap_err();
         assert!(

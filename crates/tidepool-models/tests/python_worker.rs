@@ -44,6 +44,30 @@ def not_a_number(p):
 
 def nan(p):
     return {"objective": float("nan"), "peak": float("inf")}
+
+def with_workdir(p, workdir):
+    with open(os.path.join(workdir, "seen.txt"), "w") as f:
+        f.write(str(p["x"]))
+    return {"cwd_is_workdir": 1.0 if os.getcwd() == workdir else 0.0}
+
+def with_default(p, scale=3.0):
+    return p["x"] * scale
+
+def listed(p):
+    import numpy as np
+    return {"q": [p["x"] * i for i in range(3)], "e": np.array([1.0, np.nan, None], dtype=float),
+            "start": "2012-01-01", "step_seconds": 3600, "peak": 4.5}
+
+def panda(p):
+    index = pd.date_range("2012-01-01", periods=3, freq="D")
+    return pd.Series([p["x"], float("nan"), 2.0], index=index, name="flow")
+
+def pandas_in_dict(p):
+    index = pd.date_range("2012-01-01 06:00", periods=2, freq="h", tz="Etc/GMT-6")
+    return {"objective": 0.5, "q": pd.Series([1.0, 2.0], index=index)}
+
+def no_start(p):
+    return {"q": [1.0, 2.0]}
 "#;
 
 const BROKEN: &str = "raise ImportError('missing thing: libfoo')\n";
@@ -140,6 +164,7 @@ async fn imports_once_and_evaluates_many_trials_despite_user_prints() {
         let TrialOutcome::Ok {
             objective,
             responses,
+            ..
         } = outcome
         else {
             panic!("{outcome:?}")
@@ -239,7 +264,7 @@ async fn a_timeout_kills_the_interpreter_and_its_children() {
         "{outcome:?}"
     );
     assert!(!worker.is_alive());
-    let child: i32 = std::fs::read_to_string(slot.ctx.scratch.join("child.pid"))
+    let child: i32 = std::fs::read_to_string(slot.ctx.scratch.join("work/child.pid"))
         .unwrap()
         .parse()
         .unwrap();
@@ -302,4 +327,105 @@ async fn a_missing_interpreter_cannot_be_spawned() {
         matches!(&err, ModelError::Spawn { program, slot: 1, .. } if program == "/nonexistent/bin/python"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_two_argument_function_gets_the_slot_work_dir() {
+    let Some((slot, mut worker)) = start("usermodel:with_workdir").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Ok { responses, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(responses["cwd_is_workdir"], 1.0);
+    let seen = std::fs::read_to_string(slot.ctx.scratch.join("work/seen.txt")).unwrap();
+    assert_eq!(seen, "1.5");
+    worker.shutdown().await;
+
+    // A second argument with a default (not named workdir) keeps its default.
+    let Some((_slot, mut worker)) = start("usermodel:with_default").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    assert!(
+        matches!(outcome, TrialOutcome::Ok { objective: Some(x), .. } if x == 4.5),
+        "{outcome:?}"
+    );
+    worker.shutdown().await;
+}
+
+/// 2012-01-01T00:00Z in Unix seconds: 15340 days.
+const JAN1_2012: i64 = 15_340 * 86_400;
+
+#[tokio::test]
+async fn lists_with_a_start_become_regular_series() {
+    let Some((_slot, mut worker)) = start("usermodel:listed").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Ok {
+        responses, series, ..
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(responses, [("peak".to_string(), 4.5)].into());
+    let q = &series["q"];
+    assert_eq!(q.times(), &[JAN1_2012, JAN1_2012 + 3600, JAN1_2012 + 7200]);
+    assert_eq!(q.values(), &[0.0, 1.5, 3.0]);
+    let e = &series["e"];
+    assert_eq!(e.values()[0], 1.0);
+    assert!(e.values()[1].is_nan() && e.values()[2].is_nan());
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn pandas_series_keep_their_datetime_index_in_utc() {
+    let Some((_slot, mut worker)) = start("usermodel:panda").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Ok { series, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let flow = &series["flow"];
+    assert_eq!(
+        flow.times(),
+        &[JAN1_2012, JAN1_2012 + 86_400, JAN1_2012 + 2 * 86_400]
+    );
+    assert_eq!(flow.values()[0], 1.5);
+    assert!(flow.values()[1].is_nan());
+    worker.shutdown().await;
+
+    let Some((_slot, mut worker)) = start("usermodel:pandas_in_dict").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Ok {
+        objective, series, ..
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(objective, Some(0.5));
+    // 06:00 at UTC+6 (Etc/GMT-6) is midnight UTC.
+    assert_eq!(series["q"].times(), &[JAN1_2012, JAN1_2012 + 3600]);
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_list_without_a_start_fails_the_trial_saying_so() {
+    let Some((_slot, mut worker)) = start("usermodel:no_start").await else {
+        return;
+    };
+    let outcome = run(&mut worker, &trial(1, None)).await;
+    let TrialOutcome::Failed { reason, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        reason,
+        "TypeError: series 'q' need a \"start\" date in the returned dict"
+    );
+    worker.shutdown().await;
 }

@@ -33,6 +33,7 @@ impl JournalRecorder {
             TrialOutcome::Ok {
                 objective,
                 responses,
+                ..
             } => FinishedTrial::ok(trial, *objective, responses.clone()),
             TrialOutcome::Failed {
                 reason,

@@ -5,8 +5,6 @@
 //! the reason; the model's own objective, if it printed one, is kept as the response
 //! `model_objective`.
 
-use std::collections::BTreeMap;
-use tidepool_metrics::Series;
 use tidepool_models::TrialOutcome;
 use tidepool_objective::Objective;
 
@@ -24,8 +22,8 @@ pub fn scored(objective: Option<&Objective>, outcome: TrialOutcome) -> TrialOutc
         TrialOutcome::Ok {
             objective: own,
             mut responses,
+            series,
         } => {
-            let series: BTreeMap<String, Series> = BTreeMap::new();
             match objective.score(&responses, &series) {
                 Ok(score) => {
                     if let Some(own) = own {

@@ -55,8 +55,9 @@ impl RunConfig {
                 hint: hint.to_string(),
             });
         }
-        let mut cfg: RunConfig =
-            toml::from_str(text).map_err(|e| parse_error(&shared, path, &e, KEYS))?;
+        let mut cfg: RunConfig = toml::from_str(text).map_err(|e| {
+            model_keys::refine(parse_error(&shared, path, &e, KEYS), &table, &shared)
+        })?;
         model_keys::check(&table, &shared, path, &cfg.model)?;
         cfg.source = path.to_path_buf();
         cfg.text = Arc::clone(&shared);

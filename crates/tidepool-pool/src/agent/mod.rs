@@ -464,13 +464,17 @@ async fn read_loop(
 /// many results with large responses stay far below the frame limit.
 const BATCH_BYTES: usize = 4 << 20;
 
-/// About how many bytes a report takes on the wire (its responses and texts).
+/// About how many bytes a report takes on the wire (its responses, series and texts;
+/// a series point is a varint time and an f64).
 fn approx_bytes(report: &TrialReport) -> usize {
     const FIXED: usize = 32;
     FIXED
         + match &report.outcome {
-            TrialOutcome::Ok { responses, .. } => {
-                responses.keys().map(|k| k.len() + 10).sum::<usize>()
+            TrialOutcome::Ok {
+                responses, series, ..
+            } => {
+                let points: usize = series.values().map(|s| s.times().len() * 17 + 8).sum();
+                responses.keys().map(|k| k.len() + 10).sum::<usize>() + points
             }
             TrialOutcome::Failed {
                 reason,

@@ -58,6 +58,7 @@ impl Scheduler {
             TrialOutcome::Ok {
                 objective,
                 responses,
+                ..
             } => match (objective, &self.cfg.objective_needed_by) {
                 (None, Some(algorithm)) => TrialOutcome::Failed {
                     reason: format!(

@@ -16,6 +16,7 @@ fn ok(objective: Option<f64>) -> TrialOutcome {
     TrialOutcome::Ok {
         objective,
         responses: Default::default(),
+        series: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ fn ok() -> TrialOutcome {
     TrialOutcome::Ok {
         objective: Some(1.0),
         responses: Default::default(),
+        series: Default::default(),
     }
 }
 
