@@ -1,0 +1,114 @@
+//! Observed against simulated flow of the best trial, one chart per series: the
+//! warm-up shaded grey, the calibration period green, the evaluation period orange;
+//! a missing value breaks its line.
+
+use super::{padded, svg, BLUE_LINE, FONT, WIDTH};
+use crate::best::{BestFile, Hydrograph};
+use crate::error::Result;
+use plotters::prelude::*;
+
+const DAY: f64 = 86_400.0;
+
+pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
+    let times = || h.rows.iter().map(|r| r.time as f64);
+    let (t_lo, t_hi) = (
+        times().fold(f64::INFINITY, f64::min),
+        times().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (t_lo, t_hi) = if t_lo < t_hi { (t_lo, t_hi) } else { (t_lo - DAY, t_lo + DAY) };
+    let values = h.rows.iter().flat_map(|r| [r.observed, r.simulated]).flatten();
+    let (_, hi) = padded(values.clone());
+    let lo = values.fold(0.0_f64, f64::min);
+    let periods = periods(best, t_lo, t_hi);
+    svg("hydrograph", (WIDTH, 400), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{}: observed and simulated (best trial)", h.series), (FONT, 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(t_lo..t_hi, lo..hi)?;
+        for (from, to, colour, name) in &periods {
+            let area = Rectangle::new([(*from, lo), (*to, hi)], colour.mix(0.15).filled());
+            chart
+                .draw_series([area])?
+                .label(*name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.mix(0.3).filled()));
+        }
+        chart
+            .configure_mesh()
+            .x_desc("date")
+            .y_desc(h.series.as_str())
+            .x_labels(8)
+            .x_label_formatter(&|t| date(*t))
+            .draw()?;
+        let observed = runs(h, |r| r.observed);
+        let simulated = runs(h, |r| r.simulated);
+        for (i, run) in observed.into_iter().enumerate() {
+            let s = chart.draw_series(LineSeries::new(run, BLACK.stroke_width(1)))?;
+            if i == 0 {
+                s.label("observed")
+                    .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
+            }
+        }
+        for (i, run) in simulated.into_iter().enumerate() {
+            let s = chart.draw_series(LineSeries::new(run, BLUE_LINE.stroke_width(1)))?;
+            if i == 0 {
+                s.label("simulated")
+                    .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE_LINE));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+fn date(t: f64) -> String {
+    let text = tidepool_metrics::format_time(t as i64);
+    text.split(' ').next().unwrap_or_default().to_string()
+}
+
+/// Unbroken stretches of a column.
+fn runs(h: &Hydrograph, value: impl Fn(&crate::best::HydroRow) -> Option<f64>) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for r in &h.rows {
+        match value(r) {
+            Some(v) => out.last_mut().expect("never empty").push((r.time as f64, v)),
+            None => out.push(Vec::new()),
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+type Period = (f64, f64, RGBColor, &'static str);
+
+/// The shaded periods within the data's span: the warm-up from the first date to its
+/// end, calibration (after the warm-up) and evaluation; a period's end date is
+/// included (to the end of that day).
+fn periods(best: &BestFile, t_lo: f64, t_hi: f64) -> Vec<Period> {
+    let at = |d: &str| tidepool_metrics::parse_time(d, None).ok().map(|t| t as f64);
+    let span = |p: &Option<[String; 2]>| -> Option<(f64, f64)> {
+        let [a, b] = p.as_ref()?;
+        Some((at(a)?.max(t_lo), (at(b)? + DAY).min(t_hi)))
+    };
+    let mut out = Vec::new();
+    let calibration = span(&best.calibration);
+    if let Some(w) = best.warmup_end.as_deref().and_then(at) {
+        if w > t_lo {
+            out.push((t_lo, w.min(t_hi), RGBColor(120, 120, 120), "warm-up"));
+        }
+    }
+    if let Some((a, b)) = calibration {
+        let a = best.warmup_end.as_deref().and_then(at).map_or(a, |w| a.max(w));
+        out.push((a, b, RGBColor(44, 160, 44), "calibration"));
+    }
+    if let Some((a, b)) = span(&best.evaluation) {
+        out.push((a, b, RGBColor(255, 127, 14), "evaluation"));
+    }
+    out
+}
