@@ -6,8 +6,8 @@
 use crate::error::{sql, JournalError, Result};
 use crate::records::ReplayStep;
 use crate::records::{
-    Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent,
-    SlotEvent, SlotEventKind, TrialRecord, TrialStatus,
+    Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent, SlotEvent,
+    SlotEventKind, TrialRecord, TrialStatus,
 };
 use crate::schema::{self, journal_path};
 use rusqlite::{Connection, OptionalExtension, Row};

@@ -38,7 +38,13 @@ impl RunData {
                 trials.push(t);
                 Ok(())
             })?;
-            Ok((r.config()?, trials, r.slot_events()?, r.counts()?, r.events()?))
+            Ok((
+                r.config()?,
+                trials,
+                r.slot_events()?,
+                r.counts()?,
+                r.events()?,
+            ))
         })?;
         let snapshot: toml::Table = config.text.parse().unwrap_or_default();
         Ok(RunData {

@@ -43,7 +43,10 @@ pub const FILE_NAME: &str = "report.html";
 /// The report as one HTML document.
 pub fn render(data: &RunData, view: &ObjectiveView) -> Result<String> {
     let sections = sections::all(data, view)?;
-    Ok(html::page(&format!("tidepool report: {}", data.name), &sections))
+    Ok(html::page(
+        &format!("tidepool report: {}", data.name),
+        &sections,
+    ))
 }
 
 /// How many figures a rendered report holds.

@@ -30,7 +30,11 @@ fn best_trial(data: &RunData) -> Option<&tidepool_journal::TrialRecord> {
     progress::observed(&data.trials)
         .into_iter()
         .filter(|t| t.objective.is_some_and(|o| !o.is_nan()))
-        .min_by(|a, b| a.objective.unwrap_or(f64::NAN).total_cmp(&b.objective.unwrap_or(f64::NAN)))
+        .min_by(|a, b| {
+            a.objective
+                .unwrap_or(f64::NAN)
+                .total_cmp(&b.objective.unwrap_or(f64::NAN))
+        })
 }
 
 fn header(data: &RunData, view: &ObjectiveView) -> String {
@@ -43,7 +47,10 @@ fn header(data: &RunData, view: &ObjectiveView) -> String {
         vec!["run".into(), data.name.clone()],
         vec!["state".into(), data.state.clone()],
         vec!["algorithm".into(), data.algorithm.clone()],
-        vec!["trials done".into(), (c.ok + c.failed + c.timed_out).to_string()],
+        vec![
+            "trials done".into(),
+            (c.ok + c.failed + c.timed_out).to_string(),
+        ],
         vec!["trials failed".into(), (c.failed + c.timed_out).to_string()],
         vec!["best".into(), best],
     ];
@@ -56,11 +63,19 @@ fn progress_section(data: &RunData, view: &ObjectiveView) -> Result<String> {
         .map(|t| t.objective)
         .collect();
     if objectives.is_empty() {
-        return Ok(section("progress", "Best objective against evaluations", &para("no evaluations yet")));
+        return Ok(section(
+            "progress",
+            "Best objective against evaluations",
+            &para("no evaluations yet"),
+        ));
     }
     let evals = progress::running_best(&objectives);
     let svg = figures::progress::figure(&evals, view)?;
-    Ok(section("progress", "Best objective against evaluations", &figure(&svg)))
+    Ok(section(
+        "progress",
+        "Best objective against evaluations",
+        &figure(&svg),
+    ))
 }
 
 fn parameters(data: &RunData) -> Result<String> {
@@ -80,24 +95,39 @@ fn parameters(data: &RunData) -> Result<String> {
 fn hydrograph(data: &RunData) -> Result<String> {
     const HEADING: &str = "Observed and simulated (best trial)";
     let Some(best) = &data.best else {
-        return Ok(section("hydrograph", HEADING, &para("appears when the run ends")));
+        return Ok(section(
+            "hydrograph",
+            HEADING,
+            &para("appears when the run ends"),
+        ));
     };
     let f = &best.file;
-    let period = |p: &Option<[String; 2]>| p.as_ref().map_or("none".to_string(), |[a, b]| format!("{a} to {b}"));
+    let period = |p: &Option<[String; 2]>| {
+        p.as_ref()
+            .map_or("none".to_string(), |[a, b]| format!("{a} to {b}"))
+    };
     let mut rows = vec![
         vec!["trial".into(), f.trial.to_string()],
         vec![f.label.clone(), short(f.shown)],
         vec!["calibration".into(), period(&f.calibration)],
         vec!["evaluation".into(), period(&f.evaluation)],
-        vec!["warm-up ends".into(), f.warmup_end.clone().unwrap_or_else(|| "none".into())],
+        vec![
+            "warm-up ends".into(),
+            f.warmup_end.clone().unwrap_or_else(|| "none".into()),
+        ],
     ];
-    rows.extend(f.terms.iter().map(|(k, v)| vec![format!("term {k}"), short(*v)]));
+    rows.extend(
+        f.terms
+            .iter()
+            .map(|(k, v)| vec![format!("term {k}"), short(*v)]),
+    );
     let mut body = table(&["", ""], &rows);
     for h in &best.hydrographs {
         body += &figure(&figures::hydrograph::figure(h, f)?);
     }
     if best.hydrographs.is_empty() {
-        body += &para("no hydrograph files (best/hydrograph-*.csv): the objective scores no series");
+        body +=
+            &para("no hydrograph files (best/hydrograph-*.csv): the objective scores no series");
     }
     Ok(section("hydrograph", HEADING, &body))
 }
@@ -105,7 +135,11 @@ fn hydrograph(data: &RunData) -> Result<String> {
 fn utilisation(t: &Timeline) -> Result<String> {
     const HEADING: &str = "Slot utilisation";
     if t.rows.is_empty() {
-        return Ok(section("utilisation", HEADING, &para("no trial has started yet")));
+        return Ok(section(
+            "utilisation",
+            HEADING,
+            &para("no trial has started yet"),
+        ));
     }
     let pct = |u: Option<f64>| u.map_or("-".into(), |u| format!("{:.1} %", u * 100.0));
     let mut rows: Vec<Vec<String>> = t
@@ -113,12 +147,31 @@ fn utilisation(t: &Timeline) -> Result<String> {
         .iter()
         .map(|r| {
             let busy = r.available.map_or(0.0, |a| r.busy_within(a, t.end));
-            vec![r.key.to_string(), r.bars.len().to_string(), format!("{busy:.1}"), format!("{:.1}", r.span(t.end)), pct(r.utilisation(t.end))]
+            vec![
+                r.key.to_string(),
+                r.bars.len().to_string(),
+                format!("{busy:.1}"),
+                format!("{:.1}", r.span(t.end)),
+                pct(r.utilisation(t.end)),
+            ]
         })
         .collect();
-    rows.push(vec!["all slots".into(), t.rows.iter().map(|r| r.bars.len()).sum::<usize>().to_string(), String::new(), String::new(), pct(t.overall_utilisation())]);
+    rows.push(vec![
+        "all slots".into(),
+        t.rows
+            .iter()
+            .map(|r| r.bars.len())
+            .sum::<usize>()
+            .to_string(),
+        String::new(),
+        String::new(),
+        pct(t.overall_utilisation()),
+    ]);
     let body = figure(&figures::gantt::figure(t)?)
-        + &table(&["slot", "trials", "busy s", "available s", "utilisation"], &rows);
+        + &table(
+            &["slot", "trials", "busy s", "available s", "utilisation"],
+            &rows,
+        );
     Ok(section("utilisation", HEADING, &body))
 }
 
@@ -128,21 +181,36 @@ fn gate(t: &Timeline) -> Result<String> {
         let text = "no slot starts in the journal (a journal older than schema version 3 has none)";
         return Ok(section("gate", HEADING, &para(text)));
     }
-    Ok(section("gate", HEADING, &figure(&figures::gate::figure(t)?)))
+    Ok(section(
+        "gate",
+        HEADING,
+        &figure(&figures::gate::figure(t)?),
+    ))
 }
 
 fn barriers(t: &Timeline) -> Result<String> {
     const HEADING: &str = "Slot time lost at batch barriers";
     let batches = barrier::batches(t);
     let total = barrier::total_lost(&batches);
-    let busy: f64 = t.rows.iter().map(|r| r.busy_within(f64::NEG_INFINITY, f64::INFINITY)).sum();
+    let busy: f64 = t
+        .rows
+        .iter()
+        .map(|r| r.busy_within(f64::NEG_INFINITY, f64::INFINITY))
+        .sum();
     let text = format!(
         "{total:.1} slot-seconds idle at barriers over {} batches ({busy:.1} slot-seconds spent running trials)",
         batches.len()
     );
     let rows: Vec<Vec<String>> = batches
         .iter()
-        .map(|b| vec![b.index.to_string(), b.trials.to_string(), format!("{:.1}", b.end - b.start), format!("{:.1}", b.lost)])
+        .map(|b| {
+            vec![
+                b.index.to_string(),
+                b.trials.to_string(),
+                format!("{:.1}", b.end - b.start),
+                format!("{:.1}", b.lost),
+            ]
+        })
         .collect();
     let body = para(&text)
         + &figure(&figures::barrier::figure(&batches)?)
@@ -158,7 +226,17 @@ fn failures_section(data: &RunData) -> String {
     }
     let rows: Vec<Vec<String>> = reasons
         .into_iter()
-        .map(|r| vec![r.reason, r.count.to_string(), r.stderr_line.unwrap_or_default()])
+        .map(|r| {
+            vec![
+                r.reason,
+                r.count.to_string(),
+                r.stderr_line.unwrap_or_default(),
+            ]
+        })
         .collect();
-    section("failures", HEADING, &table(&["reason", "trials", "first stderr line"], &rows))
+    section(
+        "failures",
+        HEADING,
+        &table(&["reason", "trials", "first stderr line"], &rows),
+    )
 }

@@ -2,7 +2,7 @@
 //! parameter's range from lower (left) to upper (right); the bar ends at the value,
 //! and the row's label gives the value and the bounds.
 
-use super::{row_labels, short, svg, BLUE_LINE, FONT, WIDTH};
+use super::{label_font, row_labels, short, svg, BLUE_LINE, FONT, WIDTH};
 use crate::data::Parameter;
 use crate::error::Result;
 use plotters::prelude::*;
@@ -12,7 +12,15 @@ pub fn figure(params: &[Parameter], best: &[f64]) -> Result<String> {
     let names: Vec<String> = params
         .iter()
         .zip(best)
-        .map(|(p, v)| format!("{} = {} in [{}, {}]", p.name, short(*v), short(p.lower), short(p.upper)))
+        .map(|(p, v)| {
+            format!(
+                "{} = {} in [{}, {}]",
+                p.name,
+                short(*v),
+                short(p.lower),
+                short(p.upper)
+            )
+        })
         .collect();
     svg("final values", (WIDTH, 60 + 36 * n as u32), |root| {
         let mut chart = ChartBuilder::on(root)
@@ -23,6 +31,8 @@ pub fn figure(params: &[Parameter], best: &[f64]) -> Result<String> {
             .build_cartesian_2d(0.0..1.0, n as f64..0.0)?;
         chart
             .configure_mesh()
+            .label_style(label_font())
+            .axis_desc_style(label_font())
             .x_desc("position within bounds (0 = lower, 1 = upper)")
             .y_labels(0)
             .disable_y_mesh()
@@ -38,4 +48,3 @@ pub fn figure(params: &[Parameter], best: &[f64]) -> Result<String> {
         Ok(())
     })
 }
-

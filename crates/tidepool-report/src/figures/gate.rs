@@ -1,7 +1,8 @@
 //! The start gate at work: per slot, each pass through the gate from start to ready
-//! (blue), to a failed start (red), or still starting (grey).
+//! (blue), to a failed start (red), or not ready when the record ends
+//! (grey: still starting, or stopped with the run).
 
-use super::{row_labels, svg, BLUE_LINE, FONT, WIDTH};
+use super::{label_font, legend, row_labels, svg, BLUE_LINE, FONT, WIDTH};
 use crate::error::Result;
 use crate::shape::timeline::{GateEnd, Timeline};
 use plotters::prelude::*;
@@ -15,8 +16,9 @@ pub fn figure(t: &Timeline) -> Result<String> {
         .flat_map(|r| r.gates.iter().map(|g| g.end))
         .fold(0.0_f64, f64::max);
     let end = (last * 1.05).max(1e-3);
-    svg("slot start gate", (WIDTH, 90 + 24 * n as u32), |root| {
-        let mut chart = ChartBuilder::on(root)
+    svg("slot start gate", (WIDTH, 118 + 24 * n as u32), |root| {
+        let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 - 28);
+        let mut chart = ChartBuilder::on(&top)
             .caption("slot start -> ready (the start gate)", (FONT, 16))
             .margin(10)
             .x_label_area_size(35)
@@ -24,6 +26,8 @@ pub fn figure(t: &Timeline) -> Result<String> {
             .build_cartesian_2d(0.0..end, n as f64..0.0)?;
         chart
             .configure_mesh()
+            .label_style(label_font())
+            .axis_desc_style(label_font())
             .x_desc("seconds since the first slot started")
             .y_labels(0)
             .disable_y_mesh()
@@ -41,20 +45,17 @@ pub fn figure(t: &Timeline) -> Result<String> {
             });
             chart.draw_series(bars)?;
         }
-        for (how, name) in [(GateEnd::Ready, "started -> ready"), (GateEnd::Failed, "start failed"), (GateEnd::Pending, "still starting")] {
-            let c = colour(how);
-            chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
-        row_labels(root, |y| chart.backend_coord(&(0.0, y)), &names)?;
-        Ok(())
+        row_labels(&top, |y| chart.backend_coord(&(0.0, y)), &names)?;
+        let items = [GateEnd::Ready, GateEnd::Failed, GateEnd::Pending].map(|how| {
+            (
+                colour(how),
+                match how {
+                    GateEnd::Ready => "started -> ready",
+                    GateEnd::Failed => "start failed",
+                    GateEnd::Pending => "not ready when the record ends",
+                },
+            )
+        });
+        legend(&bottom, &items)
     })
 }

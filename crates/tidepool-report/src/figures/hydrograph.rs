@@ -2,7 +2,7 @@
 //! warm-up shaded grey, the calibration period green, the evaluation period orange;
 //! a missing value breaks its line.
 
-use super::{padded, svg, BLUE_LINE, FONT, WIDTH};
+use super::{label_font, padded, svg, BLUE_LINE, FONT, WIDTH};
 use crate::best::{BestFile, Hydrograph};
 use crate::error::Result;
 use plotters::prelude::*;
@@ -15,14 +15,25 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
         times().fold(f64::INFINITY, f64::min),
         times().fold(f64::NEG_INFINITY, f64::max),
     );
-    let (t_lo, t_hi) = if t_lo < t_hi { (t_lo, t_hi) } else { (t_lo - DAY, t_lo + DAY) };
-    let values = h.rows.iter().flat_map(|r| [r.observed, r.simulated]).flatten();
+    let (t_lo, t_hi) = if t_lo < t_hi {
+        (t_lo, t_hi)
+    } else {
+        (t_lo - DAY, t_lo + DAY)
+    };
+    let values = h
+        .rows
+        .iter()
+        .flat_map(|r| [r.observed, r.simulated])
+        .flatten();
     let (_, hi) = padded(values.clone());
     let lo = values.fold(0.0_f64, f64::min);
     let periods = periods(best, t_lo, t_hi);
     svg("hydrograph", (WIDTH, 400), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("{}: observed and simulated (best trial)", h.series), (FONT, 16))
+            .caption(
+                format!("{}: observed and simulated (best trial)", h.series),
+                (FONT, 16),
+            )
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -32,10 +43,14 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
             chart
                 .draw_series([area])?
                 .label(*name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.mix(0.3).filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.mix(0.3).filled())
+                });
         }
         chart
             .configure_mesh()
+            .label_style(label_font())
+            .axis_desc_style(label_font())
             .x_desc("date")
             .y_desc(h.series.as_str())
             .x_labels(8)
@@ -73,11 +88,17 @@ fn date(t: f64) -> String {
 }
 
 /// Unbroken stretches of a column.
-fn runs(h: &Hydrograph, value: impl Fn(&crate::best::HydroRow) -> Option<f64>) -> Vec<Vec<(f64, f64)>> {
+fn runs(
+    h: &Hydrograph,
+    value: impl Fn(&crate::best::HydroRow) -> Option<f64>,
+) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for r in &h.rows {
         match value(r) {
-            Some(v) => out.last_mut().expect("never empty").push((r.time as f64, v)),
+            Some(v) => out
+                .last_mut()
+                .expect("never empty")
+                .push((r.time as f64, v)),
             None => out.push(Vec::new()),
         }
     }
@@ -104,7 +125,11 @@ fn periods(best: &BestFile, t_lo: f64, t_hi: f64) -> Vec<Period> {
         }
     }
     if let Some((a, b)) = calibration {
-        let a = best.warmup_end.as_deref().and_then(at).map_or(a, |w| a.max(w));
+        let a = best
+            .warmup_end
+            .as_deref()
+            .and_then(at)
+            .map_or(a, |w| a.max(w));
         out.push((a, b, RGBColor(44, 160, 44), "calibration"));
     }
     if let Some((a, b)) = span(&best.evaluation) {

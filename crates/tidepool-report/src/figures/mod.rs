@@ -100,3 +100,25 @@ pub fn short(v: f64) -> String {
         t => t.to_string(),
     }
 }
+
+/// A one-line legend of coloured squares with names, drawn across `area`.
+pub fn legend(area: &Area<'_>, items: &[(RGBColor, &str)]) -> DrawResult {
+    let style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut x = 180;
+    for (colour, name) in items {
+        area.draw(&Rectangle::new([(x, 8), (x + 14, 20)], colour.filled()))?;
+        area.draw(&Text::new(name.to_string(), (x + 20, 14), style.clone()))?;
+        x += 40 + 7 * name.len() as i32;
+    }
+    Ok(())
+}
+
+/// Axis tick labels as whole numbers (evaluations, batches).
+pub fn whole(v: &f64) -> String {
+    format!("{v:.0}")
+}
+
+/// Label and axis-description fonts, the same in every figure.
+pub fn label_font() -> TextStyle<'static> {
+    (FONT, 12).into()
+}

@@ -3,7 +3,7 @@
 //! spans the best value to the 90th percentile of the others, so a few very bad trials
 //! do not flatten the curve (the caption says how many lie outside).
 
-use super::{padded, svg, BLUE_LINE, FONT, GREY_POINT, WIDTH};
+use super::{label_font, padded, svg, whole, BLUE_LINE, FONT, GREY_POINT, WIDTH};
 use crate::error::Result;
 use crate::shape::progress::Evaluation;
 use crate::view::ObjectiveView;
@@ -22,7 +22,10 @@ pub fn figure(evals: &[Evaluation], view: &ObjectiveView) -> Result<String> {
     let n = evals.len().max(1) as f64;
     let caption = match outside {
         0 => format!("{} by evaluation", view.label),
-        k => format!("{} by evaluation ({k} worse evaluations above the 90th percentile not shown)", view.label),
+        k => format!(
+            "{} by evaluation ({k} worse evaluations above the 90th percentile not shown)",
+            view.label
+        ),
     };
     svg("progress", (WIDTH, 380), |root| {
         let mut chart = ChartBuilder::on(root)
@@ -33,7 +36,10 @@ pub fn figure(evals: &[Evaluation], view: &ObjectiveView) -> Result<String> {
             .build_cartesian_2d(0.0..n + 1.0, lo..hi)?;
         chart
             .configure_mesh()
+            .label_style(label_font())
+            .axis_desc_style(label_font())
             .x_desc("evaluation")
+            .x_label_formatter(&whole)
             .y_desc(view.label.as_str())
             .draw()?;
         let points = evals

@@ -1,7 +1,7 @@
 //! Parameter traces: one small panel per parameter, its value at each evaluation (in
 //! observation order) within the parameter's bounds, the best trial's value marked.
 
-use super::{padded, svg, FONT, GREY_POINT, WIDTH};
+use super::{label_font, padded, svg, whole, FONT, GREY_POINT, WIDTH};
 use crate::data::Parameter;
 use crate::error::Result;
 use plotters::prelude::*;
@@ -11,10 +11,11 @@ const COLUMNS: usize = 3;
 
 /// `values[k]` = the parameter values of evaluation k + 1; `best` = the best values.
 pub fn figure(params: &[Parameter], values: &[Vec<f64>], best: Option<&[f64]>) -> Result<String> {
-    let rows = params.len().div_ceil(COLUMNS).max(1);
+    let columns = params.len().clamp(1, COLUMNS);
+    let rows = params.len().div_ceil(columns).max(1);
     let n = values.len().max(1) as f64;
-    svg("traces", (WIDTH, 220 * rows as u32), |root| {
-        let panels = root.split_evenly((rows, COLUMNS));
+    svg("traces", (WIDTH, 240 * rows as u32), |root| {
+        let panels = root.split_evenly((rows, columns));
         for (i, (p, area)) in params.iter().zip(panels.iter()).enumerate() {
             let (lo, hi) = bounds(p, values.iter().map(|v| v[i]));
             let mut chart = ChartBuilder::on(area)
@@ -25,7 +26,10 @@ pub fn figure(params: &[Parameter], values: &[Vec<f64>], best: Option<&[f64]>) -
                 .build_cartesian_2d(0.0..n + 1.0, lo..hi)?;
             chart
                 .configure_mesh()
+                .label_style(label_font())
+                .axis_desc_style(label_font())
                 .x_desc("evaluation")
+                .x_label_formatter(&whole)
                 .x_labels(5)
                 .y_labels(5)
                 .draw()?;

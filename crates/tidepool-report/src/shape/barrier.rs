@@ -91,7 +91,10 @@ mod tests {
             trial(4, "n", 1, 4.0, 7.0),
         ];
         let got = batches(&Timeline::build(&trials, &events));
-        let shape: Vec<_> = got.iter().map(|b| (b.start, b.end, b.trials, b.lost)).collect();
+        let shape: Vec<_> = got
+            .iter()
+            .map(|b| (b.start, b.end, b.trials, b.lost))
+            .collect();
         assert_eq!(shape, [(0.0, 4.0, 3, 2.0), (4.0, 7.0, 2, 2.0)]);
         assert_eq!(total_lost(&got), 4.0);
     }

@@ -17,7 +17,10 @@ pub fn by_reason(trials: &[TrialRecord]) -> Vec<Reason> {
         .iter()
         .filter(|t| matches!(t.status, TrialStatus::Failed | TrialStatus::TimedOut));
     for t in failed {
-        let reason = t.failure_reason.clone().unwrap_or_else(|| t.status.to_string());
+        let reason = t
+            .failure_reason
+            .clone()
+            .unwrap_or_else(|| t.status.to_string());
         let line = t.stderr_tail.as_deref().and_then(first_line);
         match reasons.iter_mut().find(|r| r.reason == reason) {
             Some(r) => {

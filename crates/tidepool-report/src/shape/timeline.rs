@@ -261,7 +261,11 @@ pub(crate) mod tests {
         let mut running = trial(1, "b", 0, 14.0, 0.0);
         running.finished_at = None;
         running.status = TrialStatus::Running;
-        let trials = [trial(0, "b", 0, 10.0, 12.0), running, trial(2, "c", 0, 11.0, 20.0)];
+        let trials = [
+            trial(0, "b", 0, 10.0, 12.0),
+            running,
+            trial(2, "c", 0, 11.0, 20.0),
+        ];
         let t = Timeline::build(&trials, &[]);
         assert_eq!((t.t0, t.end), (10.0, 10.0));
         let b = &t.rows[0];
