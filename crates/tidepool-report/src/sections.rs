@@ -83,6 +83,13 @@ fn parameters(data: &RunData) -> Result<String> {
         .iter()
         .map(|t| t.params.clone())
         .collect();
+    if values.is_empty() {
+        return Ok(section(
+            "parameters",
+            "Parameters",
+            &para("no evaluations yet"),
+        ));
+    }
     let best = best_trial(data).map(|t| t.params.as_slice());
     let mut body = figure(&figures::traces::figure(&data.parameters, &values, best)?);
     match best {
@@ -178,7 +185,7 @@ fn utilisation(t: &Timeline) -> Result<String> {
 fn gate(t: &Timeline) -> Result<String> {
     const HEADING: &str = "Slot start and ready";
     if t.rows.iter().all(|r| r.gates.is_empty()) {
-        let text = "no slot starts in the journal (a journal older than schema version 3 has none)";
+        let text = "no slot has started yet (a journal older than schema version 3 records no slot starts)";
         return Ok(section("gate", HEADING, &para(text)));
     }
     Ok(section(
