@@ -19,7 +19,7 @@ pub fn figure(params: &[Parameter], values: &[Vec<f64>], best: Option<&[f64]>) -
         for (i, (p, area)) in params.iter().zip(panels.iter()).enumerate() {
             let (lo, hi) = bounds(p, values.iter().map(|v| v[i]));
             let mut chart = ChartBuilder::on(area)
-                .caption(&p.name, (FONT, 14))
+                .caption(format!("{} (red line: best)", p.name), (FONT, 14))
                 .margin(8)
                 .x_label_area_size(30)
                 .y_label_area_size(55)

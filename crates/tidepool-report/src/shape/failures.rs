@@ -34,7 +34,7 @@ pub fn by_reason(trials: &[TrialRecord]) -> Vec<Reason> {
             }),
         }
     }
-    reasons.sort_by(|a, b| b.count.cmp(&a.count)); // stable: first appearance kept
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.count)); // stable: first appearance kept
     reasons
 }
 
