@@ -138,7 +138,10 @@ mod tests {
             at: 0.0,
             detail: r#"{"algorithm":"async-dds","slots":4}"#.into(),
         };
-        assert_eq!(algorithm(std::slice::from_ref(&started), &config), "async-dds");
+        assert_eq!(
+            algorithm(std::slice::from_ref(&started), &config),
+            "async-dds"
+        );
         assert_eq!(state(std::slice::from_ref(&started), true), "running");
         assert!(state(&[started], false).starts_with("interrupted"));
     }

@@ -9,8 +9,37 @@ use plotters::prelude::*;
 
 const DAY: f64 = 86_400.0;
 
+/// The x axis: days since the midnight before the first row, so that ticks fall on
+/// whole days (and stay small numbers, which plotters' tick placement needs).
+#[derive(Clone, Copy)]
+struct Days {
+    origin: f64,
+}
+
+impl Days {
+    fn of(h: &Hydrograph) -> Days {
+        let first = h.rows.iter().map(|r| r.time).min().unwrap_or(0);
+        Days {
+            origin: (first as f64 / DAY).floor(),
+        }
+    }
+
+    fn x(self, seconds: f64) -> f64 {
+        seconds / DAY - self.origin
+    }
+
+    /// A tick's date; none for a tick between two days.
+    fn date(self, x: f64) -> String {
+        if (x - x.round()).abs() > 1e-6 {
+            return String::new();
+        }
+        tidepool_metrics::format_time(((x.round() + self.origin) * DAY) as i64)
+    }
+}
+
 pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
-    let times = || h.rows.iter().map(|r| r.time as f64);
+    let days = Days::of(h);
+    let times = || h.rows.iter().map(|r| days.x(r.time as f64));
     let (t_lo, t_hi) = (
         times().fold(f64::INFINITY, f64::min),
         times().fold(f64::NEG_INFINITY, f64::max),
@@ -18,7 +47,7 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
     let (t_lo, t_hi) = if t_lo < t_hi {
         (t_lo, t_hi)
     } else {
-        (t_lo - DAY, t_lo + DAY)
+        (t_lo - 1.0, t_lo + 1.0)
     };
     let values = h
         .rows
@@ -27,7 +56,7 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
         .flatten();
     let (_, hi) = padded(values.clone());
     let lo = values.fold(0.0_f64, f64::min);
-    let periods = periods(best, t_lo, t_hi);
+    let periods = periods(best, days, t_lo, t_hi);
     svg("hydrograph", (WIDTH, 400), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
@@ -54,10 +83,10 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
             .x_desc("date")
             .y_desc(h.series.as_str())
             .x_labels(8)
-            .x_label_formatter(&|t| date(*t))
+            .x_label_formatter(&|x| days.date(*x))
             .draw()?;
-        let observed = runs(h, |r| r.observed);
-        let simulated = runs(h, |r| r.simulated);
+        let observed = runs(h, days, |r| r.observed);
+        let simulated = runs(h, days, |r| r.simulated);
         for (i, run) in observed.into_iter().enumerate() {
             let s = chart.draw_series(LineSeries::new(run, BLACK.stroke_width(1)))?;
             if i == 0 {
@@ -82,14 +111,10 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
     })
 }
 
-fn date(t: f64) -> String {
-    let text = tidepool_metrics::format_time(t as i64);
-    text.split(' ').next().unwrap_or_default().to_string()
-}
-
 /// Unbroken stretches of a column.
 fn runs(
     h: &Hydrograph,
+    days: Days,
     value: impl Fn(&crate::best::HydroRow) -> Option<f64>,
 ) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
@@ -98,7 +123,7 @@ fn runs(
             Some(v) => out
                 .last_mut()
                 .expect("never empty")
-                .push((r.time as f64, v)),
+                .push((days.x(r.time as f64), v)),
             None => out.push(Vec::new()),
         }
     }
@@ -108,14 +133,18 @@ fn runs(
 
 type Period = (f64, f64, RGBColor, &'static str);
 
-/// The shaded periods within the data's span: the warm-up from the first date to its
+/// The shaded periods within the data's span (in days): the warm-up from the first date to its
 /// end, calibration (after the warm-up) and evaluation; a period's end date is
 /// included (to the end of that day).
-fn periods(best: &BestFile, t_lo: f64, t_hi: f64) -> Vec<Period> {
-    let at = |d: &str| tidepool_metrics::parse_time(d, None).ok().map(|t| t as f64);
+fn periods(best: &BestFile, days: Days, t_lo: f64, t_hi: f64) -> Vec<Period> {
+    let at = |d: &str| {
+        tidepool_metrics::parse_time(d, None)
+            .ok()
+            .map(|t| days.x(t as f64))
+    };
     let span = |p: &Option<[String; 2]>| -> Option<(f64, f64)> {
         let [a, b] = p.as_ref()?;
-        Some((at(a)?.max(t_lo), (at(b)? + DAY).min(t_hi)))
+        Some((at(a)?.max(t_lo), (at(b)? + 1.0).min(t_hi)))
     };
     let mut out = Vec::new();
     let calibration = span(&best.calibration);

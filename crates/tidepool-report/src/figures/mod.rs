@@ -113,9 +113,13 @@ pub fn legend(area: &Area<'_>, items: &[(RGBColor, &str)]) -> DrawResult {
     Ok(())
 }
 
-/// Axis tick labels as whole numbers (evaluations, batches).
+/// Axis tick labels of counts (evaluations, batches): whole numbers only.
 pub fn whole(v: &f64) -> String {
-    format!("{v:.0}")
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
 }
 
 /// Label and axis-description fonts, the same in every figure.

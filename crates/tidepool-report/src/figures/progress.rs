@@ -50,9 +50,17 @@ pub fn figure(evals: &[Evaluation], view: &ObjectiveView) -> Result<String> {
             .draw_series(points)?
             .label("each evaluation")
             .legend(|(x, y)| Circle::new((x + 10, y), 3, GREY_POINT.filled()));
-        let best = evals
-            .iter()
-            .filter_map(|e| Some((e.number as f64, view.shown(e.best?))));
+        // A step line: the best changes at the evaluation that improves it.
+        let mut best: Vec<(f64, f64)> = Vec::new();
+        for e in evals {
+            let Some(b) = e.best.map(|b| view.shown(b)) else {
+                continue;
+            };
+            if let Some(&(_, before)) = best.last() {
+                best.push((e.number as f64, before));
+            }
+            best.push((e.number as f64, b));
+        }
         chart
             .draw_series(LineSeries::new(best, BLUE_LINE.stroke_width(2)))?
             .label("best so far")
