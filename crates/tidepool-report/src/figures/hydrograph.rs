@@ -166,3 +166,60 @@ fn periods(best: &BestFile, days: Days, t_lo: f64, t_hi: f64) -> Vec<Period> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::best::HydroRow;
+
+    fn best(warmup: Option<&str>, evaluation: Option<[&str; 2]>) -> BestFile {
+        BestFile {
+            trial: 0,
+            objective: 0.0,
+            label: "kge".into(),
+            shown: 1.0,
+            parameters: Default::default(),
+            terms: Default::default(),
+            calibration: Some(["2013-01-01".into(), "2013-01-04".into()]),
+            evaluation: evaluation.map(|[a, b]| [a.into(), b.into()]),
+            warmup_end: warmup.map(str::to_string),
+        }
+    }
+
+    /// Rows 2012-12-30 .. 2013-01-06 (days 0..7 from the first midnight): warm-up to
+    /// 2013-01-02 (day 3), calibration from then to the end of 2013-01-04 (day 6),
+    /// evaluation 2013-01-05 .. 2013-01-10 clipped to the last row (day 7).
+    #[test]
+    fn periods_are_whole_days_from_the_first_row() {
+        let first = tidepool_metrics::parse_time("2012-12-30", None).unwrap();
+        let h = Hydrograph {
+            series: "q".into(),
+            rows: (0..8)
+                .map(|d| HydroRow {
+                    time: first + d * 86_400,
+                    observed: Some(1.0),
+                    simulated: None,
+                })
+                .collect(),
+        };
+        let days = Days::of(&h);
+        assert_eq!(days.x(first as f64 + 86_400.0 * 1.5), 1.5);
+        assert_eq!(days.date(3.0), "2013-01-02");
+        assert_eq!(days.date(0.5), "");
+        let b = best(Some("2013-01-02"), Some(["2013-01-05", "2013-01-10"]));
+        let got: Vec<(f64, f64, &str)> = periods(&b, days, 0.0, 7.0)
+            .into_iter()
+            .map(|(a, z, _, name)| (a, z, name))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0.0, 3.0, "warm-up"),
+                (3.0, 6.0, "calibration"),
+                (6.0, 7.0, "evaluation")
+            ]
+        );
+        let no_warmup = periods(&best(None, None), days, 0.0, 7.0);
+        assert_eq!((no_warmup.len(), no_warmup[0].0), (1, 2.0));
+    }
+}
