@@ -3,7 +3,7 @@
 //! observed once; it is proposed again only with the same parameters).
 
 use crate::error::{sql, JournalError, Result};
-use crate::records::{unix_now, EventKind, StartedTrial, TrialId, TrialStatus};
+use crate::records::{unix_now, EventKind, SlotEvent, StartedTrial, TrialId, TrialStatus};
 use rusqlite::{params, OptionalExtension, Params, Transaction};
 use std::path::Path;
 
@@ -38,6 +38,7 @@ pub(crate) enum Record {
         hash: String,
         at: f64,
     },
+    Slot(SlotEvent),
 }
 
 /// A finished trial with its responses already as JSON.
@@ -125,6 +126,12 @@ impl Apply<'_> {
                 let row = params![text, hash, at];
                 self.execute(sql_text, row, "store the config snapshot")
                     .map(drop)
+            }
+            Record::Slot(e) => {
+                let sql_text = "INSERT INTO slot_events (node, agent, slot, kind, at, detail)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+                let row = params![e.node, e.agent, e.slot, e.kind.as_str(), e.at, e.detail];
+                self.execute(sql_text, row, "record a slot event").map(drop)
             }
         }
     }

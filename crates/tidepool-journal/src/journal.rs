@@ -5,7 +5,8 @@ use crate::apply::{FinishedRow, Record};
 use crate::error::{JournalError, Result};
 use crate::reader::JournalReader;
 use crate::records::{
-    unix_now, ConfigSnapshot, EventKind, FinishedTrial, ProposedTrial, StartedTrial, TrialId,
+    unix_now, ConfigSnapshot, EventKind, FinishedTrial, ProposedTrial, SlotEvent, StartedTrial,
+    TrialId,
 };
 use crate::schema::{self, journal_path};
 use crate::writer::{self, Message, WriterHandle};
@@ -174,6 +175,11 @@ impl Journal {
             at: unix_now(),
             detail: detail.to_string(),
         })
+    }
+
+    /// A slot's start, readiness, failed start or removal from service.
+    pub fn slot_event(&self, event: SlotEvent) -> Result<()> {
+        self.send(Record::Slot(event))
     }
 
     /// Return once every record sent before is committed and synced to disk.

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::reader::JournalReader;
-use crate::records::{Checkpoint, Counts, Observation, ReplayStep, TrialStatus};
+use crate::records::{
+    Checkpoint, Counts, Observation, ReplayStep, SlotEvent, SlotEventKind, TrialStatus,
+};
 use crate::schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 
@@ -432,8 +434,8 @@ fn opening_refuses_missing_foreign_and_newer_journals() {
         matches!(
             err,
             JournalError::NewerSchema {
-                found: 3,
-                supported: 2,
+                found: 4,
+                supported: 3,
                 ..
             }
         ),
@@ -458,6 +460,7 @@ fn a_version_1_journal_is_upgraded_and_takes_failed_events() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE events;
+         DROP TABLE slot_events;
          CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,
            kind TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),
            at REAL NOT NULL, detail TEXT NOT NULL);
@@ -583,4 +586,70 @@ fn replay_interleaves_proposals_and_observations_as_they_happened() {
             ReplayStep::Proposed(p3),
         ]
     );
+}
+
+fn slot_event(node: &str, agent: u32, slot: u32, kind: SlotEventKind, at: f64) -> SlotEvent {
+    SlotEvent {
+        node: node.into(),
+        agent,
+        slot,
+        kind,
+        at,
+        detail: String::new(),
+    }
+}
+
+/// Slot events are read back in the order they were recorded, with every field.
+#[test]
+fn slot_events_are_read_back_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "").unwrap();
+    journal
+        .slot_event(slot_event("n1/0", 0, 1, SlotEventKind::Started, 10.5))
+        .unwrap();
+    let mut failed = slot_event("n1/0", 0, 1, SlotEventKind::StartFailed, 11.0);
+    failed.detail = "python not found".into();
+    journal.slot_event(failed.clone()).unwrap();
+    journal
+        .slot_event(slot_event("n1/1", 1, 0, SlotEventKind::Ready, 12.25))
+        .unwrap();
+    let events = journal.reader().unwrap().slot_events().unwrap();
+    assert_eq!(
+        events,
+        vec![
+            slot_event("n1/0", 0, 1, SlotEventKind::Started, 10.5),
+            failed,
+            slot_event("n1/1", 1, 0, SlotEventKind::Ready, 12.25),
+        ]
+    );
+}
+
+/// A version-2 journal has no slot events: read as it is (none), and upgraded to
+/// version 3 when opened for writing, after which slot events are kept.
+#[test]
+fn a_version_2_journal_is_upgraded_and_takes_slot_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "").unwrap();
+    journal.event(EventKind::Started, "{}").unwrap();
+    journal.close().unwrap();
+    let path = crate::schema::journal_path(dir.path());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE slot_events; PRAGMA user_version = 2;")
+        .unwrap();
+    drop(conn);
+    let reader = JournalReader::open(dir.path()).unwrap();
+    assert_eq!(reader.slot_events().unwrap(), vec![]);
+    drop(reader);
+    let journal = Journal::open(dir.path()).unwrap();
+    journal
+        .slot_event(slot_event("n2", 3, 0, SlotEventKind::OutOfService, 5.0))
+        .unwrap();
+    let reader = journal.reader().unwrap();
+    assert_eq!(reader.slot_events().unwrap().len(), 1);
+    assert_eq!(reader.events().unwrap().len(), 1);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
 }

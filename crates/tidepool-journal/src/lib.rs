@@ -3,7 +3,8 @@
 //!
 //! It holds the config snapshot and its hash, every trial (parameters, status, objective,
 //! named responses, node, slot, attempt, times, failure reason, stderr tail), the order
-//! in which the optimiser observed results, opaque optimiser checkpoints, and run events.
+//! in which the optimiser observed results, opaque optimiser checkpoints, run events, and each
+//! slot's starts and readiness (the start gate at work, shown by `tidepool report`).
 //!
 //! Writes go through a batching writer: a thread fed by a bounded channel commits all
 //! waiting records in one transaction, so recording a trial costs the caller a channel
@@ -62,6 +63,7 @@ pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{
     unix_now, Checkpoint, ConfigSnapshot, Counts, EventKind, FinishedTrial, Observation,
-    ProposedTrial, ReplayStep, RunEvent, StartedTrial, TrialId, TrialRecord, TrialStatus,
+    ProposedTrial, ReplayStep, RunEvent, SlotEvent, SlotEventKind, StartedTrial, TrialId,
+    TrialRecord, TrialStatus,
 };
 pub use schema::{journal_path, SCHEMA_VERSION};

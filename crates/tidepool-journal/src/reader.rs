@@ -6,8 +6,8 @@
 use crate::error::{sql, JournalError, Result};
 use crate::records::ReplayStep;
 use crate::records::{
-    Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent,
-    TrialRecord, TrialStatus,
+    Checkpoint, ConfigSnapshot, Counts, EventKind, Observation, ProposedTrial, RunEvent, SlotEvent,
+    SlotEventKind, TrialRecord, TrialStatus,
 };
 use crate::schema::{self, journal_path};
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -224,6 +224,39 @@ impl JournalReader {
                 let kind =
                     EventKind::parse(&kind).ok_or_else(|| self.corrupt("event kind", kind))?;
                 Ok(RunEvent { kind, at, detail })
+            })
+            .collect()
+    }
+
+    /// Every slot event, oldest first (none in a journal older than schema version 3,
+    /// which this read-only reader does not upgrade).
+    pub fn slot_events(&self) -> Result<Vec<SlotEvent>> {
+        if schema::version(&self.conn, &self.path)? < schema::SLOT_EVENTS_SINCE {
+            return Ok(Vec::new());
+        }
+        let query = "SELECT node, agent, slot, kind, at, detail FROM slot_events ORDER BY id";
+        let rows = self.rows(query, "read slot events", |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, u32>(1)?,
+                row.get::<_, u32>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, f64>(4)?,
+                row.get::<_, String>(5)?,
+            ))
+        })?;
+        rows.into_iter()
+            .map(|(node, agent, slot, kind, at, detail)| {
+                let kind = SlotEventKind::parse(&kind)
+                    .ok_or_else(|| self.corrupt("slot event kind", kind))?;
+                Ok(SlotEvent {
+                    node,
+                    agent,
+                    slot,
+                    kind,
+                    at,
+                    detail,
+                })
             })
             .collect()
     }

@@ -247,3 +247,49 @@ pub struct TrialRecord {
     pub failure_reason: Option<String>,
     pub stderr_tail: Option<String>,
 }
+
+/// What happened to a slot: the start gate let it start, it became ready, a start
+/// failed (it goes back through the gate), or it was taken out of service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotEventKind {
+    Started,
+    Ready,
+    StartFailed,
+    OutOfService,
+}
+
+impl SlotEventKind {
+    pub const ALL: [SlotEventKind; 4] = [
+        SlotEventKind::Started,
+        SlotEventKind::Ready,
+        SlotEventKind::StartFailed,
+        SlotEventKind::OutOfService,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlotEventKind::Started => "started",
+            SlotEventKind::Ready => "ready",
+            SlotEventKind::StartFailed => "start_failed",
+            SlotEventKind::OutOfService => "out_of_service",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SlotEventKind> {
+        SlotEventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// One event of a slot's life: on node `node` (agent number `agent` of the run), slot
+/// `slot`, at `at` (Unix seconds, as trial times); `detail` says why a start failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotEvent {
+    pub node: String,
+    pub agent: u32,
+    pub slot: u32,
+    pub kind: SlotEventKind,
+    pub at: f64,
+    pub detail: String,
+}

@@ -2,9 +2,10 @@
 //! connection set-up, and where the file lives.
 //!
 //! Versions: 1 had the event kinds started, interrupted, resumed, finished; 2 adds
-//! `failed` (a run that stopped on an error, resumable). A version-1 journal is read
-//! as it is and upgraded when opened for writing; an older tidepool refuses a
-//! version-2 journal as newer than it knows.
+//! `failed` (a run that stopped on an error, resumable); 3 adds the `slot_events`
+//! table (each slot's starts, readiness, failed starts and removal from service). An
+//! older journal is read as it is (a version below 3 has no slot events) and upgraded
+//! when opened for writing; an older tidepool refuses a newer journal.
 
 use crate::error::{sql, JournalError, Result};
 use crate::records::{unix_now, ConfigSnapshot};
@@ -12,7 +13,10 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes and reads. A journal with a larger version is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// The first version with the `slot_events` table.
+pub const SLOT_EVENTS_SINCE: i64 = 3;
 
 /// The journal file inside a run directory.
 pub const FILE_NAME: &str = "journal.sqlite";
@@ -27,6 +31,18 @@ const EVENTS: &str = "CREATE TABLE events (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     kind   TEXT NOT NULL CHECK (kind IN
              ('started','interrupted','failed','resumed','finished')),
+    at     REAL NOT NULL,
+    detail TEXT NOT NULL
+);";
+
+/// The slot events table, as of version 3.
+const SLOT_EVENTS: &str = "CREATE TABLE slot_events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    node   TEXT NOT NULL,
+    agent  INTEGER NOT NULL,
+    slot   INTEGER NOT NULL,
+    kind   TEXT NOT NULL CHECK (kind IN
+             ('started','ready','start_failed','out_of_service')),
     at     REAL NOT NULL,
     detail TEXT NOT NULL
 );";
@@ -107,6 +123,7 @@ pub fn create(
     let tx = conn.transaction().map_err(sql(path, "begin creation"))?;
     tx.execute_batch(SCHEMA)
         .and_then(|()| tx.execute_batch(EVENTS))
+        .and_then(|()| tx.execute_batch(SLOT_EVENTS))
         .map_err(sql(path, "create tables"))?;
     for (position, name) in parameters.iter().enumerate() {
         tx.execute(
@@ -162,26 +179,37 @@ pub fn parameter_names(conn: &Connection, path: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The journal's schema version (`PRAGMA user_version`).
+pub fn version(conn: &Connection, path: &Path) -> Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(sql(path, "read schema version"))
+}
+
 /// Bring a checked journal up to [`SCHEMA_VERSION`] in one transaction: version 1's
-/// events table is rebuilt with the `failed` kind (SQLite cannot alter a CHECK).
+/// events table is rebuilt with the `failed` kind (SQLite cannot alter a CHECK), and
+/// versions before 3 get the (empty) `slot_events` table.
 pub fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
-    let found: i64 = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(sql(path, "read schema version"))?;
+    let found = version(conn, path)?;
     if found >= SCHEMA_VERSION {
         return Ok(());
     }
     let tx = conn.transaction().map_err(sql(path, "begin the upgrade"))?;
-    tx.execute_batch("ALTER TABLE events RENAME TO events_v1;")
-        .and_then(|()| tx.execute_batch(EVENTS))
-        .and_then(|()| {
-            tx.execute_batch(
-                "INSERT INTO events (id, kind, at, detail)
-                   SELECT id, kind, at, detail FROM events_v1;
-                 DROP TABLE events_v1;",
-            )
-        })
-        .map_err(sql(path, "upgrade the events table to schema version 2"))?;
+    if found < 2 {
+        tx.execute_batch("ALTER TABLE events RENAME TO events_v1;")
+            .and_then(|()| tx.execute_batch(EVENTS))
+            .and_then(|()| {
+                tx.execute_batch(
+                    "INSERT INTO events (id, kind, at, detail)
+                       SELECT id, kind, at, detail FROM events_v1;
+                     DROP TABLE events_v1;",
+                )
+            })
+            .map_err(sql(path, "upgrade the events table to schema version 2"))?;
+    }
+    if found < SLOT_EVENTS_SINCE {
+        tx.execute_batch(SLOT_EVENTS)
+            .map_err(sql(path, "add the slot_events table of schema version 3"))?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(sql(path, "stamp schema version"))?;
     tx.commit().map_err(sql(path, "commit the upgrade"))

@@ -1,7 +1,8 @@
 //! [`JournalRecorder`]: the [`RunRecorder`] that writes to the run journal, its one
 //! writer: every proposal (with its clock time), where each trial ran, its attempts,
 //! times, decided outcome, failure reason and stderr tail, every observation in the
-//! order the source made it, the source's checkpoints, and the run's end. It writes
+//! order the source made it, the source's checkpoints, each slot's starts, readiness
+//! and failed starts (clock times, as trial times), and the run's end. It writes
 //! the scheduler's records as they come, so the journal's order of proposals and
 //! observations is the order of the source's calls, which is what resume replays.
 
@@ -10,8 +11,8 @@ use crate::scheduler::TIMED_OUT;
 use std::sync::Arc;
 use std::time::Duration;
 use tidepool_journal::{
-    unix_now, EventKind, FinishedTrial, Journal, JournalError, ProposedTrial, StartedTrial,
-    TrialStatus,
+    unix_now, EventKind, FinishedTrial, Journal, JournalError, ProposedTrial, SlotEvent,
+    SlotEventKind, StartedTrial, TrialStatus,
 };
 use tidepool_models::TrialOutcome;
 use tidepool_optim::TrialId;
@@ -50,6 +51,24 @@ impl JournalRecorder {
                 FinishedTrial::unsuccessful(trial, S::Cancelled, "cancelled", "")
             }
         }
+    }
+}
+
+impl JournalRecorder {
+    fn slot_event(
+        &mut self,
+        slot: SlotName<'_>,
+        kind: SlotEventKind,
+        detail: &str,
+    ) -> Result<(), RecordError> {
+        record(self.journal.slot_event(SlotEvent {
+            node: slot.host.to_string(),
+            agent: slot.agent,
+            slot: slot.slot,
+            kind,
+            at: unix_now(),
+            detail: detail.to_string(),
+        }))
     }
 }
 
@@ -106,11 +125,24 @@ impl RunRecorder for JournalRecorder {
         record(self.journal.checkpoint(observations, state.to_vec()))
     }
 
-    fn slot_started(&mut self, _slot: SlotName<'_>, _at: Duration) -> Result<(), RecordError> {
-        Ok(()) // slot times are in status.json
+    fn slot_started(&mut self, slot: SlotName<'_>, _at: Duration) -> Result<(), RecordError> {
+        self.slot_event(slot, SlotEventKind::Started, "")
     }
 
-    fn slot_ready(&mut self, _slot: SlotName<'_>, _at: Duration) -> Result<(), RecordError> {
+    fn slot_ready(&mut self, slot: SlotName<'_>, _at: Duration) -> Result<(), RecordError> {
+        self.slot_event(slot, SlotEventKind::Ready, "")
+    }
+
+    fn slot_start_failed(
+        &mut self,
+        slot: SlotName<'_>,
+        reason: &str,
+        out_of_service: bool,
+    ) -> Result<(), RecordError> {
+        self.slot_event(slot.clone(), SlotEventKind::StartFailed, reason)?;
+        if out_of_service {
+            self.slot_event(slot, SlotEventKind::OutOfService, reason)?;
+        }
         Ok(())
     }
 
@@ -142,6 +174,7 @@ mod tests {
         rec.trial_queued(0, &[1.5]).unwrap();
         let slot = SlotName {
             host: "n7",
+            agent: 0,
             slot: 3,
         };
         rec.trial_started(0, 2, slot, Duration::ZERO).unwrap();
@@ -169,6 +202,44 @@ mod tests {
         assert_eq!(t.stderr_tail.as_deref(), Some("oops"));
         let events = reader.events().unwrap();
         assert_eq!(events.last().unwrap().kind, EventKind::Interrupted);
+    }
+
+    /// Each slot fact becomes a slot event with its node, agent, slot and a clock time
+    /// taken when it was recorded; a slot out of service has its failed start first.
+    #[test]
+    fn slot_starts_readiness_and_failed_starts_reach_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut rec, journal) = recorder(dir.path());
+        let name = |slot| SlotName {
+            host: "n2/1",
+            agent: 1,
+            slot,
+        };
+        let before = unix_now();
+        rec.slot_started(name(0), Duration::ZERO).unwrap();
+        rec.slot_ready(name(0), Duration::ZERO).unwrap();
+        rec.slot_started(name(1), Duration::ZERO).unwrap();
+        rec.slot_start_failed(name(1), "exit 1", false).unwrap();
+        rec.slot_start_failed(name(1), "exit 1", true).unwrap();
+        let after = unix_now();
+        let events = journal.reader().unwrap().slot_events().unwrap();
+        let got: Vec<_> = events
+            .iter()
+            .map(|e| (e.node.as_str(), e.agent, e.slot, e.kind, e.detail.as_str()))
+            .collect();
+        use SlotEventKind as K;
+        assert_eq!(
+            got,
+            vec![
+                ("n2/1", 1, 0, K::Started, ""),
+                ("n2/1", 1, 0, K::Ready, ""),
+                ("n2/1", 1, 1, K::Started, ""),
+                ("n2/1", 1, 1, K::StartFailed, "exit 1"),
+                ("n2/1", 1, 1, K::StartFailed, "exit 1"),
+                ("n2/1", 1, 1, K::OutOfService, "exit 1"),
+            ]
+        );
+        assert!(events.iter().all(|e| (before..=after).contains(&e.at)));
     }
 
     #[test]

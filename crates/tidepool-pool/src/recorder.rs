@@ -23,10 +23,12 @@ pub struct RecordError {
     pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-/// Where a slot lives: its node's host name and its index there.
+/// Where a slot lives: its node's host name, the run's number for its agent, and its
+/// index there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotName<'a> {
     pub host: &'a str,
+    pub agent: u32,
     pub slot: u32,
 }
 
@@ -54,6 +56,14 @@ pub trait RunRecorder: Send {
     fn checkpoint(&mut self, observations: u64, state: &[u8]) -> Result<(), RecordError>;
     fn slot_started(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError>;
     fn slot_ready(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError>;
+    /// A start failed (`out_of_service`: too often, the slot is taken out of service;
+    /// otherwise it goes back through the start gate).
+    fn slot_start_failed(
+        &mut self,
+        slot: SlotName<'_>,
+        reason: &str,
+        out_of_service: bool,
+    ) -> Result<(), RecordError>;
     /// The run's state; `reason` says why it failed.
     fn run_state(&mut self, state: RunState, reason: Option<&str>) -> Result<(), RecordError>;
 }
@@ -94,6 +104,12 @@ pub enum Fact {
         host: String,
         slot: u32,
         at: Duration,
+    },
+    SlotStartFailed {
+        host: String,
+        slot: u32,
+        reason: String,
+        out_of_service: bool,
     },
     RunState(RunState, Option<String>),
 }
@@ -174,6 +190,21 @@ impl RunRecorder for MemoryRecorder {
             host: slot.host.to_string(),
             slot: slot.slot,
             at,
+        });
+        Ok(())
+    }
+
+    fn slot_start_failed(
+        &mut self,
+        slot: SlotName<'_>,
+        reason: &str,
+        out_of_service: bool,
+    ) -> Result<(), RecordError> {
+        self.facts.push(Fact::SlotStartFailed {
+            host: slot.host.to_string(),
+            slot: slot.slot,
+            reason: reason.to_string(),
+            out_of_service,
         });
         Ok(())
     }

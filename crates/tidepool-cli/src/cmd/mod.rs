@@ -10,6 +10,7 @@ pub mod check;
 pub mod export;
 pub mod pack;
 pub mod profile;
+pub mod report;
 pub mod run;
 pub mod slurm_script;
 pub mod stage;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Write a run's trials table (one row per trial, a column per parameter and per
     /// response) as CSV, to stdout or a file.
     Export(export::Args),
+    /// Write a run's report: one self-contained HTML file with its figures (progress,
+    /// parameters, hydrograph, slot utilisation, start gate, barriers, failures).
+    Report(report::Args),
     /// The per-node agent (started by `tidepool run`'s launcher, or by hand).
     Agent(agent::Args),
 }
@@ -77,6 +81,7 @@ pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::SlurmScript(args) => slurm_script::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Export(args) => export::run(args, out),
+        Command::Report(args) => report::run(args, out),
         Command::Agent(args) => agent::run(args, out),
     }
 }

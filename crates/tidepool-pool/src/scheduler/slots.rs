@@ -104,6 +104,10 @@ impl Scheduler {
         } else {
             state.phase = SlotPhase::Waiting;
             self.waiting.insert((key.slot, key.agent));
+            out.emit(Action::Record(Record::SlotStartFailed {
+                slot: key,
+                reason,
+            }));
         }
     }
 

@@ -375,8 +375,14 @@ fn slot_failing_to_start_is_retried_then_broken() {
         assert_eq!(starts(&out).len(), usize::from(i < 2));
     }
     assert_eq!(h.sched.usable_slots(), 0);
-    assert!(h
+    let failures: Vec<&str> = h
         .log
         .iter()
-        .any(|a| matches!(a, Action::Record(Record::SlotBroken { .. }))));
+        .filter_map(|a| match a {
+            Action::Record(Record::SlotStartFailed { .. }) => Some("retried"),
+            Action::Record(Record::SlotBroken { .. }) => Some("broken"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, ["retried", "retried", "broken"]);
 }

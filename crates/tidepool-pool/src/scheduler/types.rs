@@ -163,6 +163,12 @@ pub enum Record {
         slot: SlotRef,
         at: Duration,
     },
+    /// A start failed; the slot goes back through the start gate.
+    SlotStartFailed {
+        slot: SlotRef,
+        reason: String,
+    },
+    /// The slot failed to start too often: out of service for the rest of the run.
     SlotBroken {
         slot: SlotRef,
         reason: String,

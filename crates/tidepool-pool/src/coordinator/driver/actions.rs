@@ -68,6 +68,7 @@ impl Driver<'_> {
                         attempt,
                         SlotName {
                             host: &host,
+                            agent: slot.agent,
                             slot: slot.slot,
                         },
                         at,
@@ -93,6 +94,7 @@ impl Driver<'_> {
                     r.slot_started(
                         SlotName {
                             host: &host,
+                            agent: slot.agent,
                             slot: slot.slot,
                         },
                         at,
@@ -105,11 +107,15 @@ impl Driver<'_> {
                     r.slot_ready(
                         SlotName {
                             host: &host,
+                            agent: slot.agent,
                             slot: slot.slot,
                         },
                         at,
                     )
                 });
+            }
+            Record::SlotStartFailed { slot, reason } => {
+                self.slot_start_failed(slot, &reason, false)
             }
             Record::SlotBroken { slot, reason } => {
                 let host = host_of(&self.hosts, slot);
@@ -117,8 +123,19 @@ impl Driver<'_> {
                     "slot {} on {host} is out of service: {reason}",
                     slot.slot
                 ));
+                self.slot_start_failed(slot, &reason, true);
             }
         }
+    }
+
+    fn slot_start_failed(&mut self, slot: SlotRef, reason: &str, out_of_service: bool) {
+        let host = self.hosts.get(&slot.agent).cloned().unwrap_or_default();
+        let name = SlotName {
+            host: &host,
+            agent: slot.agent,
+            slot: slot.slot,
+        };
+        self.record(|r| r.slot_start_failed(name, reason, out_of_service));
     }
 
     pub(super) fn record(
