@@ -1,0 +1,291 @@
+//! Real jobs under real Slurm: a private two-node cluster (`scripts/slurm-up`, nodes
+//! tp1 and tp2, through `tidepool_testkit::slurm`) runs the script `tidepool
+//! slurm-script` prints, submitted with `sbatch` and watched with `squeue`, the way a
+//! user submits a calibration. The journal then shows the budget reached, trials run
+//! on both nodes (agents started by `srun`; an agent announces Slurm's node name) and
+//! none lost. A job whose time limit is too short gets Slurm's SIGTERM, records the run
+//! as interrupted, and the same run resubmitted resumes and finishes. Skips visibly
+//! without Slurm; fails under CI=true.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tidepool_journal::{EventKind, JournalReader, TrialStatus};
+use tidepool_testkit::slurm::SlurmCluster;
+
+/// A DDS calibration of the 2-d Rosenbrock function, computed by awk after a sleep of
+/// `sleep` seconds per trial. No `[launch] mode`: inside the job it is `slurm`. One
+/// slot per node (each test node has one CPU). To calibrate the hymod example instead,
+/// copy examples/hymod-exe and point `Job::new` at its tidepool.toml.
+fn calibration(budget: u64, sleep: f64) -> String {
+    format!(
+        r#"[run]
+name = "rosen"
+dir = "run"
+budget = {budget}
+seed = 5
+[slots]
+per_node = 1
+prefetch = 0
+heartbeat = "500ms"
+[model]
+kind = "command"
+stages = [[
+  "sh", "-c",
+  'sleep {sleep}; awk -v a="$0" -v b="$1" "BEGIN {{ printf \"%.17g\\n\", 100*(b-a*a)^2 + (1-a)^2 }}"',
+  "{{x0}}", "{{x1}}",
+]]
+[optimizer]
+algorithm = "async-dds"
+[[parameters]]
+name = "x0"
+lower = -2.0
+upper = 2.0
+[[parameters]]
+name = "x1"
+lower = -2.0
+upper = 2.0
+"#
+    )
+}
+
+/// A calibration in a temporary project directory, submitted to a cluster.
+struct Job<'c> {
+    cluster: &'c SlurmCluster,
+    project: tempfile::TempDir,
+}
+
+impl<'c> Job<'c> {
+    fn new(cluster: &'c SlurmCluster, config: &str) -> Self {
+        let project = tempfile::Builder::new().prefix("tp-job").tempdir().unwrap();
+        std::fs::write(project.path().join("calib.toml"), config).unwrap();
+        Job { cluster, project }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.project.path().join("calib.toml")
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        self.project.path().join("run")
+    }
+
+    /// `tidepool slurm-script calib.toml --nodes 2 ARGS`, written to `name`.
+    fn script(&self, name: &str, args: &[&str]) -> PathBuf {
+        let out = Command::new(util::bin())
+            .arg("slurm-script")
+            .arg(self.config())
+            .args(["--nodes", "2"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "slurm-script failed: {}", show(&out));
+        let path = self.project.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// `sbatch SCRIPT`; the job id.
+    fn submit(&self, script: &Path) -> u64 {
+        let out = self
+            .cluster
+            .command("sbatch")
+            .arg("--parsable")
+            .arg(script)
+            .env("TMPDIR", self.project.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "sbatch failed: {}", show(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.trim()
+            .split(';')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("sbatch printed no job id: {text}"))
+    }
+
+    /// Polls `squeue` until the job has left the queue; the job's output file.
+    fn wait(&self, job: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let out = self
+                .cluster
+                .command("squeue")
+                .args(["-h", "-o", "%i", "-j", &job.to_string()])
+                .output()
+                .unwrap();
+            let listed = String::from_utf8_lossy(&out.stdout);
+            if listed.trim().is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {job} still queued after 300 s:\n{}",
+                self.output(job)
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        self.output(job)
+    }
+
+    /// What the job printed (`slurm-rosen-JOBID.out` beside the config).
+    fn output(&self, job: u64) -> String {
+        let path = self.project.path().join(format!("slurm-rosen-{job}.out"));
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    /// The job's final state as Slurm accounts it (`scontrol show job`).
+    fn state(&self, job: u64) -> String {
+        let out = self
+            .cluster
+            .command("scontrol")
+            .args(["show", "job", &job.to_string()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .find_map(|f| f.strip_prefix("JobState="))
+            .unwrap_or("unknown")
+            .to_string()
+    }
+}
+
+fn show(out: &std::process::Output) -> String {
+    format!(
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// What the journal says about the run.
+struct Journal {
+    observed: Vec<u64>,
+    proposed: Vec<u64>,
+    ok_nodes: BTreeMap<u64, String>,
+    unfinished: Vec<(u64, TrialStatus)>,
+    events: Vec<EventKind>,
+}
+
+fn journal(run_dir: &Path) -> Journal {
+    let reader = JournalReader::open(run_dir).unwrap();
+    let observed = reader
+        .observations()
+        .unwrap()
+        .iter()
+        .map(|o| o.trial_id)
+        .collect();
+    let proposed = reader.proposals().unwrap().iter().map(|p| p.id).collect();
+    let mut ok_nodes = BTreeMap::new();
+    let mut unfinished = Vec::new();
+    reader
+        .for_each_trial(|t| {
+            match t.status {
+                TrialStatus::Ok => {
+                    ok_nodes.insert(t.id, t.node.unwrap_or_default());
+                }
+                s => unfinished.push((t.id, s)),
+            }
+            Ok(())
+        })
+        .unwrap();
+    let events = reader.events().unwrap().iter().map(|e| e.kind).collect();
+    Journal {
+        observed,
+        proposed,
+        ok_nodes,
+        unfinished,
+        events,
+    }
+}
+
+/// Each trial observed at most once, and every observed trial recorded ok.
+fn assert_nothing_lost(j: &Journal) {
+    let unique: BTreeSet<u64> = j.observed.iter().copied().collect();
+    assert_eq!(unique.len(), j.observed.len(), "a trial was observed twice");
+    for id in &j.observed {
+        assert!(j.ok_nodes.contains_key(id), "observed trial {id} not ok");
+    }
+    for id in j.ok_nodes.keys() {
+        assert!(unique.contains(id), "trial {id} ran ok but was never observed");
+    }
+}
+
+#[test]
+fn a_submitted_job_reaches_its_budget_on_both_nodes() {
+    let Some(cluster) = SlurmCluster::start() else {
+        return;
+    };
+    const BUDGET: u64 = 24;
+    let job = Job::new(&cluster, &calibration(BUDGET, 0.1));
+    let script = job.script("job.sh", &["--time", "5"]);
+    let id = job.submit(&script);
+    let output = job.wait(id);
+    assert_eq!(job.state(id), "COMPLETED", "{output}");
+
+    let j = journal(&job.run_dir());
+    assert_eq!(j.observed.len() as u64, BUDGET, "{output}");
+    assert_eq!(j.proposed.len() as u64, BUDGET, "{output}");
+    assert_nothing_lost(&j);
+    assert!(j.unfinished.is_empty(), "{:?}", j.unfinished);
+    let nodes: BTreeSet<&str> = j.ok_nodes.values().map(String::as_str).collect();
+    assert_eq!(
+        nodes,
+        BTreeSet::from(["tp1", "tp2"]),
+        "trials ran on {nodes:?}:\n{output}"
+    );
+    assert_eq!(
+        j.events.last(),
+        Some(&EventKind::Finished),
+        "{:?}",
+        j.events
+    );
+}
+
+#[test]
+fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
+    let Some(cluster) = SlurmCluster::start() else {
+        return;
+    };
+    // Two slots, a second per trial: at least 60 s of work, more than the one-minute
+    // limit allows. Slurm signals 20 s before the limit (up to its 30 s check period
+    // earlier).
+    const BUDGET: u64 = 120;
+    let job = Job::new(&cluster, &calibration(BUDGET, 1.0));
+    let short = job.script("short.sh", &["--time", "1", "--signal-lead", "20"]);
+    let first = job.submit(&short);
+    let output = job.wait(first);
+    let j = journal(&job.run_dir());
+    assert_eq!(
+        j.events.last(),
+        Some(&EventKind::Interrupted),
+        "events {:?}:\n{output}",
+        j.events
+    );
+    assert_nothing_lost(&j);
+    let before = j.observed.len() as u64;
+    assert!(before < BUDGET, "the first job was not cut short:\n{output}");
+    // Slurm saw tidepool stop by itself before the limit, not kill it at the limit.
+    assert_ne!(job.state(first), "TIMEOUT", "{output}");
+
+    let again = job.script("again.sh", &["--time", "5"]);
+    let second = job.submit(&again);
+    let output = job.wait(second);
+    assert_eq!(job.state(second), "COMPLETED", "{output}");
+    let j = journal(&job.run_dir());
+    assert_eq!(j.observed.len() as u64, BUDGET, "{output}");
+    assert_nothing_lost(&j);
+    let resumed = j.events.iter().position(|e| *e == EventKind::Resumed);
+    let interrupted = j.events.iter().position(|e| *e == EventKind::Interrupted);
+    assert!(
+        interrupted < resumed && interrupted.is_some(),
+        "{:?}",
+        j.events
+    );
+    assert_eq!(j.events.last(), Some(&EventKind::Finished), "{:?}", j.events);
+}
