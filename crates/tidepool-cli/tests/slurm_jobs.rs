@@ -212,7 +212,10 @@ fn assert_nothing_lost(j: &Journal) {
         assert!(j.ok_nodes.contains_key(id), "observed trial {id} not ok");
     }
     for id in j.ok_nodes.keys() {
-        assert!(unique.contains(id), "trial {id} ran ok but was never observed");
+        assert!(
+            unique.contains(id),
+            "trial {id} ran ok but was never observed"
+        );
     }
 }
 
@@ -269,7 +272,10 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
     );
     assert_nothing_lost(&j);
     let before = j.observed.len() as u64;
-    assert!(before < BUDGET, "the first job was not cut short:\n{output}");
+    assert!(
+        before < BUDGET,
+        "the first job was not cut short:\n{output}"
+    );
     // Slurm saw tidepool stop by itself before the limit, not kill it at the limit.
     assert_ne!(job.state(first), "TIMEOUT", "{output}");
 
@@ -287,5 +293,10 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
         "{:?}",
         j.events
     );
-    assert_eq!(j.events.last(), Some(&EventKind::Finished), "{:?}", j.events);
+    assert_eq!(
+        j.events.last(),
+        Some(&EventKind::Finished),
+        "{:?}",
+        j.events
+    );
 }

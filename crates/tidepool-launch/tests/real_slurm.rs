@@ -63,4 +63,3 @@ fn inside_the_job() {
         assert!(child.wait().unwrap().success());
     }
 }
-

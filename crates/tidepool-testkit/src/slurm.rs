@@ -34,7 +34,10 @@ impl SlurmCluster {
         if !require(missing.is_empty(), &what) {
             return None;
         }
-        let tmp = tempfile::Builder::new().prefix("tp-slurm").tempdir().unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("tp-slurm")
+            .tempdir()
+            .unwrap();
         let out = Command::new(scripts_dir().join("slurm-up"))
             .arg(tmp.path())
             .output()
