@@ -300,3 +300,41 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
         j.events
     );
 }
+
+/// `--signal-lead` sets the `--signal=B:TERM@S` line; the limit must be at least twice
+/// the lead (a one-minute job takes at most 30 s), and the default lead (60 s) does not
+/// fit a one-minute job. Needs no Slurm.
+#[test]
+fn slurm_script_takes_a_signal_lead_that_fits_the_limit() {
+    let project = tempfile::tempdir().unwrap();
+    let config = project.path().join("calib.toml");
+    std::fs::write(&config, calibration(10, 0.0)).unwrap();
+    let script = |args: &[&str]| {
+        Command::new(util::bin())
+            .arg("slurm-script")
+            .arg(&config)
+            .args(["--nodes", "2", "--time", "1"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = script(&["--signal-lead", "30"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sbatch: Vec<&str> = text.lines().filter(|l| l.starts_with("#SBATCH")).collect();
+    assert!(sbatch.contains(&"#SBATCH --signal=B:TERM@30"), "{text}");
+    assert!(sbatch.contains(&"#SBATCH --time=1"), "{text}");
+    for (args, says) in [
+        (&[][..], "give at least 120 s, or a shorter --signal-lead"),
+        (&["--signal-lead", "31"][..], "give at least 62 s"),
+        (
+            &["--signal-lead", "0"][..],
+            "--signal-lead 0 would leave no time",
+        ),
+    ] {
+        let out = script(args);
+        assert!(!out.status.success(), "{args:?} accepted:\n{}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
