@@ -13,13 +13,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tidepool_config::RunConfig;
 use tidepool_journal::{EventKind, JournalReader, TrialStatus};
 use tidepool_testkit::slurm::SlurmCluster;
 
 /// A DDS calibration of the 2-d Rosenbrock function, computed by awk after a sleep of
 /// `sleep` seconds per trial. No `[launch] mode`: inside the job it is `slurm`. One
 /// slot per node (each test node has one CPU). To calibrate the hymod example instead,
-/// copy examples/hymod-exe and point `Job::new` at its tidepool.toml.
+/// make the job with `Job::copy_of(&cluster, "examples/hymod-exe", "tidepool.toml")`.
 fn calibration(budget: u64, sleep: f64) -> String {
     format!(
         r#"[run]
@@ -56,21 +57,56 @@ upper = 2.0
 struct Job<'c> {
     cluster: &'c SlurmCluster,
     project: tempfile::TempDir,
+    config: PathBuf,
 }
 
 impl<'c> Job<'c> {
+    /// A project holding only `calib.toml` with `config`.
     fn new(cluster: &'c SlurmCluster, config: &str) -> Self {
         let project = tempfile::Builder::new().prefix("tp-job").tempdir().unwrap();
-        std::fs::write(project.path().join("calib.toml"), config).unwrap();
-        Job { cluster, project }
+        let path = project.path().join("calib.toml");
+        std::fs::write(&path, config).unwrap();
+        Job {
+            cluster,
+            project,
+            config: path,
+        }
+    }
+
+    /// A copy of a project directory of the repository (e.g. an example), with its
+    /// config file `config`.
+    #[allow(dead_code)]
+    fn copy_of(cluster: &'c SlurmCluster, dir: &str, config: &str) -> Self {
+        let project = tempfile::Builder::new().prefix("tp-job").tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        copy_tree(&from, project.path());
+        let path = project.path().join(config);
+        Job {
+            cluster,
+            project,
+            config: path,
+        }
     }
 
     fn config(&self) -> PathBuf {
-        self.project.path().join("calib.toml")
+        self.config.clone()
+    }
+
+    fn loaded(&self) -> RunConfig {
+        RunConfig::load(&self.config).unwrap()
+    }
+
+    fn budget(&self) -> u64 {
+        self.loaded()
+            .run
+            .budget
+            .expect("the test configs set [run] budget")
     }
 
     fn run_dir(&self) -> PathBuf {
-        self.project.path().join("run")
+        self.loaded().run_dir()
     }
 
     /// `tidepool slurm-script calib.toml --nodes 2 ARGS`, written to `name`.
@@ -132,9 +168,12 @@ impl<'c> Job<'c> {
         self.output(job)
     }
 
-    /// What the job printed (`slurm-rosen-JOBID.out` beside the config).
+    /// What the job printed (`slurm-NAME-JOBID.out` beside the config).
     fn output(&self, job: u64) -> String {
-        let path = self.project.path().join(format!("slurm-rosen-{job}.out"));
+        let name = &self.loaded().run.name;
+        let path = self
+            .config
+            .with_file_name(format!("slurm-{name}-{job}.out"));
         std::fs::read_to_string(path).unwrap_or_default()
     }
 
@@ -157,6 +196,19 @@ impl<'c> Job<'c> {
             .find_map(|f| f.strip_prefix(&prefix))
             .unwrap_or("unknown")
             .to_string()
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
 
@@ -230,16 +282,16 @@ fn a_submitted_job_reaches_its_budget_on_both_nodes() {
     let Some(cluster) = SlurmCluster::start() else {
         return;
     };
-    const BUDGET: u64 = 24;
-    let job = Job::new(&cluster, &calibration(BUDGET, 0.1));
+    let job = Job::new(&cluster, &calibration(24, 0.1));
+    let budget = job.budget();
     let script = job.script("job.sh", &["--time", "5"]);
     let id = job.submit(&script);
     let output = job.wait(id);
     assert_eq!(job.state(id), "COMPLETED", "{output}");
 
     let j = journal(&job.run_dir());
-    assert_eq!(j.observed.len() as u64, BUDGET, "{output}");
-    assert_eq!(j.proposed.len() as u64, BUDGET, "{output}");
+    assert_eq!(j.observed.len() as u64, budget, "{output}");
+    assert_eq!(j.proposed.len() as u64, budget, "{output}");
     assert_nothing_lost(&j);
     assert!(j.unfinished.is_empty(), "{:?}", j.unfinished);
     let nodes: BTreeSet<&str> = j.ok_nodes.values().map(String::as_str).collect();
@@ -264,8 +316,8 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
     // Two slots, a second per trial: at least 60 s of work, more than the one-minute
     // limit allows. Slurm signals 20 s before the limit (up to its 30 s check period
     // earlier).
-    const BUDGET: u64 = 120;
-    let job = Job::new(&cluster, &calibration(BUDGET, 1.0));
+    let job = Job::new(&cluster, &calibration(120, 1.0));
+    let budget = job.budget();
     let short = job.script("short.sh", &["--time", "1", "--signal-lead", "20"]);
     let first = job.submit(&short);
     let output = job.wait(first);
@@ -279,7 +331,7 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
     assert_nothing_lost(&j);
     let before = j.observed.len() as u64;
     assert!(
-        before < BUDGET,
+        before < budget,
         "the first job was not cut short:\n{output}"
     );
     // tidepool stopped by itself on the signal, with its resumable exit code 130;
@@ -292,7 +344,7 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
     let output = job.wait(second);
     assert_eq!(job.state(second), "COMPLETED", "{output}");
     let j = journal(&job.run_dir());
-    assert_eq!(j.observed.len() as u64, BUDGET, "{output}");
+    assert_eq!(j.observed.len() as u64, budget, "{output}");
     assert_nothing_lost(&j);
     let resumed = j.events.iter().position(|e| *e == EventKind::Resumed);
     let interrupted = j.events.iter().position(|e| *e == EventKind::Interrupted);
