@@ -288,6 +288,11 @@ fn a_submitted_job_reaches_its_budget_on_both_nodes() {
     let id = job.submit(&script);
     let output = job.wait(id);
     assert_eq!(job.state(id), "COMPLETED", "{output}");
+    // The coordinator started its agents with one srun step over the allocation.
+    assert!(
+        output.contains("srun step in job") && output.contains("(tp1, tp2)"),
+        "{output}"
+    );
 
     let j = journal(&job.run_dir());
     assert_eq!(j.observed.len() as u64, budget, "{output}");
