@@ -5,6 +5,8 @@
 //! a `SKIP:` line that `cargo test` shows even for passing tests, and returns early;
 //! under CI (`CI=true`) a missing component fails the test instead.
 
+pub mod slurm;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -21,7 +21,8 @@ pub struct Args {
     /// Node-local scratch directory (default: $SLURM_TMPDIR, then $TMPDIR, then /tmp).
     #[arg(long)]
     pub scratch: Option<PathBuf>,
-    /// The node name to announce (default: the host name); `tidepool run` gives its
+    /// The node name to announce (default: $SLURMD_NODENAME, then the host name);
+    /// `tidepool run` gives its
     /// local agents HOST/INDEX so that they can be told apart.
     #[arg(long)]
     pub node: Option<String>,

@@ -35,6 +35,11 @@ pub struct Args {
     /// CPUs per node for the agent and its slots (default: `[slots] per_node`).
     #[arg(long)]
     pub cpus_per_task: Option<u32>,
+    /// Seconds before the limit at which Slurm sends SIGTERM (default: the kill grace
+    /// plus 30 s, at least 60 s). Lower it only for short jobs whose trials stop fast;
+    /// the limit must be at least twice the lead.
+    #[arg(long, value_name = "SECONDS")]
+    pub signal_lead: Option<u64>,
 }
 
 /// What the script is made of.
@@ -78,11 +83,19 @@ fn plan(cfg: &RunConfig, args: &Args) -> anyhow::Result<ScriptPlan> {
         anyhow::bail!("--nodes must be at least 1");
     }
     let limit = parse_slurm_time(&args.time)?;
-    let lead = signal_lead(cfg.slots.kill_grace);
+    let lead = match args.signal_lead {
+        Some(0) => anyhow::bail!(
+            "--signal-lead 0 would leave no time to stop; give at least the kill grace \
+             ({} s) plus a few seconds",
+            cfg.slots.kill_grace.as_secs()
+        ),
+        Some(lead) => lead,
+        None => signal_lead(cfg.slots.kill_grace),
+    };
     if limit.as_secs() < 2 * lead {
         anyhow::bail!(
             "--time {} leaves no time to run: tidepool asks Slurm for SIGTERM {lead} s \
-             before the limit; give at least {} s",
+             before the limit; give at least {} s, or a shorter --signal-lead",
             args.time,
             2 * lead
         );

@@ -117,7 +117,10 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
         .unwrap_or_else(|| node::default_scratch(|k| std::env::var(k).ok()));
     let relay = relay_listener(&stream).await;
     let info = AgentInfo {
-        hostname: opts.node.clone().unwrap_or_else(node::hostname),
+        hostname: opts
+            .node
+            .clone()
+            .unwrap_or_else(|| node::node_name(|k| std::env::var(k).ok())),
         cores: node::cores(),
         scratch: base.clone(),
         pid: std::process::id(),

@@ -10,6 +10,15 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "unknown-host".to_string())
 }
 
+/// The node name an agent announces: Slurm's name for the node (`SLURMD_NODENAME`,
+/// set in every job step) when it runs under Slurm, else the host name. Slurm's name is
+/// what `squeue` and `sacct` show, and tells apart nodes that share a host name.
+pub fn node_name(lookup: impl Fn(&str) -> Option<String>) -> String {
+    lookup("SLURMD_NODENAME")
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(hostname)
+}
+
 /// Cores this process may use.
 pub fn cores() -> u32 {
     std::thread::available_parallelism()
@@ -29,6 +38,15 @@ pub fn default_scratch(lookup: impl Fn(&str) -> Option<String>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slurm_node_name_wins_over_the_host_name() {
+        let slurm = |k: &str| (k == "SLURMD_NODENAME").then(|| "tp2".to_string());
+        assert_eq!(node_name(slurm), "tp2");
+        let empty = |k: &str| (k == "SLURMD_NODENAME").then(String::new);
+        assert_eq!(node_name(empty), hostname());
+        assert_eq!(node_name(|_| None), hostname());
+    }
 
     #[test]
     fn scratch_prefers_slurm_then_tmpdir_then_tmp() {
