@@ -23,21 +23,19 @@ pub fn scored(objective: Option<&Objective>, outcome: TrialOutcome) -> TrialOutc
             objective: own,
             mut responses,
             series,
-        } => {
-            match objective.score(&responses, &series) {
-                Ok(score) => {
-                    if let Some(own) = own {
-                        responses.insert(MODEL_OBJECTIVE.to_string(), own);
-                    }
-                    responses.extend(score.terms);
-                    TrialOutcome::finished(Some(score.objective), responses)
+        } => match objective.score(&responses, &series) {
+            Ok(score) => {
+                if let Some(own) = own {
+                    responses.insert(MODEL_OBJECTIVE.to_string(), own);
                 }
-                Err(e) => TrialOutcome::Failed {
-                    reason: format!("cannot score the trial: {e}"),
-                    stderr_tail: String::new(),
-                },
+                responses.extend(score.terms);
+                TrialOutcome::finished(Some(score.objective), responses)
             }
-        }
+            Err(e) => TrialOutcome::Failed {
+                reason: format!("cannot score the trial: {e}"),
+                stderr_tail: String::new(),
+            },
+        },
         other => other,
     }
 }

@@ -36,7 +36,11 @@ pub struct Written {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
-    let written = write(&args.run_dir, args.output, &ObjectiveView::default())?;
+    let view = tidepool_journal::JournalReader::open(&args.run_dir)
+        .and_then(|reader| reader.config())
+        .map(|config| super::run::view_of(&tidepool_config::sense_of_text(&config.text)))
+        .unwrap_or_default();
+    let written = write(&args.run_dir, args.output, &view)?;
     out.result(&written, |w| {
         format!(
             "wrote the report of run {} ({}, {} trials, {} figures) to {}",

@@ -5,6 +5,8 @@
 
 #[path = "run_best.rs"]
 mod run_best;
+#[path = "run_best_files.rs"]
+mod run_best_files;
 #[path = "run_end.rs"]
 mod run_end;
 #[path = "run_search.rs"]
@@ -89,7 +91,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let launch = launch_options(&cfg, agents);
     let mut launcher = launcher_for(&mode, &launch)?;
     let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
-    opts.objective = objective;
+    opts.objective = objective.clone();
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
@@ -128,6 +130,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         reader: journal.reader()?,
         runtime: &runtime,
         out,
+        objective: objective.as_ref(),
     };
     report(result, &ended, out)
 }
@@ -138,6 +141,7 @@ struct Ended<'a> {
     reader: tidepool_journal::JournalReader,
     runtime: &'a tokio::runtime::Runtime,
     out: &'a Output,
+    objective: Option<&'a tidepool_objective::Objective>,
 }
 
 impl Ended<'_> {
@@ -151,16 +155,33 @@ impl Ended<'_> {
                 best.trial,
                 &best.params,
             )?);
-            if status.state == RunState::Finished {
-                self.rerun_best(&best);
+            let outcome = (status.state == RunState::Finished)
+                .then(|| self.rerun_best(&best))
+                .flatten();
+            let rerun = match &outcome {
+                Some(tidepool_models::TrialOutcome::Ok {
+                    responses, series, ..
+                }) => Some(run_best_files::Rerun { responses, series }),
+                _ => None,
+            };
+            let sense = self.cfg.sense();
+            if let Err(e) = run_best_files::write(&run_dir, &best, &sense, self.objective, rerun) {
+                self.out.warn(&format!("{e:#}"));
             }
         }
+        let report = match super::report::write(&run_dir, None, &view_of(&self.cfg.sense())) {
+            Ok(written) => Some(written.report),
+            Err(e) => {
+                self.out.warn(&format!("cannot write the report: {e:#}"));
+                None
+            }
+        };
         Ok(run_end::FinalLine {
             status,
             metric: status.metric.clone(),
             best_metric: status.best_metric,
             run_dir,
-            report: None,
+            report,
             best_dir,
         })
     }
@@ -209,7 +230,7 @@ fn ready_to_run(
 impl Ended<'_> {
     /// Re-run the best trial into `RUNDIR/best/work`; a failure is a warning, since
     /// the run itself is complete.
-    fn rerun_best(&self, best: &run_end::BestTrial) {
+    fn rerun_best(&self, best: &run_end::BestTrial) -> Option<tidepool_models::TrialOutcome> {
         let dir = run_best::work_dir(self.cfg);
         self.out.human(&format!(
             "re-running the best trial ({}) in {}",
@@ -217,15 +238,20 @@ impl Ended<'_> {
             dir.display()
         ));
         match self.runtime.block_on(run_best::rerun(self.cfg, best)) {
-            Ok(tidepool_models::TrialOutcome::Ok { .. }) => {}
-            Ok(other) => self.out.warn(&format!(
-                "the re-run of the best trial {} did not finish: {other:?}",
-                best.trial
-            )),
-            Err(e) => self.out.warn(&format!(
-                "cannot re-run the best trial {}: {e:#}",
-                best.trial
-            )),
+            Ok(ok @ tidepool_models::TrialOutcome::Ok { .. }) => Some(ok),
+            Ok(other) => {
+                self.out.warn(&format!(
+                    "the re-run of the best trial {} did not finish: {other:?}",
+                    best.trial
+                ));
+                None
+            }
+            Err(e) => {
+                let trial = best.trial;
+                self.out
+                    .warn(&format!("cannot re-run the best trial {trial}: {e:#}"));
+                None
+            }
         }
     }
 }
@@ -446,5 +472,14 @@ impl ProgressSink for Progress<'_> {
             Some(bar) => bar.println(text),
             None => self.out.human(text),
         }
+    }
+}
+
+/// The report's view of the objective: its name and how the minimised value is shown.
+pub(crate) fn view_of(sense: &tidepool_objective::Sense) -> tidepool_report::ObjectiveView {
+    tidepool_report::ObjectiveView {
+        label: sense.label.clone(),
+        offset: sense.offset,
+        sign: sense.sign,
     }
 }
