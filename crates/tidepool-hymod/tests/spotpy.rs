@@ -72,3 +72,67 @@ fn flows_agree_with_spotpy_hymod_to_1e_9() {
         );
     }
 }
+
+/// SPOTPY's `kge` of its setup (l/s, from day 367) for the parameter set.
+const SPOTPY_KGE: &str = r#"
+import sys
+import spotpy
+from spotpy.examples.spot_setup_hymod_python import spot_setup
+setup = spot_setup()
+x = [float(v) for v in sys.argv[1:]]
+print(repr(float(spotpy.objectivefunctions.kge(setup.evaluation(), setup.simulation(x)))))
+"#;
+
+/// The examples score the binary's mm/day against the observations times
+/// 86400 / 1.783e6 (l/s -> mm/day) over 2013-2016: the same KGE as SPOTPY's l/s one.
+#[test]
+fn the_examples_objective_gives_spotpys_kge() {
+    let Some(python) = bench_venv_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let observed = observed_mm_per_day();
+    let start = tidepool_metrics::parse_time("2013-01-01", None).unwrap();
+    // Period is half-open: the inclusive last day 2016-12-31 ends at 2017-01-01.
+    let end = tidepool_metrics::parse_time("2017-01-01", None).unwrap();
+    let options = tidepool_metrics::ScoreOptions {
+        period: Some(tidepool_metrics::Period::new(start, end).unwrap()),
+        ..Default::default()
+    };
+    for set in &util::SETS {
+        let rows = util::run_binary(dir.path(), set);
+        let times = rows
+            .iter()
+            .map(|(d, _)| tidepool_metrics::parse_time(d, None).unwrap())
+            .collect();
+        let sim = tidepool_metrics::Series::new("q", times, rows.iter().map(|(_, q)| *q).collect())
+            .unwrap();
+        let pairs = tidepool_metrics::prepare(&sim, &observed, &options).unwrap();
+        assert_eq!(pairs.sim.len(), 1461);
+        let ours = pairs.score(tidepool_metrics::Metric::Kge).unwrap();
+        let args: Vec<String> = set.iter().map(|v| format!("{v:?}")).collect();
+        let theirs: f64 = util::python(&python, SPOTPY_KGE, &args)
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(
+            (ours - theirs).abs() < 1e-9,
+            "{set:?}: {ours} vs SPOTPY {theirs}"
+        );
+    }
+}
+
+/// The observed discharge of the example data in mm/day (`nan` rows left out).
+fn observed_mm_per_day() -> tidepool_metrics::Series {
+    let text = std::fs::read_to_string(util::forcing()).unwrap();
+    let (mut times, mut values) = (Vec::new(), Vec::new());
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(';').collect();
+        let q: f64 = cells[3].trim().parse().unwrap();
+        if q.is_finite() {
+            times.push(tidepool_metrics::parse_time(cells[0], Some("%d.%m.%Y")).unwrap());
+            values.push(q * 86_400.0 / 1.783e6);
+        }
+    }
+    tidepool_metrics::Series::new("observed", times, values).unwrap()
+}

@@ -1,6 +1,6 @@
 """SPOTPY 1.6.7's DDS on its own HYMOD python setup, KGE maximised (bench/hymod).
 
-Usage: hymod-spotpy.py SEEDS EVALS
+Usage: hymod_spotpy.py SEEDS EVALS (bench/hymod imports `calibrate` from here)
 Prints one JSON object: {"kge": [best KGE per seed], "wall_s": [seconds per calibration]}.
 The setup is the installed package's `spot_setup_hymod_python` with SPOTPY's own `kge`:
 its model output in mm/day times 1.783e6 / 86400 (l/s), scored from day 367 (2013-01-01)
