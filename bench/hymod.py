@@ -22,7 +22,7 @@ import tomllib
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from hymod_spotpy import calibrate
+from hymod_spotpy import BOUNDS, calibrate
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -142,6 +142,7 @@ def main():
     out["test"] = "Mann-Whitney U, two-sided"
     out["seeds"], out["evaluations"], out["sides"] = seeds, evals, sides
     out["spotpy_kge"] = results.get("spotpy", ([],))[0]
+    out["spotpy_effective_bounds"] = BOUNDS
     print(json.dumps(out))
 
 
