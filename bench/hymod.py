@@ -95,7 +95,10 @@ def tidepool(binary, side, seed, evals, workdir):
     lines = [l for l in proc.stdout.splitlines() if l.strip()]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"tidepool run {config} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    final = json.loads(lines[-1])
+    try:
+        final = json.loads(lines[-1])  # the contract: one final JSON line
+    except json.JSONDecodeError:
+        final = json.loads(proc.stdout)  # a pretty-printed status object
     done = final["trials_done"] + final.get("trials_failed", 0)
     if done != evals:
         raise SystemExit(f"{side} seed {seed}: {done} trials, expected {evals}")
