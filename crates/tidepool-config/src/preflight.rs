@@ -125,7 +125,7 @@ impl RunConfig {
                 };
                 let hint = match spec.template_dir.is_some() {
                     false => "give the program's path (a relative path is relative to the config file's directory), or a bare name found on PATH",
-                    true => "give the program's path (with template_dir a relative path is relative to the work directory made from it, so it is looked for in template_dir), or a bare name found on PATH",
+                    true => "give the program's path: a relative path is looked for in template_dir (the work directory is made from it), then relative to the config file's directory; or a bare name found on PATH",
                 };
                 return Err(self.invalid_with_hint(
                     &key,
@@ -173,9 +173,10 @@ impl RunConfig {
             .map_err(|e| self.objective_error(&e).located_in(&self.text))
     }
 
-    /// The path to check for `program`, if it is one we can check here. With
-    /// `template_dir` a relative program is looked for in it (the work directory is
-    /// made from it), under the step's `dir`.
+    /// The path to check for `program`, if it is one we can check here: a relative
+    /// program found in `template_dir` (under the step's `dir`) runs from the work
+    /// directory made from it; any other relative program is relative to the config
+    /// file's directory.
     fn program_path(
         &self,
         spec: &CommandSpec,
@@ -185,18 +186,32 @@ impl RunConfig {
         if !program.contains('/') || !placeholder_names(program).is_empty() {
             return None;
         }
-        let path = match &spec.template_dir {
-            Some(dir) if !program.starts_with('/') => {
-                let base = self.resolve(dir).join(step.dir.clone().unwrap_or_default());
-                tidy(&base.join(program))
-            }
-            _ => tidy(&self.resolve(Path::new(program))),
-        };
+        let path = self
+            .in_template_dir(spec, step.dir.as_deref(), program)
+            .unwrap_or_else(|| tidy(&self.resolve(Path::new(program))));
         let staged = self.stage.as_ref().and_then(|s| s.dir.as_ref());
         match staged {
             Some(dir) if path.starts_with(self.resolve(dir)) => None,
             _ => Some(path),
         }
+    }
+
+    /// `template_dir/dir/program` when the relative `program` is a file there.
+    fn in_template_dir(
+        &self,
+        spec: &CommandSpec,
+        dir: Option<&Path>,
+        program: &str,
+    ) -> Option<PathBuf> {
+        let template_dir = spec
+            .template_dir
+            .as_ref()
+            .filter(|_| !program.starts_with('/'))?;
+        let base = self
+            .resolve(template_dir)
+            .join(dir.unwrap_or(Path::new("")));
+        let path = tidy(&base.join(program));
+        path.is_file().then_some(path)
     }
 
     /// The model as the agents run it: relative stage programs made absolute against
@@ -205,16 +220,22 @@ impl RunConfig {
     pub fn worker_spec(&self) -> WorkerSpec {
         let mut spec = self.model.clone();
         if let WorkerSpec::Command(command) = &mut spec {
-            let in_work_dir = command.template_dir.is_some();
+            let original = command.clone();
             let programs = command
                 .stages
                 .iter_mut()
-                .filter_map(|stage| stage.first_mut())
-                .chain(command.steps.iter_mut().filter_map(|s| s.run.first_mut()));
-            for program in programs {
+                .filter_map(|stage| stage.first_mut().map(|p| (p, None)))
+                .chain(command.steps.iter_mut().filter_map(|s| {
+                    let dir = s.dir.clone();
+                    s.run.first_mut().map(|p| (p, dir))
+                }));
+            for (program, dir) in programs {
                 let relative = program.contains('/')
                     && !program.starts_with('/')
                     && placeholder_names(program).is_empty();
+                let in_work_dir = self
+                    .in_template_dir(&original, dir.as_deref(), program)
+                    .is_some();
                 if relative && !in_work_dir {
                     let path = tidy(&self.resolve(Path::new(program.as_str())));
                     *program = path.display().to_string();

@@ -230,10 +230,13 @@ impl RunConfig {
         }
     }
 
-    /// A path from the config, relative to the config file's directory.
+    /// A path from the config, relative to the config file's directory, made
+    /// absolute.
+    /// Absolute, so that agents and slots working elsewhere (their scratch) find it.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         let base = self.source.parent().unwrap_or(Path::new("."));
-        base.join(path)
+        let joined = base.join(path);
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     /// How the minimised objective is shown: the `[objective]` metric (`kge`), or
