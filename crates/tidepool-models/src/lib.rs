@@ -39,6 +39,7 @@
 //!     env: vec![],
 //!     keep: KeepWorkdirs::Failed,
 //!     sentinel: Sentinel::none(),
+//!     staged: StagedPaths::default(),
 //! };
 //! let mut worker = Worker::start(&spec, &ctx).await?;
 //! let trial = TrialInput {
@@ -60,6 +61,7 @@
 //! - `noop`: trials that return at once;
 //! - `command`: command pipelines run by the slot, one trial directory each;
 //! - `stage`: starting and awaiting one stage of a pipeline;
+//! - `staged`: original path -> node-local copy of staged inputs ([`StagedPaths`]);
 //! - `trialdir`: the trial directory: preparation, result, removal;
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
@@ -79,6 +81,7 @@ mod sentinel;
 mod shim;
 mod spec;
 mod stage;
+mod staged;
 mod tail;
 mod template;
 mod trial;
@@ -88,7 +91,9 @@ pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
 pub use error::ModelError;
 pub use python::PythonWorker;
 pub use shim::SHIM_SOURCE;
-pub use spec::{CommandSpec, KeepWorkdirs, PythonSpec, Sentinel, SlotContext, WorkerSpec};
+pub use spec::{
+    CommandSpec, KeepWorkdirs, PythonSpec, Sentinel, SlotContext, StagedPaths, WorkerSpec,
+};
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
