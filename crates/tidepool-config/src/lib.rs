@@ -23,6 +23,8 @@
 //! - `plain`: serde's messages in plain words.
 //! - `preflight`: what would make every trial fail (unknown placeholders, no stages,
 //!   a missing program, `[trials]` with `[optimizer]`), caught before the run starts.
+//! - `stage_inputs`: what `[stage]` packs at the first start (a venv, executables,
+//!   directories) exists and is of the right kind.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
@@ -35,6 +37,7 @@ pub mod model_keys;
 mod plain;
 mod preflight;
 pub mod sections;
+mod stage_inputs;
 pub mod trials_csv;
 
 pub use error::{ConfigError, KeyProblem, Location};
