@@ -5,6 +5,8 @@
 
 #[path = "run_search.rs"]
 mod run_search;
+#[path = "run_stage.rs"]
+mod run_stage;
 
 use crate::output::Output;
 use anyhow::Context;
@@ -76,7 +78,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
     let launch = launch_options(&cfg, agents);
     let mut launcher = launcher_for(&mode, &launch)?;
-    let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
+    let archives = run_stage::archives(&cfg, out)?;
+    let timeout = args.join_timeout;
+    let mut opts = coordinator_options(&cfg, &mode, names, total, timeout, archives)?;
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
@@ -232,6 +236,7 @@ fn coordinator_options(
     param_names: Vec<String>,
     total: u64,
     join_timeout: u64,
+    archives: Vec<PathBuf>,
 ) -> anyhow::Result<CoordinatorOptions> {
     let (bind, advertise) = match (&cfg.run.address, mode) {
         (Some(address), _) => (
@@ -277,7 +282,7 @@ fn coordinator_options(
         agent_env: Vec::new(),
         join_timeout: Duration::from_secs(join_timeout),
         stage: cfg.stage.as_ref().map(|s| StageOptions {
-            archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
+            archives,
             dir: s.dir.clone(),
             keep: s.keep,
             fanout: s.fanout,
