@@ -164,7 +164,7 @@ fn exported_objectives(root: &Path) -> Vec<f64> {
             let cells: Vec<&str> = l.split(',').collect();
             (
                 cells[trial].parse().unwrap(),
-                cells[objective].parse().unwrap(),
+                cells[objective].parse().unwrap_or(f64::NAN),
             )
         })
         .collect();
