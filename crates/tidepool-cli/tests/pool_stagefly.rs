@@ -241,3 +241,81 @@ fn stage_lines_hide_only_ids() {
         "archive [ID] (x/[ID].tpk), cafe"
     );
 }
+
+/// The one test that packs the test venv (about a minute here): `python` and a
+/// `dirs` entry holding the model module, packed at the first start; the slot's
+/// interpreter and its module both come from the staged copies.
+#[test]
+fn a_venv_packed_at_the_first_start_is_the_slots_interpreter() {
+    let Some(venv) = util::test_venv() else {
+        util::require(false, "the test venv (TIDEPOOL_TEST_VENV)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for dir in ["model", "probes", "scratch"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    std::fs::write(
+        root.join("model/probe.py"),
+        format!(
+            "import os, sys\n\
+             def objective(params):\n    \
+             with open(os.path.join({probes:?}, str(os.getpid())), 'w') as f:\n        \
+             f.write(sys.prefix + '\\n' + __file__ + '\\n')\n    \
+             return float(params['x'])\n",
+            probes = root.join("probes").display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("trials.csv"), "x\n1\n2\n").unwrap();
+    let config = format!(
+        "[run]\nname = \"stagefly-py\"\ndir = \"run\"\n\
+         [launch]\nmode = \"local\"\nagents = 1\n\
+         [slots]\nper_node = 1\nheartbeat = \"20s\"\n\
+         [model]\nkind = \"python\"\nfunction = \"probe:objective\"\n\
+         python = {python:?}\npath = [{model:?}]\n\
+         [[parameters]]\nname = \"x\"\nlower = 0\nupper = 10\n\
+         [trials]\ncsv = \"trials.csv\"\n\
+         [stage]\npython = {venv:?}\ndirs = [\"model\"]\n",
+        python = venv.join("bin/python").display().to_string(),
+        model = root.join("model").display().to_string(),
+        venv = venv.display().to_string(),
+    );
+    std::fs::write(root.join("run.toml"), config).unwrap();
+    let out = Command::new(util::bin())
+        .arg("run")
+        .arg(root.join("run.toml"))
+        .env("TMPDIR", root.join("scratch"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let packing = format!("packing venv {}, 1 directory into ", venv.display());
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with(&packing) && l.ends_with("(first start)")),
+        "{stdout}"
+    );
+    let probes: Vec<String> = std::fs::read_dir(root.join("probes"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!probes.is_empty(), "no slot ran");
+    let scratch = root.join("scratch");
+    for probe in probes {
+        let lines: Vec<&Path> = probe.lines().map(Path::new).collect();
+        assert!(
+            lines[0].starts_with(&scratch),
+            "staged interpreter: {probe}"
+        );
+        assert!(lines[0].ends_with("python/venv"), "{probe}");
+        assert!(lines[1].starts_with(&scratch), "staged module: {probe}");
+        assert!(lines[1].ends_with("data/model/probe.py"), "{probe}");
+    }
+}
