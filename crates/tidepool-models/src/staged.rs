@@ -20,10 +20,15 @@
 //! [`SlotContext::staged`]: crate::SlotContext::staged
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Original path -> staged path for everything a slot's node has staged.
+/// Original path -> staged path for everything a slot's node has staged. Cheap to
+/// clone: every slot of a node shares one map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StagedPaths {
+pub struct StagedPaths(Arc<Maps>);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Maps {
     /// Whole trees: original absolute prefix, staged directory.
     trees: Vec<(PathBuf, PathBuf)>,
     /// Single files (packed executables): original path, staged file.
@@ -33,27 +38,32 @@ pub struct StagedPaths {
 impl StagedPaths {
     /// Everything under `original` is staged under `staged`.
     pub fn add_tree(&mut self, original: impl Into<PathBuf>, staged: impl Into<PathBuf>) {
-        self.trees.push((original.into(), staged.into()));
+        Arc::make_mut(&mut self.0)
+            .trees
+            .push((original.into(), staged.into()));
     }
 
     /// The file `original` is staged as `staged`.
     pub fn add_file(&mut self, original: impl Into<PathBuf>, staged: impl Into<PathBuf>) {
-        self.files.push((original.into(), staged.into()));
+        Arc::make_mut(&mut self.0)
+            .files
+            .push((original.into(), staged.into()));
     }
 
     /// Nothing staged.
     pub fn is_empty(&self) -> bool {
-        self.trees.is_empty() && self.files.is_empty()
+        self.0.trees.is_empty() && self.0.files.is_empty()
     }
 
     /// The staged copy of `path`: a staged file of that exact path, else the path
     /// under the longest staged tree holding it (whole components: `/a/bc` is not
     /// under `/a/b`); `None` when `path` was not staged.
     pub fn map(&self, path: &Path) -> Option<PathBuf> {
-        if let Some((_, staged)) = self.files.iter().find(|(original, _)| original == path) {
+        if let Some((_, staged)) = self.0.files.iter().find(|(original, _)| original == path) {
             return Some(staged.clone());
         }
-        self.trees
+        self.0
+            .trees
             .iter()
             .filter_map(|(prefix, staged)| {
                 let rest = path.strip_prefix(prefix).ok()?;
