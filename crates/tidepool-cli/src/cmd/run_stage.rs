@@ -109,14 +109,18 @@ fn pack(
     report
 }
 
-/// The `.tpk` files in `dir` other than `current`: archives of earlier inputs.
+/// The `.tpk` files in `dir` other than `current` (archives of earlier inputs), and
+/// the partial file of a pack that was killed.
 fn earlier_archives(dir: &Path, current: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tpk") && p != current)
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            (name.ends_with(".tpk") || name.ends_with(".tpk.partial")) && p != current
+        })
         .collect();
     found.sort();
     found
