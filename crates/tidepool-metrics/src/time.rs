@@ -27,9 +27,7 @@ pub fn parse_time(text: &str, format: Option<&str>) -> Result<i64, MetricError> 
             return Ok(t.and_utc().timestamp());
         }
         if let Ok(d) = NaiveDate::parse_from_str(text, format) {
-            return Ok(d
-                .and_hms_opt(0, 0, 0)
-                .map_or(0, |t| t.and_utc().timestamp()));
+            return Ok(d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp()));
         }
     }
     Err(MetricError::BadTime {
@@ -55,22 +53,13 @@ mod tests {
     fn iso_dates_and_times_read_as_utc_seconds() {
         assert_eq!(parse_time("1970-01-02", None).unwrap(), 86_400);
         assert_eq!(parse_time("2012-01-01", None).unwrap(), 1_325_376_000);
-        assert_eq!(
-            parse_time(" 2012-01-01 06:30 ", None).unwrap(),
-            1_325_399_400
-        );
-        assert_eq!(
-            parse_time("2012-01-01T06:30:15", None).unwrap(),
-            1_325_399_415
-        );
+        assert_eq!(parse_time(" 2012-01-01 06:30 ", None).unwrap(), 1_325_399_400);
+        assert_eq!(parse_time("2012-01-01T06:30:15", None).unwrap(), 1_325_399_415);
     }
 
     #[test]
     fn a_given_format_is_used_alone() {
-        assert_eq!(
-            parse_time("31/01/2012", Some("%d/%m/%Y")).unwrap(),
-            1_327_968_000
-        );
+        assert_eq!(parse_time("31/01/2012", Some("%d/%m/%Y")).unwrap(), 1_327_968_000);
         let err = parse_time("2012-01-31", Some("%d/%m/%Y")).unwrap_err();
         assert!(err.to_string().contains("%d/%m/%Y"), "{err}");
         assert!(err.to_string().contains("2012-01-31"), "{err}");
