@@ -173,3 +173,31 @@ fn a_run_name_that_is_a_path_is_refused_with_the_rule() {
     insta::assert_snapshot!("config_run_name_path", shown(&out, dir.path()));
     assert!(!dir.path().join("../x").exists() && !dir.path().join("runs").exists());
 }
+
+#[test]
+fn a_stage_section_with_nothing_to_stage_says_what_to_give() {
+    let text = format!("{NOOP}[stage]\nfanout = 2\n");
+    insta::assert_snapshot!("stage_nothing_to_stage", run_config(text.as_bytes()));
+}
+
+#[test]
+fn a_script_under_stage_exe_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    std::fs::write(dir.path().join("run.sh"), "#!/bin/sh\necho 1\n").unwrap();
+    let script = dir.path().join("run.sh");
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&script, mode).unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let text = format!("{NOOP}[stage]\ndirs = [\"data\"]\nexe = [\"run.sh\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let out = util::tidepool(&["run", config.to_str().unwrap()]);
+    insta::assert_snapshot!("stage_exe_script", shown(&out, dir.path()));
+    assert!(!dir.path().join("runs/demo").exists(), "the run started");
+}
+
+#[test]
+fn a_stage_python_that_is_no_venv_is_refused_before_the_run() {
+    let text = format!("{NOOP}[stage]\npython = \"/usr\"\n");
+    insta::assert_snapshot!("stage_python_not_a_venv", run_config(text.as_bytes()));
+}

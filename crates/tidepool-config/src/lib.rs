@@ -25,6 +25,8 @@
 //! - `preflight`: what would make every trial fail (unknown placeholders, no stages,
 //!   a missing program, `[trials]` with `[optimizer]`, an observation file that does
 //!   not load or does not cover the periods), caught before the run starts.
+//! - `stage_inputs`: what `[stage]` packs at the first start (a venv, executables,
+//!   directories) exists and is of the right kind.
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `model_files`: pre-flight of a command model from files (template directory,
 //!   templates, formats, steps, responses) and its paths as the agents use them.
@@ -40,6 +42,7 @@ pub mod model_keys;
 mod plain;
 mod preflight;
 pub mod sections;
+mod stage_inputs;
 pub mod trials_csv;
 
 pub use error::{ConfigError, KeyProblem, Location};

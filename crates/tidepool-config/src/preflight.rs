@@ -2,7 +2,8 @@
 //! starts, so a typo does not burn the budget: placeholders in `[model] stages` that
 //! name no parameter and no built-in, empty `stages` or a stage without a program,
 //! `[trials] csv` together with `[optimizer]`, and programs given as an absolute or
-//! relative path that do not exist or are not executable here on the coordinator.
+//! relative path that do not exist or are not executable here on the coordinator,
+//! and what `[stage]` packs at the first start (`stage_inputs`).
 //! With `[objective]`, the observation file must exist and load (its columns, dates
 //! and values), and the calibration and evaluation periods must lie inside the
 //! observed data and hold observations ([`RunConfig::load_objective`]).
@@ -27,6 +28,7 @@ impl RunConfig {
             .and_then(|()| self.check_inputs())
             .and_then(|()| self.check_model_files())
             .and_then(|()| self.load_objective().map(|_| ()))
+            .and_then(|()| self.check_stage_inputs())
             .map_err(|e| e.located_in(&self.text))
     }
 
@@ -248,12 +250,12 @@ impl RunConfig {
 }
 
 /// `path` without `.` components (`/cfg/./model` -> `/cfg/model`).
-fn tidy(path: &Path) -> PathBuf {
+pub(crate) fn tidy(path: &Path) -> PathBuf {
     path.components().collect()
 }
 
 /// Why `path` cannot be run, if it cannot.
-fn executable(path: &Path) -> Result<(), String> {
+pub(crate) fn executable(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let shown = path.display();
     match std::fs::metadata(path) {

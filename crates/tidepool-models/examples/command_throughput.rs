@@ -31,6 +31,7 @@ async fn main() {
             env: vec![],
             keep: KeepWorkdirs::Failed,
             sentinel: Sentinel::none(),
+            staged: Default::default(),
         };
         let spec = spec.clone();
         tasks.push(tokio::spawn(async move {

@@ -41,6 +41,7 @@
 //!     env: vec![],
 //!     keep: KeepWorkdirs::Failed,
 //!     sentinel: Sentinel::none(),
+//!     staged: StagedPaths::default(),
 //! };
 //! let mut worker = Worker::start(&spec, &ctx).await?;
 //! let trial = TrialInput {
@@ -62,6 +63,7 @@
 //! - `noop`: trials that return at once;
 //! - `command`: command pipelines run by the slot, one trial directory each;
 //! - `stage`: starting and awaiting one stage of a pipeline;
+//! - `staged`: original path -> node-local copy of staged inputs ([`StagedPaths`]);
 //! - `trialdir`: the trial directory: preparation, result, removal;
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
@@ -91,6 +93,7 @@ mod sentinel;
 mod shim;
 mod spec;
 mod stage;
+mod staged;
 mod tail;
 mod template;
 mod trial;
@@ -108,8 +111,8 @@ pub use responses::{
 };
 pub use shim::SHIM_SOURCE;
 pub use spec::{
-    CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StepSpec,
-    TemplateFile, TemplateStyle, WorkerSpec,
+    CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StagedPaths,
+    StepSpec, TemplateFile, TemplateStyle, WorkerSpec,
 };
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};

@@ -9,6 +9,7 @@ pub use crate::filetemplate::TemplateStyle;
 pub use crate::responses::ResponseSpec;
 
 pub use crate::sentinel::Sentinel;
+pub use crate::staged::StagedPaths;
 
 /// What a slot runs (`[model]` in the run config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +184,9 @@ pub struct SlotContext {
     pub keep: KeepWorkdirs,
     /// Kills the slot's process groups if the agent dies ([`Sentinel::none`]: no one).
     pub sentinel: Sentinel,
+    /// Original path -> node-local copy of what `[stage]` staged (empty without
+    /// staging); a model reading a configured path (a template directory) maps it.
+    pub staged: StagedPaths,
 }
 
 /// Which trial directories a slot leaves on scratch (`[slots] keep_workdirs`).

@@ -74,6 +74,7 @@ fn ctx(scratch: &Path) -> SlotContext {
         env: vec![],
         keep: KeepWorkdirs::Failed,
         sentinel: Sentinel::none(),
+        staged: Default::default(),
     }
 }
 

@@ -33,6 +33,7 @@ async fn slot(stages: &[&[&str]], env: &[(&str, &str)]) -> Slot {
         env: vec![("FROM_CONTEXT".into(), "ctx".into())],
         keep: KeepWorkdirs::Failed,
         sentinel: Sentinel::none(),
+        staged: Default::default(),
     };
     let worker = Worker::start(&spec, &ctx).await.unwrap();
     Slot {
@@ -319,6 +320,7 @@ async fn an_empty_pipeline_is_rejected_at_start() {
         env: vec![],
         keep: KeepWorkdirs::Failed,
         sentinel: Sentinel::none(),
+        staged: Default::default(),
     };
     for stages in [vec![], vec![vec![]]] {
         let spec = WorkerSpec::Command(CommandSpec {

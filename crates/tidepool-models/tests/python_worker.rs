@@ -107,6 +107,7 @@ fn slot_dir() -> Slot {
         env: vec![],
         keep: KeepWorkdirs::Failed,
         sentinel: Sentinel::none(),
+        staged: Default::default(),
     };
     Slot { dir, ctx }
 }

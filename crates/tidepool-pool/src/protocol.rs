@@ -108,6 +108,8 @@ pub struct ArchiveMeta {
     pub bytes: u64,
     /// Original absolute prefixes and the archive directory each was packed into.
     pub prefixes: Vec<(String, String)>,
+    /// Packed executables: original (canonical) path and archive path.
+    pub executables: Vec<(String, String)>,
 }
 
 /// One trial for one slot.

@@ -38,7 +38,8 @@
 //! - [`elf`], [`closure`], [`ldcache`]: ELF parsing, ld.so-style library resolution,
 //!   RUNPATH patching
 //! - [`trim`]: keep only what a profile shows was used
-//! - [`pack`](mod@pack): hashing and writing the archive
+//! - [`pack`](mod@pack): hashing and writing the archive; [`inputs`]: a cheap id of
+//!   a pack's inputs (metadata only), to tell whether an archive packed earlier is current
 //! - [`extract`]: reading and verifying archive streams; [`writer`]: the thread
 //!   that writes the verified entries; [`filemode`]: the umask and the final mode
 //!   and mtime of extracted files, which both use (neither depends on the other)
@@ -54,6 +55,7 @@ pub mod env;
 pub mod error;
 pub mod extract;
 pub mod filemode;
+pub mod inputs;
 pub mod ldcache;
 pub mod manifest;
 pub mod pack;
@@ -68,6 +70,7 @@ pub mod writer;
 pub use env::StagedEnv;
 pub use error::{PackError, StageError};
 pub use extract::StageProgress;
+pub use inputs::input_id;
 pub use manifest::{Header, Manifest};
 pub use pack::{pack, PackPhase, PackProgress, PackReport};
 pub use plan::PackSpec;

@@ -11,6 +11,8 @@ mod run_best_files;
 mod run_end;
 #[path = "run_search.rs"]
 mod run_search;
+#[path = "run_stage.rs"]
+mod run_stage;
 
 use crate::output::Output;
 use anyhow::Context;
@@ -90,7 +92,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         .resolved_mode(std::env::var("SLURM_JOB_ID").ok().as_deref());
     let launch = launch_options(&cfg, agents);
     let mut launcher = launcher_for(&mode, &launch)?;
-    let mut opts = coordinator_options(&cfg, &mode, names, total, args.join_timeout)?;
+    let archives = run_stage::archives(&cfg, out)?;
+    let timeout = args.join_timeout;
+    let mut opts = coordinator_options(&cfg, &mode, names, total, timeout, archives)?;
     opts.objective = objective.clone();
     opts.scheduler.observed_before = ready.search.observed();
     if ready.setup.algorithm != Algorithm::List {
@@ -337,6 +341,7 @@ fn coordinator_options(
     param_names: Vec<String>,
     total: u64,
     join_timeout: u64,
+    archives: Vec<PathBuf>,
 ) -> anyhow::Result<CoordinatorOptions> {
     let (bind, advertise) = match (&cfg.run.address, mode) {
         (Some(address), _) => (
@@ -384,7 +389,7 @@ fn coordinator_options(
         objective: None,
         sense: cfg.sense(),
         stage: cfg.stage.as_ref().map(|s| StageOptions {
-            archives: s.archives.iter().map(|a| cfg.resolve(a)).collect(),
+            archives,
             dir: s.dir.clone(),
             keep: s.keep,
             fanout: s.fanout,

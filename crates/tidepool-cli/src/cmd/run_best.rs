@@ -29,6 +29,7 @@ pub async fn rerun(cfg: &RunConfig, best: &BestTrial) -> anyhow::Result<TrialOut
         env: Vec::new(),
         keep: KeepWorkdirs::All,
         sentinel: Sentinel::none(),
+        staged: Default::default(),
     };
     let spec = cfg.worker_spec();
     let mut worker = Worker::start(&spec, &ctx)

@@ -177,7 +177,17 @@ pub struct TrialsSection {
 #[serde(deny_unknown_fields)]
 pub struct StageSection {
     /// `.tpk` archives (from `tidepool pack`), relative to the config file.
+    #[serde(default)]
     pub archives: Vec<PathBuf>,
+    /// A venv packed at the first start of the run (with its base interpreter).
+    #[serde(default)]
+    pub python: Option<PathBuf>,
+    /// Executables packed at the first start (with their shared-library closure).
+    #[serde(default)]
+    pub exe: Vec<PathBuf>,
+    /// Input trees packed at the first start, each staged under its directory name.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
     /// Relay tree fan-out: how many agents the coordinator, and each agent, streams to.
     #[serde(default = "eight")]
     pub fanout: u32,
@@ -187,6 +197,13 @@ pub struct StageSection {
     /// Keep the staged trees when the run ends.
     #[serde(default)]
     pub keep: bool,
+}
+
+impl StageSection {
+    /// Whether `python`, `exe` or `dirs` name something to pack at the first start.
+    pub fn packs_on_the_fly(&self) -> bool {
+        self.python.is_some() || !self.exe.is_empty() || !self.dirs.is_empty()
+    }
 }
 
 fn one() -> usize {
@@ -318,8 +335,12 @@ impl RunConfig {
             }
         }
         if let Some(stage) = &self.stage {
-            if stage.archives.is_empty() {
-                return Err(self.invalid("stage.archives", "list at least one archive"));
+            if stage.archives.is_empty() && !stage.packs_on_the_fly() {
+                return Err(self.invalid_with_hint(
+                    "stage",
+                    "[stage] names nothing to stage",
+                    "give archives = [\"env.tpk\"] (from `tidepool pack`), or python = \"VENV\", exe = [\"PATH\"] or dirs = [\"DIR\"] to pack at the first start",
+                ));
             }
             if stage.fanout == 0 {
                 return Err(self.invalid("stage.fanout", "must be at least 1"));

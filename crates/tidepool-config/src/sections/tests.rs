@@ -218,7 +218,25 @@ fn stage_section_defaults_and_checks() {
     assert_eq!((stage.fanout, stage.keep, stage.dir), (8, false, None));
     assert!(parse(MINIMAL).unwrap().stage.is_none());
     let err = parse(&format!("{MINIMAL}[stage]\narchives = []\n")).unwrap_err();
-    assert!(err.to_string().contains("stage.archives"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("key `stage`: [stage] names nothing to stage"),
+        "{err}"
+    );
+    let cfg = parse(&format!(
+        "{MINIMAL}[stage]\npython = \"venv\"\nexe = [\"bin/m\"]\ndirs = [\"data\"]\n"
+    ))
+    .unwrap();
+    let stage = cfg.stage.unwrap();
+    assert!(stage.archives.is_empty() && stage.packs_on_the_fly());
+    assert_eq!(
+        (stage.python, stage.exe, stage.dirs),
+        (
+            Some("venv".into()),
+            vec!["bin/m".into()],
+            vec!["data".into()]
+        )
+    );
     let err = parse(&format!(
         "{MINIMAL}[stage]\narchives = [\"a\"]\nfanout = 0\n"
     ))

@@ -179,12 +179,14 @@ pub async fn run(opts: AgentOptions) -> Result<AgentExit, AgentError> {
                     archives,
                 )));
             }
-            SlotSetup::new(&spec, &staged, |k| std::env::var(k).ok())
+            SlotSetup::new(
+                &spec,
+                &staged,
+                |k| std::env::var(k).ok(),
+                |p| p.canonicalize().ok(),
+            )
         }
-        _ => SlotSetup {
-            env: Vec::new(),
-            spec,
-        },
+        _ => SlotSetup::unstaged(spec),
     };
     let plan = welcome.stage.clone();
     let keep = welcome.keep_workdirs;
@@ -292,6 +294,7 @@ impl Serve {
                     env: setup.env.clone(),
                     keep: welcome.keep_workdirs,
                     sentinel: sentinel.clone(),
+                    staged: setup.paths.clone(),
                 },
                 spec: spec.clone(),
                 objective: objective.clone(),

@@ -252,6 +252,7 @@ mod tests {
                 env: vec![],
                 keep: KeepWorkdirs::Failed,
                 sentinel: Sentinel::none(),
+                staged: Default::default(),
             },
             spec: Arc::new(spec),
             objective: None,

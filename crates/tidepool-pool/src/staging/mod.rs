@@ -18,12 +18,14 @@ mod plan;
 mod receive;
 mod relay;
 mod send;
+mod setup;
 mod tree;
 
-pub use plan::{build_plan, map_path, SlotSetup, StageOptions};
+pub use plan::{build_plan, StageOptions};
 pub use receive::{receive_all, remove_all, remove_copies, Peer};
 pub use relay::{serve_relay, RelayCopies};
 pub use send::{await_answer, send_all};
+pub use setup::SlotSetup;
 pub use tree::{parent_of, Tree};
 
 use std::path::PathBuf;

@@ -1,11 +1,9 @@
-//! What to stage (read from the archives' manifests) and how a slot uses it.
+//! What to stage, read from the archives' manifests.
 
 use super::StagingError;
 use crate::protocol::{ArchiveMeta, StagePlan};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use tidepool_models::WorkerSpec;
-use tidepool_stage::StagedEnv;
+use std::path::PathBuf;
+use tidepool_stage::manifest::{Manifest, Role};
 
 /// The `[stage]` section as the coordinator uses it.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +41,7 @@ pub fn build_plan(opts: &StageOptions) -> Result<StagePlan, StagingError> {
             id: header.id,
             bytes,
             prefixes,
+            executables: packed_executables(&manifest),
         });
     }
     Ok(StagePlan {
@@ -52,88 +51,12 @@ pub fn build_plan(opts: &StageOptions) -> Result<StagePlan, StagingError> {
     })
 }
 
-/// `path` rewritten into the staged copy when it lies under one of the original
-/// `prefixes` (longest prefix wins); `None` when it does not.
-pub fn map_path(prefixes: &[(String, String)], root: &Path, path: &Path) -> Option<PathBuf> {
-    prefixes
+/// Each packed executable's original (canonical) path and its archive path.
+fn packed_executables(manifest: &Manifest) -> Vec<(String, String)> {
+    manifest
+        .entries
         .iter()
-        .filter_map(|(prefix, part_root)| {
-            let rest = path.strip_prefix(prefix).ok()?;
-            Some((prefix.len(), root.join(part_root).join(rest)))
-        })
-        .max_by_key(|(len, _)| *len)
-        .map(|(_, staged)| staged)
-}
-
-/// The environment and model spec slots use once archives are staged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SlotSetup {
-    pub env: Vec<(String, String)>,
-    pub spec: WorkerSpec,
-}
-
-impl SlotSetup {
-    /// Layer each staged archive's variables over the inherited ones and point the
-    /// Python interpreter and its `path` entries at the staged copies.
-    pub fn new(
-        spec: &WorkerSpec,
-        staged: &[(ArchiveMeta, StagedEnv)],
-        inherited: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        let mut spec = spec.clone();
-        for (meta, env) in staged {
-            let path = vars.get("PATH").cloned().or_else(|| inherited("PATH"));
-            let ld = vars
-                .get("LD_LIBRARY_PATH")
-                .cloned()
-                .or_else(|| inherited("LD_LIBRARY_PATH"));
-            vars.extend(env.vars(path.as_deref(), ld.as_deref()));
-            if let WorkerSpec::Python(py) = &mut spec {
-                let remap = |p: &Path| map_path(&meta.prefixes, &env.root, p);
-                if let Some(staged) = remap(&py.python) {
-                    py.python = staged;
-                }
-                for entry in &mut py.path {
-                    if let Some(staged) = remap(entry) {
-                        *entry = staged;
-                    }
-                }
-            }
-        }
-        SlotSetup {
-            env: vars.into_iter().collect(),
-            spec,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_under_a_prefix_move_into_the_staged_part() {
-        let prefixes = vec![
-            ("/shared/env".to_string(), "venv".to_string()),
-            ("/shared/env/base".to_string(), "base".to_string()),
-            ("/opt/python".to_string(), "python".to_string()),
-        ];
-        let root = Path::new("/tmp/stage/abc");
-        assert_eq!(
-            map_path(&prefixes, root, Path::new("/shared/env/bin/python")),
-            Some(PathBuf::from("/tmp/stage/abc/venv/bin/python"))
-        );
-        assert_eq!(
-            map_path(&prefixes, root, Path::new("/shared/env/base/lib")),
-            Some(PathBuf::from("/tmp/stage/abc/base/lib")),
-            "the longest prefix wins"
-        );
-        assert_eq!(
-            map_path(&prefixes, root, Path::new("/shared/envelope/x")),
-            None,
-            "a prefix matches whole path components only"
-        );
-        assert_eq!(map_path(&prefixes, root, Path::new("/home/u/m.py")), None);
-    }
+        .filter(|e| manifest.parts[e.part].role == Role::Executable)
+        .filter_map(|e| Some((e.source.clone()?, e.path.clone())))
+        .collect()
 }
