@@ -92,8 +92,14 @@ impl Cell<'_> {
     }
 
     fn date(&self, text: &str) -> Result<i64, HymodError> {
-        tidepool_metrics::parse_time(text, Some("%d.%m.%Y"))
-            .or_else(|_| tidepool_metrics::parse_time(text, Some("%Y-%m-%d")))
+        use std::sync::OnceLock;
+        use tidepool_metrics::TimeFormat;
+        static EUROPEAN: OnceLock<TimeFormat> = OnceLock::new();
+        static ISO: OnceLock<TimeFormat> = OnceLock::new();
+        EUROPEAN
+            .get_or_init(|| TimeFormat::new(Some("%d.%m.%Y")))
+            .parse(text)
+            .or_else(|_| ISO.get_or_init(|| TimeFormat::new(None)).parse(text))
             .map_err(|_| self.error(format!("`{text}` is not a date (DD.MM.YYYY or YYYY-MM-DD)")))
     }
 

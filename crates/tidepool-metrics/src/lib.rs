@@ -40,4 +40,4 @@ pub use metric::{Direction, Metric};
 pub use missing::{valid_pairs, MissingPolicy, ValidPairs};
 pub use prepare::{prepare, score_values, Prepared, ScoreOptions};
 pub use series::{align, Aligned, Period, Series};
-pub use time::{format_time, parse_time};
+pub use time::{format_time, parse_time, TimeFormat};

@@ -149,8 +149,28 @@ fn has_search_path(bytes: &[u8]) -> bool {
 /// A new DT_RUNPATH for an object that has none (as `patchelf --set-rpath` does: the
 /// dynamic section and string table are rewritten with room for the entry), so a
 /// staged executable finds its staged libraries without LD_LIBRARY_PATH. Objects
-/// without a dynamic section (static executables) are returned unchanged.
+/// without a dynamic section (static executables) are returned unchanged, and so are
+/// objects the ELF writer cannot rewrite (it refuses e.g. Rust's PIE executables): they
+/// find the staged libraries through the staged `LD_LIBRARY_PATH`.
 pub fn add_runpath(path: &Path, bytes: &[u8], value: &str) -> Result<Vec<u8>, PackError> {
+    match rewrite_with_runpath(path, bytes, value) {
+        Ok(out) => Ok(out),
+        Err(err) => {
+            let reason = match err {
+                PackError::Elf { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            tracing::warn!(
+                "{}: {reason}; packed without a RUNPATH, it finds its staged libraries \
+                 through LD_LIBRARY_PATH",
+                path.display()
+            );
+            Ok(bytes.to_vec())
+        }
+    }
+}
+
+fn rewrite_with_runpath(path: &Path, bytes: &[u8], value: &str) -> Result<Vec<u8>, PackError> {
     let Ok(elf) = Elf::parse(bytes) else {
         return Ok(bytes.to_vec());
     };
@@ -226,6 +246,16 @@ fn vaddr_to_offset(elf: &Elf, vaddr: u64) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_executable_the_writer_refuses_is_packed_unchanged() {
+        // This test binary is a Rust PIE with debug info, which the ELF writer refuses.
+        let exe = std::env::current_exe().unwrap();
+        let bytes = std::fs::read(&exe).unwrap();
+        let out = add_runpath(&exe, &bytes, "$ORIGIN/../lib").unwrap();
+        let elf = Elf::parse(&out).unwrap();
+        assert!(elf.dynamic.is_some());
+    }
 
     const PYENV_PYTHON: &str = "/root/.pyenv/versions/3.11.7/bin/python3.11";
 

@@ -1,12 +1,12 @@
 //! `kind = "csv"`: one column of a CSV (or whitespace) table. With `date_column` the
-//! column becomes a series on the dates (read by `tidepool_metrics::parse_time`, with
+//! column becomes a series on the dates (read by `tidepool_metrics::TimeFormat`, with
 //! `date_format` if given); without, the table must have exactly one data row and the
 //! value is a scalar. Empty cells and the `missing` sentinels read as NaN.
 
 use super::{parse_number, Extracted, Extractor};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use tidepool_metrics::{parse_time, Series};
+use tidepool_metrics::{Series, TimeFormat};
 
 /// `[model.responses.NAME] kind = "csv"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +93,7 @@ impl Extractor for CsvResponse {
             Some(column) => Some(self.index(column, header.as_deref())?),
             None => None,
         };
+        let format = TimeFormat::new(self.date_format.as_deref());
         let mut times = Vec::with_capacity(rows.len());
         let mut values = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
@@ -100,7 +101,8 @@ impl Extractor for CsvResponse {
             values.push(self.cell_value(row, value_at, line)?);
             if let Some(at) = date_at {
                 let cell = cell(row, at, line)?;
-                let time = parse_time(cell, self.date_format.as_deref())
+                let time = format
+                    .parse(cell)
                     .map_err(|err| format!("row {line}: {err}"))?;
                 times.push(time);
             }
