@@ -245,6 +245,16 @@ impl RunConfig {
             }
             self.resolve_model_files(command);
         }
+        if let WorkerSpec::Python(python) = &mut spec {
+            // `path = ["."]` and `python = "venv/bin/python"` mean relative to the config
+            // file's directory, as every path of the config does.
+            for entry in &mut python.path {
+                *entry = tidy(&self.resolve(entry));
+            }
+            if python.python.components().count() > 1 && python.python.is_relative() {
+                python.python = tidy(&self.resolve(&python.python));
+            }
+        }
         spec
     }
 }

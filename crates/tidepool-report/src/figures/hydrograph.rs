@@ -81,7 +81,7 @@ pub fn figure(h: &Hydrograph, best: &BestFile) -> Result<String> {
             .label_style(label_font())
             .axis_desc_style(label_font())
             .x_desc("date")
-            .y_desc(h.series.as_str())
+            .y_desc("flow")
             .x_labels(8)
             .x_label_formatter(&|x| days.date(*x))
             .draw()?;
