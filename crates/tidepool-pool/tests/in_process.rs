@@ -78,6 +78,7 @@ fn options(dir: &std::path::Path, trials: u64) -> CoordinatorOptions {
         stage: None,
         objective: None,
         sense: tidepool_objective::Sense::minimised(),
+        done_before: (0, 0),
     }
 }
 

@@ -97,6 +97,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let mut opts = coordinator_options(&cfg, &mode, names, total, timeout, archives)?;
     opts.objective = objective.clone();
     opts.scheduler.observed_before = ready.search.observed();
+    let counts = ready.journal.reader()?.counts()?;
+    opts.done_before = (counts.observed, counts.failed + counts.timed_out);
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
         // A list's state is all its rows: saving it on the coordinator's loop every
@@ -388,6 +390,7 @@ fn coordinator_options(
         join_timeout: Duration::from_secs(join_timeout),
         objective: None,
         sense: cfg.sense(),
+        done_before: (0, 0),
         stage: cfg.stage.as_ref().map(|s| StageOptions {
             archives,
             dir: s.dir.clone(),
@@ -459,6 +462,9 @@ impl ProgressSink for Progress<'_> {
             s.trials_failed, s.slots_busy, s.slots_total, s.trials_per_sec
         );
         if let Some(bar) = &self.bar {
+            if let Some(budget) = s.budget {
+                bar.set_length(budget);
+            }
             bar.set_position(s.trials_done);
             bar.set_message(line);
         } else if self.last_line.is_none_or(|t| t.elapsed() >= LOG_EVERY) {

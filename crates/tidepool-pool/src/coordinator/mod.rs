@@ -55,6 +55,9 @@ pub struct CoordinatorOptions {
     pub objective: Option<tidepool_objective::Objective>,
     /// How the minimised objective is shown (`kge 0.91`) in status and progress.
     pub sense: tidepool_objective::Sense,
+    /// Trials done (and of them failed) in earlier sessions of a resumed run: the
+    /// status counts the whole run, the rate and ETA this session.
+    pub done_before: (u64, u64),
 }
 
 /// How the run ended.

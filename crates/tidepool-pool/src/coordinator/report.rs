@@ -25,6 +25,8 @@ pub struct SnapshotInput<'a> {
     pub param_names: &'a [String],
     pub error: Option<String>,
     pub sense: &'a tidepool_objective::Sense,
+    /// Done and failed trials of earlier sessions.
+    pub done_before: (u64, u64),
 }
 
 pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
@@ -44,9 +46,9 @@ pub fn snapshot(sched: &Scheduler, input: SnapshotInput<'_>) -> RunStatus {
         name: input.name.to_string(),
         run_id: input.run_id.to_string(),
         state: input.state,
-        trials_done: p.done,
-        trials_failed: p.failed,
-        budget: input.total_trials,
+        trials_done: input.done_before.0 + p.done,
+        trials_failed: input.done_before.1 + p.failed,
+        budget: input.total_trials.map(|t| t + input.done_before.0),
         agents: input.agents,
         slots_total: p.slots_total,
         slots_ready: p.slots_ready,

@@ -300,6 +300,7 @@ impl<'a> Driver<'a> {
                 param_names: &self.opts.param_names,
                 error: self.failure.clone(),
                 sense: &self.opts.sense,
+                done_before: self.opts.done_before,
             },
         )
     }
