@@ -174,3 +174,23 @@ fn observed(run_dir: &Path) -> usize {
         .and_then(|r| r.observations())
         .map_or(0, |o| o.len())
 }
+
+#[test]
+fn check_prints_what_the_hymod_run_would_do_without_touching_anything() {
+    let Some(hymod) = hymod_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = copy_example(dir.path(), "hymod-exe", &hymod);
+    let out = util::tidepool(&["check", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(!dir.path().join("hymod-exe/runs").exists(), "check wrote nothing");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let tmp = dir.path().display().to_string();
+    let text = text
+        .replace(&tmp, "[TMP]")
+        .replace(&hymod.display().to_string(), "[HYMOD]");
+    insta::assert_snapshot!(text);
+    let out = util::tidepool(&["check", config.to_str().unwrap(), "--json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["algorithm"], "dds");
+    assert_eq!(plan["parameters"].as_array().unwrap().len(), 5);
+}

@@ -35,6 +35,9 @@ pub struct Plan {
     pub budget: Option<u64>,
     pub parameters: Vec<ParameterPlan>,
     pub stage: Vec<String>,
+    /// What a trial is scored on (`[objective]`), one line per fact; empty: the
+    /// model reports the objective itself.
+    pub objective: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,7 +51,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let cfg = RunConfig::load(&args.config)?;
     cfg.preflight()?;
-    let plan = plan(&cfg, &args);
+    let mut plan = plan(&cfg, &args);
+    if let Some(objective) = cfg.load_objective()? {
+        plan.objective = objective_lines(&objective);
+    }
     out.result(&plan, plan_text)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -81,16 +87,71 @@ fn plan(cfg: &RunConfig, args: &Args) -> Plan {
                 upper: p.upper,
             })
             .collect(),
-        stage: cfg
-            .stage
-            .iter()
-            .flat_map(|s| {
-                s.archives
-                    .iter()
-                    .map(|a| cfg.resolve(a).display().to_string())
-            })
-            .collect(),
+        stage: cfg.stage.iter().flat_map(|s| stage_lines(cfg, s)).collect(),
+        objective: Vec::new(),
     }
+}
+
+/// What `[stage]` moves to node-local storage.
+fn stage_lines(cfg: &RunConfig, s: &tidepool_config::StageSection) -> Vec<String> {
+    let shown = |p: &std::path::Path| cfg.resolve(p).display().to_string();
+    let first = "(packed at the first start)";
+    let mut lines: Vec<String> = s
+        .archives
+        .iter()
+        .map(|a| format!("archive {}", shown(a)))
+        .collect();
+    lines.extend(
+        s.python
+            .iter()
+            .map(|p| format!("python venv {} {first}", shown(p))),
+    );
+    lines.extend(
+        s.exe
+            .iter()
+            .map(|p| format!("executable {} with its libraries {first}", shown(p))),
+    );
+    lines.extend(
+        s.dirs
+            .iter()
+            .map(|p| format!("directory {} {first}", shown(p))),
+    );
+    lines
+}
+
+/// The objective's terms, periods and observations.
+fn objective_lines(objective: &tidepool_objective::Objective) -> Vec<String> {
+    use tidepool_objective::TermKind;
+    let mut lines = vec![format!("shown as {}", objective.sense().label)];
+    for term in objective.terms() {
+        lines.push(match &term.kind {
+            TermKind::Metric(m) => format!(
+                "term {} (weight {}): {} of {} against {} observed values",
+                term.name,
+                term.weight,
+                m.metric,
+                m.simulated.as_deref().unwrap_or("the model's series"),
+                m.observed.values().len()
+            ),
+            TermKind::Response { response, goal } => format!(
+                "term {} (weight {}): response {response}, {goal:?}",
+                term.name, term.weight
+            ),
+        });
+    }
+    if let Some(p) = objective.periods() {
+        lines.push(format!("calibration {}", p.calibration.describe()));
+        if p.scored != p.calibration {
+            lines.push(format!(
+                "scored {} (after the warm-up)",
+                p.scored.describe()
+            ));
+        }
+        if let Some(e) = p.evaluation {
+            lines.push(format!("evaluation {}", e.describe()));
+        }
+    }
+    lines
 }
 
 fn mode_name(mode: &tidepool_launch::LaunchMode) -> &'static str {
@@ -106,20 +167,38 @@ fn mode_name(mode: &tidepool_launch::LaunchMode) -> &'static str {
 fn model_text(spec: &WorkerSpec) -> String {
     match spec {
         WorkerSpec::Noop => "noop (returns at once)".into(),
-        WorkerSpec::Command(c) => {
-            let programs: Vec<&str> = c
-                .stages
-                .iter()
-                .filter_map(|s| s.first().map(String::as_str))
-                .collect();
-            format!(
-                "command: {} stage(s): {}",
-                c.stages.len(),
-                programs.join(" | ")
-            )
-        }
+        WorkerSpec::Command(c) => command_text(c),
         WorkerSpec::Python(p) => format!("python: {} in {}", p.function, p.python.display()),
     }
+}
+
+fn command_text(c: &tidepool_models::CommandSpec) -> String {
+    let programs: Vec<&str> = c
+        .stages
+        .iter()
+        .filter_map(|s| s.first().map(String::as_str))
+        .chain(
+            c.steps
+                .iter()
+                .filter_map(|s| s.run.first().map(String::as_str)),
+        )
+        .collect();
+    let mut text = format!(
+        "command: {} step(s): {}",
+        programs.len(),
+        programs.join(" | ")
+    );
+    if let Some(dir) = &c.template_dir {
+        text += &format!("; a work dir per slot from {}", dir.display());
+    }
+    if !c.templates.is_empty() {
+        text += &format!("; {} template(s)", c.templates.len());
+    }
+    if !c.responses.is_empty() {
+        let names: Vec<&str> = c.responses.keys().map(String::as_str).collect();
+        text += &format!("; responses {}", names.join(", "));
+    }
+    text
 }
 
 fn plan_text(p: &Plan) -> String {
@@ -147,8 +226,11 @@ fn plan_text(p: &Plan) -> String {
             param.name, param.lower, param.upper
         ));
     }
-    for archive in &p.stage {
-        lines.push(format!("stage: {archive}"));
+    for item in &p.stage {
+        lines.push(format!("stage: {item}"));
+    }
+    for item in &p.objective {
+        lines.push(format!("objective: {item}"));
     }
     lines.join("\n")
 }
