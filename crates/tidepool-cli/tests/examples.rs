@@ -182,7 +182,10 @@ fn check_prints_what_the_hymod_run_would_do_without_touching_anything() {
     let config = copy_example(dir.path(), "hymod-exe", &hymod);
     let out = util::tidepool(&["check", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", show(&out));
-    assert!(!dir.path().join("hymod-exe/runs").exists(), "check wrote nothing");
+    assert!(
+        !dir.path().join("hymod-exe/runs").exists(),
+        "check wrote nothing"
+    );
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let tmp = dir.path().display().to_string();
     let text = text

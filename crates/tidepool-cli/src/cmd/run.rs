@@ -18,6 +18,7 @@ use crate::output::Output;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use run_search::{prepare, Prepared};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -155,7 +156,17 @@ impl Ended<'_> {
     fn finish<'s>(&self, status: &'s RunStatus) -> anyhow::Result<run_end::FinalLine<'s>> {
         let run_dir = self.cfg.run_dir();
         let mut best_dir = None;
+        let mut best_terms = BTreeMap::new();
         if let Some(best) = run_end::best_trial(&self.reader)? {
+            if let Some(objective) = self.objective {
+                for name in objective.term_names() {
+                    for key in [name.clone(), format!("{name}_eval")] {
+                        if let Some(v) = best.responses.get(&key) {
+                            best_terms.insert(key, *v);
+                        }
+                    }
+                }
+            }
             best_dir = Some(run_end::write_best_parameters(
                 &run_dir,
                 best.trial,
@@ -189,6 +200,7 @@ impl Ended<'_> {
             run_dir,
             report,
             best_dir,
+            best_terms,
         })
     }
 }

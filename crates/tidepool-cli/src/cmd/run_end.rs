@@ -24,6 +24,9 @@ pub struct FinalLine<'a> {
     /// The best objective shown as the metric (`kge 0.91`, never a negated number).
     pub best_metric: Option<f64>,
     pub run_dir: PathBuf,
+    /// The best trial's objective terms (`kge_q`, and `kge_q_eval` on the evaluation
+    /// period), from `[objective]`.
+    pub best_terms: BTreeMap<String, f64>,
     /// The report file, when one was written.
     pub report: Option<PathBuf>,
     /// Directory holding the best parameters (TOML, JSON) and the best trial's files.
@@ -128,6 +131,14 @@ pub fn print_final(out: &Output, line: &FinalLine<'_>) -> anyhow::Result<()> {
         out.json_line(line)
     } else {
         let mut text = summary_text(line.status, &line.metric, line.best_metric);
+        if !line.best_terms.is_empty() {
+            let terms: Vec<String> = line
+                .best_terms
+                .iter()
+                .map(|(k, v)| format!("{k} {}", tidepool_objective::number(*v)))
+                .collect();
+            text.push_str(&format!("\nbest trial's terms: {}", terms.join(", ")));
+        }
         if let Some(dir) = &line.best_dir {
             text.push_str(&format!("\nbest trial's files: {}", dir.display()));
         }
