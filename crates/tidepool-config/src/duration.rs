@@ -5,28 +5,10 @@ use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 use std::time::Duration;
 
-/// Parse `"500ms"`, `"30s"`, `"5m"`, `"2h"` or a bare number of seconds.
+/// Parse `"500ms"`, `"30s"`, `"5m"`, `"2h"` or a bare number of seconds (the one
+/// parser, shared with `[model] steps` timeouts).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| {
-        format!("`{text}` is not a duration; write e.g. \"500ms\", \"30s\", \"5m\" or \"2h\"")
-    })?;
-    let scale = match unit.trim() {
-        "ms" => 0.001,
-        "" | "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}`; use ms, s, m or h"
-            ))
-        }
-    };
-    seconds(value * scale)
+    tidepool_models::parse_duration(text)
 }
 
 fn seconds(value: f64) -> Result<Duration, String> {

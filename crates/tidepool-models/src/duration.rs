@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serializer};
 use std::time::Duration;
 
 /// Parse `"500ms"`, `"30s"`, `"5m"`, `"2h"` or a bare number of seconds.
-pub(crate) fn parse(text: &str) -> Result<Duration, String> {
+pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -101,6 +101,7 @@ mod trialdir;
 mod workdir;
 
 pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
+pub use duration::parse as parse_duration;
 pub use error::ModelError;
 pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
 pub use format::{FormatError, ValueFormat};
