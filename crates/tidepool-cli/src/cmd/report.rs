@@ -38,7 +38,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let out = &out.with_json(args.json);
     let view = tidepool_journal::JournalReader::open(&args.run_dir)
         .and_then(|reader| reader.config())
-        .map(|config| super::run::view_of(&tidepool_config::sense_of_text(&config.text)))
+        .map(|config| view_of(&tidepool_config::sense_of_text(&config.text)))
         .unwrap_or_default();
     let written = write(&args.run_dir, args.output, &view)?;
     out.result(&written, |w| {
@@ -91,4 +91,13 @@ pub fn write(
         figures: tidepool_report::figure_count(&html),
         trials: data.trials.len(),
     })
+}
+
+/// The report's view of the objective: its name and how the minimised value is shown.
+pub fn view_of(sense: &tidepool_objective::Sense) -> tidepool_report::ObjectiveView {
+    tidepool_report::ObjectiveView {
+        label: sense.label.clone(),
+        offset: sense.offset,
+        sign: sense.sign,
+    }
 }

@@ -9,6 +9,8 @@ mod run_best;
 mod run_best_files;
 #[path = "run_end.rs"]
 mod run_end;
+#[path = "run_finish.rs"]
+mod run_finish;
 #[path = "run_search.rs"]
 mod run_search;
 #[path = "run_stage.rs"]
@@ -18,7 +20,6 @@ use crate::output::Output;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use run_search::{prepare, Prepared};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -132,7 +133,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     if let Some(barriers) = run_search::barrier_report(&cfg, ready.setup)? {
         out.human(&barriers.text());
     }
-    let ended = Ended {
+    let ended = run_finish::Ended {
         cfg: &cfg,
         reader: journal.reader()?,
         runtime: &runtime,
@@ -140,69 +141,6 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         objective: objective.as_ref(),
     };
     report(result, &ended, out)
-}
-
-/// What the end of a run reads: its config and journal.
-struct Ended<'a> {
-    cfg: &'a RunConfig,
-    reader: tidepool_journal::JournalReader,
-    runtime: &'a tokio::runtime::Runtime,
-    out: &'a Output,
-    objective: Option<&'a tidepool_objective::Objective>,
-}
-
-impl Ended<'_> {
-    /// Write the run's end files; the final line to print.
-    fn finish<'s>(&self, status: &'s RunStatus) -> anyhow::Result<run_end::FinalLine<'s>> {
-        let run_dir = self.cfg.run_dir();
-        let mut best_dir = None;
-        let mut best_terms = BTreeMap::new();
-        if let Some(best) = run_end::best_trial(&self.reader)? {
-            if let Some(objective) = self.objective {
-                for name in objective.term_names() {
-                    for key in [name.clone(), format!("{name}_eval")] {
-                        if let Some(v) = best.responses.get(&key) {
-                            best_terms.insert(key, *v);
-                        }
-                    }
-                }
-            }
-            best_dir = Some(run_end::write_best_parameters(
-                &run_dir,
-                best.trial,
-                &best.params,
-            )?);
-            let outcome = (status.state == RunState::Finished)
-                .then(|| self.rerun_best(&best))
-                .flatten();
-            let rerun = match &outcome {
-                Some(tidepool_models::TrialOutcome::Ok {
-                    responses, series, ..
-                }) => Some(run_best_files::Rerun { responses, series }),
-                _ => None,
-            };
-            let sense = self.cfg.sense();
-            if let Err(e) = run_best_files::write(&run_dir, &best, &sense, self.objective, rerun) {
-                self.out.warn(&format!("{e:#}"));
-            }
-        }
-        let report = match super::report::write(&run_dir, None, &view_of(&self.cfg.sense())) {
-            Ok(written) => Some(written.report),
-            Err(e) => {
-                self.out.warn(&format!("cannot write the report: {e:#}"));
-                None
-            }
-        };
-        Ok(run_end::FinalLine {
-            status,
-            metric: status.metric.clone(),
-            best_metric: status.best_metric,
-            run_dir,
-            report,
-            best_dir,
-            best_terms,
-        })
-    }
 }
 
 /// Create the run directory (0700) and take its lock, saying so when a stale lock of a
@@ -245,39 +183,10 @@ fn ready_to_run(
     Ok(None)
 }
 
-impl Ended<'_> {
-    /// Re-run the best trial into `RUNDIR/best/work`; a failure is a warning, since
-    /// the run itself is complete.
-    fn rerun_best(&self, best: &run_end::BestTrial) -> Option<tidepool_models::TrialOutcome> {
-        let dir = run_best::work_dir(self.cfg);
-        self.out.human(&format!(
-            "re-running the best trial ({}) in {}",
-            best.trial,
-            dir.display()
-        ));
-        match self.runtime.block_on(run_best::rerun(self.cfg, best)) {
-            Ok(ok @ tidepool_models::TrialOutcome::Ok { .. }) => Some(ok),
-            Ok(other) => {
-                self.out.warn(&format!(
-                    "the re-run of the best trial {} did not finish: {other:?}",
-                    best.trial
-                ));
-                None
-            }
-            Err(e) => {
-                let trial = best.trial;
-                self.out
-                    .warn(&format!("cannot re-run the best trial {trial}: {e:#}"));
-                None
-            }
-        }
-    }
-}
-
 /// The summary and exit code of a run that ended.
 fn report(
     result: Result<coordinator::RunSummary, CoordinatorError>,
-    ended: &Ended<'_>,
+    ended: &run_finish::Ended<'_>,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
     let run_name = &ended.cfg.run.name;
@@ -495,14 +404,5 @@ impl ProgressSink for Progress<'_> {
             Some(bar) => bar.println(text),
             None => self.out.human(text),
         }
-    }
-}
-
-/// The report's view of the objective: its name and how the minimised value is shown.
-pub(crate) fn view_of(sense: &tidepool_objective::Sense) -> tidepool_report::ObjectiveView {
-    tidepool_report::ObjectiveView {
-        label: sense.label.clone(),
-        offset: sense.offset,
-        sign: sense.sign,
     }
 }
