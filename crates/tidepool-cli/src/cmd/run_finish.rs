@@ -39,7 +39,9 @@ impl Ended<'_> {
                 best.trial,
                 &best.params,
             )?);
-            let outcome = (status.state == RunState::Finished)
+            // An ensemble (`[trials] csv`) ran every row it was given: nothing to re-run.
+            let search = self.cfg.trials.is_none();
+            let outcome = (status.state == RunState::Finished && search)
                 .then(|| self.rerun_best(&best))
                 .flatten();
             let rerun = match &outcome {
