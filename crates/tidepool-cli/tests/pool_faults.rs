@@ -13,7 +13,7 @@ fn done(s: &serde_json::Value) -> u64 {
 #[test]
 fn killed_agent_trials_are_rerun_elsewhere() {
     let total = 300_000;
-    let dir = RunDir::new(total, 3, "[slots]\nper_node = 2\nheartbeat = \"500ms\"\n");
+    let dir = RunDir::new(total, 3, "[slots]\nper_node = 2\nheartbeat = \"2s\"\n");
     let coordinator = dir.spawn(&[]);
     dir.wait_status(Duration::from_secs(30), |s| {
         done(s) > 0 && s["slots_ready"] == 6

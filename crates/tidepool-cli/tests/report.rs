@@ -84,7 +84,7 @@ fn a_run_journals_its_slot_events_and_its_report_shows_them() {
         (json["state"].as_str(), json["trials"].as_u64()),
         (Some("finished"), Some(24))
     );
-    // progress, traces, best values, utilisation, gate, barriers (no best/ files)
+    // progress, traces, best values, utilisation, gate, barriers (no hydrograph)
     assert_eq!(json["figures"], 6);
     let html = std::fs::read_to_string(&report).unwrap();
     for heading in [
@@ -95,7 +95,12 @@ fn a_run_journals_its_slot_events_and_its_report_shows_them() {
     ] {
         assert!(html.contains(&format!("<h2>{heading}</h2>")), "{heading}");
     }
-    assert!(html.contains("appears when the run ends"));
+    // The run's end wrote best/best.json (no [objective], so no hydrograph files).
+    assert!(
+        html.contains("the objective scores no series"),
+        "best trial section"
+    );
+    assert!(!html.contains("appears when the run ends"));
     // The seed fixes the initial pool, which holds trials with x < 0.
     assert!(
         html.contains("<td>stage 1: `sh` exited with code 3</td>")
