@@ -3,10 +3,12 @@
 Importing it imports what a calibration framework's worker imports (numpy, pandas,
 xarray, netCDF4, scipy) and reads the forcing; `evaluate(params)` runs a linear
 reservoir over three years of daily forcing (a few ms) and returns its RMSE against
-the synthetic observations. Under tidepool the forcing is read from the staged copy
+the synthetic observations (after sleeping STORM_SLEEP_S seconds when set: a
+longer model, for bench/storm's steady-state run). Under tidepool the forcing is read from the staged copy
 (`TIDEPOOL_STAGED/data/inputs`), elsewhere from `STORM_INPUTS`.
 """
 import os
+import time
 
 import netCDF4  # noqa: F401
 import numpy as np
@@ -41,6 +43,11 @@ def simulate(k, smax):
     return q
 
 
+_SLEEP_S = float(os.environ.get("STORM_SLEEP_S", "0"))
+
+
 def evaluate(params):
+    if _SLEEP_S:
+        time.sleep(_SLEEP_S)  # a longer model, for the steady-state figure
     q = simulate(float(params["k"]), float(params["smax"]))
     return float(np.sqrt(np.mean((q - _OBS) ** 2)))
