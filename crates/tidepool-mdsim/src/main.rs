@@ -86,7 +86,9 @@ fn main() -> Result<()> {
         fuser::MountOption::AllowOther,
         fuser::MountOption::DefaultPermissions,
     ];
-    let session = fuser::spawn_mount2(mirror, &args.mountpoint, &options).with_context(|| {
+    let mountpoint = std::fs::canonicalize(&args.mountpoint)
+        .with_context(|| format!("mount point {}", args.mountpoint.display()))?;
+    let session = fuser::spawn_mount2(mirror, &mountpoint, &options).with_context(|| {
         format!(
             "mount {} (needs /dev/fuse and root, or fusermount3)",
             args.mountpoint.display()
@@ -97,8 +99,13 @@ fn main() -> Result<()> {
         args.source.display(),
         args.mountpoint.display()
     );
-    serve(&session, &books, args.stats.as_deref(), &signals);
-    drop(session); // unmounts
+    let stopped = serve(&session, &books, args.stats.as_deref(), &signals);
+    if stopped {
+        unmount(&mountpoint).with_context(|| format!("unmount {}", mountpoint.display()))?;
+    }
+    // Unmounted above (or externally): fuser's own unmount on drop would unmount by
+    // path, i.e. whatever lies below once this mount is gone.
+    std::mem::forget(session);
     if let Some(path) = &args.stats {
         stats::write(&books, path).with_context(|| format!("write stats {}", path.display()))?;
     }
@@ -106,13 +113,34 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Writes stats every 100 ms until a stop signal or an external unmount.
+/// Unmounts `at`; when it is busy (a process still has its working directory or a file
+/// there), detaches it lazily, so the mount never outlives the simulator.
+fn unmount(at: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(at.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::umount(path.as_ptr()) } == 0 {
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() != Some(libc::EBUSY) {
+        return Err(err);
+    }
+    // SAFETY: as above.
+    if unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } == 0 {
+        eprintln!("tidepool-mdsim: {} was busy: detached lazily", at.display());
+        return Ok(());
+    }
+    Err(std::io::Error::last_os_error())
+}
+
+/// Writes stats every 100 ms until a stop signal (true) or an external unmount (false).
 fn serve(
     session: &fuser::BackgroundSession,
     books: &stats::SharedBooks,
     stats: Option<&std::path::Path>,
     signals: &SigSet,
-) {
+) -> bool {
     let write = || {
         if let Some(path) = stats {
             if let Err(e) = stats::write(books, path) {
@@ -127,10 +155,10 @@ fn serve(
                 books.lock().expect("books").reset_peak();
                 write()
             }
-            Some(_) => return,
+            Some(_) => return true,
         }
         if session.guard.is_finished() {
-            return;
+            return false;
         }
     }
 }

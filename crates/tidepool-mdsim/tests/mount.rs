@@ -175,3 +175,25 @@ fn the_capacity_bounds_how_fast_lookups_are_answered_and_it_mounts_over_its_sour
         "under the mount"
     );
 }
+
+#[test]
+fn sigterm_unmounts_even_while_a_process_works_inside_the_mount() {
+    if !fuse_usable() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (source, at) = (tmp.path().join("src"), tmp.path().join("mnt"));
+    std::fs::create_dir_all(source.join("work")).unwrap();
+    std::fs::create_dir(&at).unwrap();
+    let sim = Mdsim::start(&source, &at, &tmp.path().join("stats.json"), &[]);
+    // A process whose working directory is inside the mount makes a plain umount EBUSY.
+    let mut busy = Command::new("sleep")
+        .arg("30")
+        .current_dir(at.join("work"))
+        .spawn()
+        .unwrap();
+    let stats = sim.stop();
+    let _ = busy.kill();
+    let _ = busy.wait();
+    assert!(stats["served"].as_u64().unwrap() >= 1, "{stats}");
+}
