@@ -3,8 +3,8 @@
 Importing it imports what a calibration framework's worker imports (numpy, pandas,
 xarray, netCDF4, scipy) and reads the forcing; `evaluate(params)` runs a linear
 reservoir over three years of daily forcing (a few ms) and returns its RMSE against
-the synthetic observations (after sleeping STORM_SLEEP_S seconds when set: a
-longer model, for bench/storm's steady-state run). Under tidepool the forcing is read from the staged copy
+the synthetic observations (after sleeping the seconds in the inputs' `sleep_s`
+when that file exists: a longer model, for bench/storm's steady-state run). Under tidepool the forcing is read from the staged copy
 (`TIDEPOOL_STAGED/data/inputs`), elsewhere from `STORM_INPUTS`.
 """
 import os
@@ -43,7 +43,12 @@ def simulate(k, smax):
     return q
 
 
-_SLEEP_S = float(os.environ.get("STORM_SLEEP_S", "0"))
+def _sleep_s():
+    path = os.path.join(_inputs_dir(), "sleep_s")
+    return float(open(path).read()) if os.path.exists(path) else 0.0
+
+
+_SLEEP_S = _sleep_s()
 
 
 def evaluate(params):
