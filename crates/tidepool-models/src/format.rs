@@ -280,7 +280,7 @@ fn fortran_es(value: f64, digits: usize) -> String {
     format!("{mantissa}{}", fortran_exponent(exponent))
 }
 
-/// `E+XX` up to two digits, `+XXX` (the E dropped) for three, as Fortran writes them.
+/// `E+dd` for exponents of up to two digits, `+ddd` (the E dropped) for three, as Fortran writes them.
 fn fortran_exponent(exponent: i32) -> String {
     let sign = if exponent < 0 { '-' } else { '+' };
     match exponent.abs() {
