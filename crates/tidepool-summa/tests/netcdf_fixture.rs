@@ -174,7 +174,10 @@ fn routed_flow_finds_the_outlet_by_id_at_index_0() {
     let want: Vec<String> = (15..=30).map(|d| format!("2008-07-{d}")).collect();
     assert_eq!(days, want);
     // `ncdump -p 9 -v IRFroutedRunoff`: the first value of the data section (reach index 0).
-    assert_eq!(series.values()[0], f64::from(18617.9785_f32));
+    assert_eq!(
+        series.values()[0],
+        f64::from("18617.9785".parse::<f32>().unwrap())
+    );
     let Some(cdl) = util::ncdump(&["-p", "9,17", "-v", "IRFroutedRunoff"], &path) else {
         return;
     };
