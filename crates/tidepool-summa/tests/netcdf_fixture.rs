@@ -234,3 +234,73 @@ fn lumped_flow_refuses_a_many_gru_output() {
 fn as_f32(values: &[f64]) -> Vec<f32> {
     values.iter().map(|&v| v as f32).collect()
 }
+
+#[test]
+fn int64_ids_from_attributes_make_int64_ids_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trialParams.nc");
+    // Start from the fixture's file (int ids): ids of another type force a rebuild.
+    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let mut attrs = Attributes::read(&util::summa_settings().join("attributes.nc")).unwrap();
+    attrs.hru_ids.kind = IdKind::Int64;
+    attrs.gru_ids.kind = IdKind::Int64;
+    let mut params = priori();
+    params.set_ids(&attrs);
+    params.write_atomic(&path).unwrap();
+    let back = TrialParams::read(&path).unwrap();
+    assert_eq!(back.hru_ids.kind, IdKind::Int64);
+    assert_eq!(back, params);
+    let Some(cdl) = util::ncdump(&["-h"], &path) else {
+        return;
+    };
+    assert!(
+        cdl.contains("\tint64 hruId(hru) ;") && cdl.contains("\tint64 gruId(gru) ;"),
+        "{cdl}"
+    );
+}
+
+/// A one-GRU SUMMA output written here: `averageRoutedRunoff(time, gru)` in m/s on a
+/// noleap calendar in days.
+fn one_gru_output(path: &std::path::Path, runoff: &[f64]) {
+    let mut file = netcdf::create(path).unwrap();
+    file.add_dimension("gru", 1).unwrap();
+    file.add_unlimited_dimension("time").unwrap();
+    let mut gru = file.add_variable::<i64>("gru", &["gru"]).unwrap();
+    gru.put_values(&[7_i64], ..).unwrap();
+    let mut time = file.add_variable::<f64>("time", &["time"]).unwrap();
+    time.put_attribute("units", "days since 2008-02-27 00:00:00")
+        .unwrap();
+    time.put_attribute("calendar", "noleap").unwrap();
+    let days: Vec<f64> = (0..runoff.len()).map(|d| d as f64).collect();
+    time.put_values(&days, ..).unwrap();
+    let mut q = file
+        .add_variable::<f64>("averageRoutedRunoff", &["time", "gru"])
+        .unwrap();
+    q.put_values(runoff, (0..runoff.len(), 0..1)).unwrap();
+    file.close().unwrap();
+}
+
+#[test]
+fn lumped_flow_is_runoff_times_area_on_the_decoded_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lumped_timestep.nc");
+    one_gru_output(&path, &[1e-8, 2e-8, 4e-8]);
+    let series = netcdf_io::lumped_flow(&path, 2.5e9).unwrap();
+    assert_eq!(series.values(), &[25.0, 50.0, 100.0]);
+    // noleap: 2008-02-27, -28, then 03-01 (no 29th).
+    let days: Vec<String> = series
+        .times()
+        .iter()
+        .map(|&t| tidepool_metrics::format_time(t))
+        .collect();
+    assert_eq!(days, ["2008-02-27", "2008-02-28", "2008-03-01"]);
+}
+
+#[test]
+fn a_nan_in_the_lumped_flow_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lumped_timestep.nc");
+    one_gru_output(&path, &[1e-8, f64::NAN]);
+    let err = netcdf_io::lumped_flow(&path, 1.0).unwrap_err();
+    assert!(matches!(err, NcError::NotFinite { index: 1, .. }), "{err}");
+}

@@ -4,7 +4,7 @@
 //! the temporary file starts as a copy of it and only the values are written (the
 //! variables' attributes and any extra variables stay); otherwise it is built afresh.
 
-use super::attributes::{IdKind, Ids};
+use super::attributes::{id_kind, IdKind, Ids};
 use super::read::dims;
 use super::trial_params::{ParamDim, TrialParams};
 use super::NcError;
@@ -32,7 +32,8 @@ impl TrialParams {
         result
     }
 
-    /// True when `path` has every variable of ours on the same dimension and length.
+    /// True when `path` has every variable of ours on the same dimension and length,
+    /// and the ids in the same integer type.
     fn fits(&self, path: &Path) -> bool {
         let Ok(file) = netcdf::open(path) else {
             return false;
@@ -41,8 +42,12 @@ impl TrialParams {
             file.variable(name)
                 .is_some_and(|v| dims(&v) == [dim] && v.len() == len)
         };
-        same("hruId", "hru", self.hru_ids.values.len())
-            && same("gruId", "gru", self.gru_ids.values.len())
+        let same_ids = |name: &str, dim: &str, ids: &Ids| {
+            same(name, dim, ids.values.len())
+                && file.variable(name).is_some_and(|v| id_kind(&v) == ids.kind)
+        };
+        same_ids("hruId", "hru", &self.hru_ids)
+            && same_ids("gruId", "gru", &self.gru_ids)
             && self
                 .params
                 .iter()
