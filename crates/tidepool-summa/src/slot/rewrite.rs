@@ -9,7 +9,9 @@ use chrono::DateTime;
 use std::path::{Path, PathBuf};
 
 /// The fileManager keys a slot rewrites (`forcingPath` only when asked, `statePath`
-/// only when present).
+/// only when present). `statePath` goes to the slot's settings dir: it holds the linked
+/// initial conditions, should a SUMMA read them from there, and restart files written
+/// there are new files of the slot, never written through a link.
 pub const FILE_MANAGER_KEYS: [&str; 7] = [
     "settingsPath",
     "outputPath",
