@@ -14,7 +14,7 @@
 //! linked read-only to the source (the node's staged copy): forcing, attributes and
 //! topology are large and never written. The trial parameter file is the exception: it
 //! is copied, as each trial rewrites it. The fileManager and control file are then
-//! rewritten for the slot ([`rewrite`]).
+//! rewritten for the slot (module `rewrite`).
 
 mod copy;
 mod rewrite;
