@@ -174,7 +174,10 @@ fn a_lumped_slot_has_no_mizuroute_part() {
     let mut spec = spec(dir.path());
     spec.control = None;
     let files = SlotFiles::prepare(&spec).unwrap();
-    assert_eq!((files.control, files.mizu_output), (None, None));
+    assert_eq!(
+        (files.control, files.mizu_output, files.mizu_input),
+        (None, None, None)
+    );
     assert!(!dir.path().join("settings/mizuRoute").exists());
 }
 

@@ -66,6 +66,9 @@ pub struct SlotFiles {
     pub trial_params: PathBuf,
     /// The slot's param.nml (rewritten each trial when mizuRoute parameters are searched).
     pub param_nml: Option<PathBuf>,
+    /// The SUMMA output mizuRoute reads (`<input_dir>/<fname_qsim>`): what must exist
+    /// after SUMMA for mizuRoute to run.
+    pub mizu_input: Option<PathBuf>,
     pub prefix: String,
 }
 

@@ -82,6 +82,7 @@ pub(crate) fn prepare(spec: &SlotSpec) -> Result<SlotFiles, SlotError> {
         file_manager,
         control: None,
         param_nml: None,
+        mizu_input: None,
         prefix: spec.prefix.clone(),
     };
     if let Some(control) = &spec.control {
@@ -143,6 +144,7 @@ fn prepare_mizuroute(
     set(&mut control, "output_dir", dir_text(&output))?;
     set(&mut control, "case_name", spec.prefix.clone())?;
     let qsim = qsim_file(control.get("fname_qsim"), old_prefix, &spec.prefix);
+    files.mizu_input = Some(files.summa_output.join(&qsim));
     set(&mut control, "fname_qsim", qsim)?;
     if let Some(variable) = &spec.qsim_variable {
         set(&mut control, "vname_qsim", variable.clone())?;
