@@ -74,14 +74,15 @@ fn trial_params_rebuilt_then_read_back_the_same() {
 fn trial_params_updated_in_place_keep_extra_variables_and_attributes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trialParams.nc");
-    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let first = priori();
+    first.write_atomic(&path).unwrap();
     let mut params = changed(priori());
     let dropped = params.params.remove(0);
     params.write_atomic(&path).unwrap();
     let back = TrialParams::read(&path).unwrap();
-    // The variable we did not write is still there, with the file's value.
-    let original = TrialParams::read(&util::summa_settings().join("trialParams.nc")).unwrap();
-    assert_eq!(back.get(&dropped.name), original.get(&dropped.name));
+    // The variable this write left out is still there, with the first write's values:
+    // the file was updated, not rebuilt.
+    assert_eq!(back.get(&dropped.name), first.get(&dropped.name));
     for var in &params.params {
         assert_eq!(back.get(&var.name), Some(var), "{}", var.name);
     }
@@ -89,6 +90,20 @@ fn trial_params_updated_in_place_keep_extra_variables_and_attributes() {
         return;
     };
     assert!(cdl.contains("hruId:long_name = \"Index of hydrological response unit (HRU)\""));
+}
+
+#[test]
+fn a_netcdf4_target_is_rebuilt_in_a_classic_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trialParams.nc");
+    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let params = changed(priori());
+    params.write_atomic(&path).unwrap();
+    assert_eq!(TrialParams::read(&path).unwrap(), params);
+    let Some(kind) = util::ncdump(&["-k"], &path) else {
+        return;
+    };
+    assert_eq!(kind.trim(), "64-bit offset");
 }
 
 #[test]
@@ -260,22 +275,26 @@ fn int64_ids_from_attributes_make_int64_ids_in_the_file() {
 }
 
 /// A one-GRU SUMMA output written here: `averageRoutedRunoff(time, gru)` in m/s on a
-/// noleap calendar in days.
+/// noleap calendar in days. Classic format: an HDF5 file written while another test
+/// starts `ncdump` would be locked by that child (see tests/write_lock.rs).
 fn one_gru_output(path: &std::path::Path, runoff: &[f64]) {
-    let mut file = netcdf::create(path).unwrap();
+    let mut file = netcdf::create_with(path, netcdf::Options::_64BIT_OFFSET).unwrap();
     file.add_dimension("gru", 1).unwrap();
     file.add_unlimited_dimension("time").unwrap();
-    let mut gru = file.add_variable::<i64>("gru", &["gru"]).unwrap();
-    gru.put_values(&[7_i64], ..).unwrap();
+    file.add_variable::<i32>("gru", &["gru"]).unwrap();
     let mut time = file.add_variable::<f64>("time", &["time"]).unwrap();
     time.put_attribute("units", "days since 2008-02-27 00:00:00")
         .unwrap();
     time.put_attribute("calendar", "noleap").unwrap();
-    let days: Vec<f64> = (0..runoff.len()).map(|d| d as f64).collect();
-    time.put_values(&days, ..).unwrap();
-    let mut q = file
-        .add_variable::<f64>("averageRoutedRunoff", &["time", "gru"])
+    file.add_variable::<f64>("averageRoutedRunoff", &["time", "gru"])
         .unwrap();
+    file.enddef().unwrap();
+    let days: Vec<f64> = (0..runoff.len()).map(|d| d as f64).collect();
+    let mut gru = file.variable_mut("gru").unwrap();
+    gru.put_values(&[7_i32], ..).unwrap();
+    let mut time = file.variable_mut("time").unwrap();
+    time.put_values(&days, ..).unwrap();
+    let mut q = file.variable_mut("averageRoutedRunoff").unwrap();
     q.put_values(runoff, (0..runoff.len(), 0..1)).unwrap();
     file.close().unwrap();
 }
