@@ -17,6 +17,7 @@
 //! rewritten for the slot (module `rewrite`).
 
 mod copy;
+mod period;
 mod rewrite;
 
 pub use rewrite::{file_manager_time, FILE_MANAGER_KEYS};

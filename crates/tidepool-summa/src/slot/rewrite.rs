@@ -3,6 +3,7 @@
 //! period, and on request the forcing path and the runoff variable).
 
 use super::copy::{clear, io, settings_dir};
+use super::period::{control_time, routing_period};
 use super::{SlotError, SlotFiles, SlotSpec};
 use crate::settings::{ControlFile, KeyFile};
 use chrono::DateTime;
@@ -29,14 +30,6 @@ pub fn file_manager_time(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0).map_or_else(
         || seconds.to_string(),
         |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
-}
-
-/// `YYYY-MM-DD hh:mm:ss`, the control file's time format (UTC).
-fn control_time(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0).map_or_else(
-        || seconds.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
     )
 }
 
@@ -145,16 +138,17 @@ fn prepare_mizuroute(
     set(&mut control, "case_name", spec.prefix.clone())?;
     let qsim = qsim_file(control.get("fname_qsim"), old_prefix, &spec.prefix);
     files.mizu_input = Some(files.summa_output.join(&qsim));
-    set(&mut control, "fname_qsim", qsim)?;
+    set(&mut control, "fname_qsim", qsim.clone())?;
     if let Some(variable) = &spec.qsim_variable {
         set(&mut control, "vname_qsim", variable.clone())?;
     }
     if let Some(dt) = spec.dt_qsim {
         set(&mut control, "dt_qsim", dt.to_string())?;
     }
-    for (key, time) in [("sim_start", spec.sim_start), ("sim_end", spec.sim_end)] {
-        if control.get(key).is_some() {
-            set(&mut control, key, control_time(time))?;
+    let (start, end) = routing_period(spec.sim_start, spec.sim_end, &qsim);
+    for (key, time) in [("sim_start", start), ("sim_end", end)] {
+        if let Some(current) = control.get(key).map(str::to_string) {
+            set(&mut control, key, control_time(time, &current))?;
         }
     }
     if let Some(name) = control
@@ -230,6 +224,5 @@ mod tests {
     fn times() {
         // date -u -d '2008-07-15 06:30' +%s
         assert_eq!(file_manager_time(1_216_103_400), "2008-07-15 06:30");
-        assert_eq!(control_time(1_216_103_400), "2008-07-15 06:30:00");
     }
 }
