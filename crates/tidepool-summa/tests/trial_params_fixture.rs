@@ -1,9 +1,9 @@
-//! The fixture's NetCDF files: attributes, trialParams written and read back (by this
-//! crate and by `ncdump`), and the mizuRoute routed flow by reach id.
+//! The fixture's `attributes.nc` and `trialParams.nc`: read, written and read back (by
+//! this crate and by `ncdump`) with the same shape, ids and values.
 
 mod util;
 
-use tidepool_summa::netcdf_io::{self, Attributes, IdKind, NcError, ParamDim, TrialParams};
+use tidepool_summa::netcdf_io::{Attributes, IdKind, NcError, ParamDim, TrialParams};
 
 fn priori() -> TrialParams {
     TrialParams::read(&util::summa_settings().join("trialParams.priori.nc")).unwrap()
@@ -173,84 +173,6 @@ fn check_with_ncdump(path: &std::path::Path, params: &TrialParams) {
 }
 
 #[test]
-fn routed_flow_finds_the_outlet_by_id_at_index_0() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let flow = netcdf_io::routed_flow(&path, Some(71028585)).unwrap();
-    assert_eq!(flow.variable, "IRFroutedRunoff");
-    assert_eq!(flow.reach_id, 71028585);
-    let series = &flow.series;
-    assert_eq!(series.values().len(), 16);
-    // `ncdump -t -v time`: "2008-07-15", ..., "2008-07-30" (daily).
-    let days: Vec<String> = series
-        .times()
-        .iter()
-        .map(|&t| tidepool_metrics::format_time(t))
-        .collect();
-    let want: Vec<String> = (15..=30).map(|d| format!("2008-07-{d}")).collect();
-    assert_eq!(days, want);
-    // `ncdump -p 9 -v IRFroutedRunoff`: the first value of the data section (reach index 0).
-    assert_eq!(
-        series.values()[0],
-        f64::from("18617.9785".parse::<f32>().unwrap())
-    );
-    let Some(cdl) = util::ncdump(&["-p", "9,17", "-v", "IRFroutedRunoff"], &path) else {
-        return;
-    };
-    let all = util::cdl_values(&cdl, "IRFroutedRunoff");
-    let column0: Vec<f64> = all.iter().step_by(51).copied().collect();
-    assert_eq!(as_f32(series.values()), as_f32(&column0));
-}
-
-#[test]
-fn routed_flow_defaults_to_the_reach_with_the_highest_mean() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let flow = netcdf_io::routed_flow(&path, None).unwrap();
-    assert_eq!(flow.reach_id, 71028585);
-}
-
-#[test]
-fn an_unknown_reach_is_an_error_naming_it() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let err = netcdf_io::routed_flow(&path, Some(42)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            NcError::CoordNotFound {
-                value: 42,
-                count: 51,
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn series_at_reads_any_variable_by_coordinate() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let dlay = netcdf_io::series_at(&path, "dlayRunoff", "reachID", 71028597).unwrap();
-    assert_eq!(dlay.values().len(), 16);
-    let Some(cdl) = util::ncdump(&["-p", "9,17", "-v", "dlayRunoff"], &path) else {
-        return;
-    };
-    let all = util::cdl_values(&cdl, "dlayRunoff");
-    let column1: Vec<f64> = all.iter().skip(1).step_by(51).copied().collect();
-    assert_eq!(as_f32(dlay.values()), as_f32(&column1));
-}
-
-#[test]
-fn lumped_flow_refuses_a_many_gru_output() {
-    let path = util::fixture().join("outputs/SUMMA/run1_day.nc");
-    let err = netcdf_io::lumped_flow(&path, 1.0).unwrap_err();
-    assert!(matches!(err, NcError::NotLumped { grus: 51, .. }), "{err}");
-}
-
-/// The file stores `float`s: 9 digits (`ncdump -p 9`) name each exactly as an f32.
-fn as_f32(values: &[f64]) -> Vec<f32> {
-    values.iter().map(|&v| v as f32).collect()
-}
-
-#[test]
 fn int64_ids_from_attributes_make_int64_ids_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trialParams.nc");
@@ -272,54 +194,4 @@ fn int64_ids_from_attributes_make_int64_ids_in_the_file() {
         cdl.contains("\tint64 hruId(hru) ;") && cdl.contains("\tint64 gruId(gru) ;"),
         "{cdl}"
     );
-}
-
-/// A one-GRU SUMMA output written here: `averageRoutedRunoff(time, gru)` in m/s on a
-/// noleap calendar in days. Classic format: an HDF5 file written while another test
-/// starts `ncdump` would be locked by that child (see tests/write_lock.rs).
-fn one_gru_output(path: &std::path::Path, runoff: &[f64]) {
-    let mut file = netcdf::create_with(path, netcdf::Options::_64BIT_OFFSET).unwrap();
-    file.add_dimension("gru", 1).unwrap();
-    file.add_unlimited_dimension("time").unwrap();
-    file.add_variable::<i32>("gru", &["gru"]).unwrap();
-    let mut time = file.add_variable::<f64>("time", &["time"]).unwrap();
-    time.put_attribute("units", "days since 2008-02-27 00:00:00")
-        .unwrap();
-    time.put_attribute("calendar", "noleap").unwrap();
-    file.add_variable::<f64>("averageRoutedRunoff", &["time", "gru"])
-        .unwrap();
-    file.enddef().unwrap();
-    let days: Vec<f64> = (0..runoff.len()).map(|d| d as f64).collect();
-    let mut gru = file.variable_mut("gru").unwrap();
-    gru.put_values(&[7_i32], ..).unwrap();
-    let mut time = file.variable_mut("time").unwrap();
-    time.put_values(&days, ..).unwrap();
-    let mut q = file.variable_mut("averageRoutedRunoff").unwrap();
-    q.put_values(runoff, (0..runoff.len(), 0..1)).unwrap();
-    file.close().unwrap();
-}
-
-#[test]
-fn lumped_flow_is_runoff_times_area_on_the_decoded_times() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lumped_timestep.nc");
-    one_gru_output(&path, &[1e-8, 2e-8, 4e-8]);
-    let series = netcdf_io::lumped_flow(&path, 2.5e9).unwrap();
-    assert_eq!(series.values(), &[25.0, 50.0, 100.0]);
-    // noleap: 2008-02-27, -28, then 03-01 (no 29th).
-    let days: Vec<String> = series
-        .times()
-        .iter()
-        .map(|&t| tidepool_metrics::format_time(t))
-        .collect();
-    assert_eq!(days, ["2008-02-27", "2008-02-28", "2008-03-01"]);
-}
-
-#[test]
-fn a_nan_in_the_lumped_flow_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lumped_timestep.nc");
-    one_gru_output(&path, &[1e-8, f64::NAN]);
-    let err = netcdf_io::lumped_flow(&path, 1.0).unwrap_err();
-    assert!(matches!(err, NcError::NotFinite { index: 1, .. }), "{err}");
 }
