@@ -132,3 +132,35 @@ fn a_nan_in_the_lumped_flow_is_an_error() {
     let err = netcdf_io::lumped_flow(&path, 1.0).unwrap_err();
     assert!(matches!(err, NcError::NotFinite { index: 1, .. }), "{err}");
 }
+
+#[test]
+fn routed_flow_reads_a_reach_first_layout_too() {
+    // IRFroutedRunoff(seg, time): 2 reaches x 3 days, reach 5 carries more.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.h.2000.nc");
+    let mut file = netcdf::create_with(&path, netcdf::Options::_64BIT_OFFSET).unwrap();
+    file.add_dimension("seg", 2).unwrap();
+    file.add_dimension("time", 3).unwrap();
+    let mut time = file.add_variable::<f64>("time", &["time"]).unwrap();
+    time.put_attribute("units", "hours since 2000-01-01 00:00")
+        .unwrap();
+    file.add_variable::<i32>("reachID", &["seg"]).unwrap();
+    file.add_variable::<f32>("IRFroutedRunoff", &["seg", "time"])
+        .unwrap();
+    file.enddef().unwrap();
+    let mut time = file.variable_mut("time").unwrap();
+    time.put_values(&[0.0, 24.0, 48.0], ..).unwrap();
+    let mut ids = file.variable_mut("reachID").unwrap();
+    ids.put_values(&[4_i32, 5], ..).unwrap();
+    let mut q = file.variable_mut("IRFroutedRunoff").unwrap();
+    q.put_values(&[1.0_f32, 2.0, 3.0, 10.0, 20.0, 30.0], ..)
+        .unwrap();
+    file.close().unwrap();
+    let flow = netcdf_io::routed_flow(&path, None).unwrap();
+    assert_eq!(flow.reach_id, 5);
+    assert_eq!(flow.series.values(), &[10.0, 20.0, 30.0]);
+    // date -u -d 2000-01-02 +%s
+    assert_eq!(flow.series.times()[1], 946_771_200);
+    let other = netcdf_io::routed_flow(&path, Some(4)).unwrap();
+    assert_eq!(other.series.values(), &[1.0, 2.0, 3.0]);
+}

@@ -14,6 +14,7 @@ mod attributes;
 pub mod cftime;
 mod flow;
 mod read;
+mod table;
 mod trial_params;
 mod write;
 
