@@ -40,8 +40,8 @@ impl TrialParams {
         result
     }
 
-    /// True when `path` has every variable of ours on the same dimension and length,
-    /// and the ids in the same integer type.
+    /// True when `path` is a classic file with every variable of ours on the same
+    /// dimension and length, the ids in the same integer type, parameters as doubles.
     fn fits(&self, path: &Path) -> bool {
         if !is_classic(path) {
             return false;
@@ -59,10 +59,10 @@ impl TrialParams {
         };
         same_ids("hruId", "hru", &self.hru_ids)
             && same_ids("gruId", "gru", &self.gru_ids)
-            && self
-                .params
-                .iter()
-                .all(|p| same(&p.name, p.dim.name(), p.values.len()))
+            && self.params.iter().all(|p| {
+                same(&p.name, p.dim.name(), p.values.len())
+                    && file.variable(&p.name).is_some_and(|v| is_double(&v))
+            })
     }
 
     fn update(&self, temp: &Path) -> Result<(), NcError> {
@@ -106,6 +106,11 @@ impl TrialParams {
         }
         file.close().map_err(err)
     }
+}
+
+fn is_double(var: &netcdf::Variable) -> bool {
+    use netcdf::types::{FloatType, NcVariableType};
+    matches!(var.vartype(), NcVariableType::Float(FloatType::F64))
 }
 
 /// A classic-format file (`CDF\x01`, `\x02`, `\x05`), which libnetcdf opens without
