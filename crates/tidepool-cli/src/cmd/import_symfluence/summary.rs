@@ -40,6 +40,12 @@ pub struct Json<'a> {
     toml: Option<&'a str>,
 }
 
+/// A value that says something: not null, empty or SYMFLUENCE's `default`.
+fn is_set(v: &yaml_rust2::Yaml) -> bool {
+    let text = show(v);
+    !matches!(text.as_str(), "null" | "" | "[]" | "{}") && !text.eq_ignore_ascii_case("default")
+}
+
 impl<'a> Summary<'a> {
     pub fn new(src: &Source, imported: &'a Imported, output: Option<&Path>) -> Summary<'a> {
         let unmapped = src
@@ -48,7 +54,7 @@ impl<'a> Summary<'a> {
             .map(|e| Unmapped {
                 key: e.written.clone(),
                 value: show(&e.value),
-                relevant: keys::bears_on_calibration(&e.key),
+                relevant: keys::bears_on_calibration(&e.key) && is_set(&e.value),
             })
             .collect();
         Summary {
