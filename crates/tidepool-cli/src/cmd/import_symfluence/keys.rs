@@ -21,6 +21,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("CALIBRATION_END_DATE", "domain.calibration_end_date"),
     ("EVALUATION_PERIOD", "domain.evaluation_period"),
     ("SPINUP_PERIOD", "domain.spinup_period"),
+    ("EXPERIMENT_TIME_START", "domain.time_start"),
     ("DOMAIN_DEFINITION_METHOD", "domain.definition_method"),
     ("ROUTING_DELINEATION", "domain.delineation.routing"),
     ("HYDROLOGICAL_MODEL", "model.hydrological_model"),

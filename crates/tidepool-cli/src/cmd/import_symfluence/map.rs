@@ -54,6 +54,7 @@ pub fn import(src: &Source, opts: &Options) -> Result<Imported, ImportError> {
     let parameters = params::params(src, &p.summa_settings)?;
     let routed = routed(src)?;
     let mut notes = Vec::new();
+    let spinup = spinup(src, &objective.calibration.0, &mut notes)?;
     if let Some(named) = &search.replaced {
         notes.push(format!(
             "{} `{named}` has no tidepool equivalent: the import uses `dds` with the same \
@@ -92,7 +93,7 @@ pub fn import(src: &Source, opts: &Options) -> Result<Imported, ImportError> {
             )
         }),
         trial_params: src.path_setting("SETTINGS_SUMMA_TRIALPARAMS"),
-        spinup: objective::period(src, "SPINUP_PERIOD")?,
+        spinup,
         outlet_reach: reach(src)?,
         summa_timeout: src.uint("SUMMA_TIMEOUT")?.unwrap_or(7200),
         mizuroute_timeout: src.uint("MIZUROUTE_TIMEOUT")?.unwrap_or(3600),
@@ -104,6 +105,35 @@ pub fn import(src: &Source, opts: &Options) -> Result<Imported, ImportError> {
         symfluence_version: opts.version.to_string(),
         notes,
     })
+}
+
+/// SYMFLUENCE runs SUMMA from the spin-up start, or without `SPINUP_PERIOD` from
+/// `EXPERIMENT_TIME_START` (`_get_simulation_period`): the latter becomes the spin-up
+/// when it is before the calibration start.
+fn spinup(
+    src: &Source,
+    calibration_start: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<(String, String)>, ImportError> {
+    if let Some(p) = objective::period(src, "SPINUP_PERIOD")? {
+        return Ok(Some(p));
+    }
+    let Some(start) = src.str("EXPERIMENT_TIME_START").filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let time = |t: &str| tidepool_metrics::parse_time(t, None).ok();
+    let Some(t0) = time(&start) else {
+        return Err(src.bad("EXPERIMENT_TIME_START", "a date-time, YYYY-MM-DD HH:MM"));
+    };
+    if time(calibration_start).is_some_and(|c| t0 < c) {
+        notes.push(format!(
+            "no SPINUP_PERIOD: SYMFLUENCE then runs SUMMA from {} ({start}); the import \
+             spins up from it to the calibration start",
+            src.shown("EXPERIMENT_TIME_START")
+        ));
+        return Ok(Some((start, calibration_start.to_owned())));
+    }
+    Ok(None)
 }
 
 /// The import maps SUMMA streamflow calibrations only.
@@ -224,6 +254,22 @@ mod tests {
             control,
             Path::new("/d/domain_Bow/settings/mizuRoute/mizuroute.control")
         );
+    }
+
+    #[test]
+    fn without_a_spinup_period_the_experiment_start_spins_up() {
+        let text = format!("{BASE}EXPERIMENT_TIME_START: 2002-01-01 01:00\n");
+        let i = import(&Source::parse(Path::new("c.yaml"), &text).unwrap(), &opts()).unwrap();
+        assert_eq!(
+            i.spinup,
+            Some(("2002-01-01 01:00".into(), "2004-01-01".into()))
+        );
+        let text = format!("{text}SPINUP_PERIOD: 2003-01-01, 2003-12-31\n");
+        let i = import(&Source::parse(Path::new("c.yaml"), &text).unwrap(), &opts()).unwrap();
+        assert_eq!(i.spinup, Some(("2003-01-01".into(), "2003-12-31".into())));
+        let text = format!("{BASE}EXPERIMENT_TIME_START: 2005-01-01 01:00\n");
+        let i = import(&Source::parse(Path::new("c.yaml"), &text).unwrap(), &opts()).unwrap();
+        assert_eq!(i.spinup, None);
     }
 
     #[test]
