@@ -20,7 +20,7 @@ use yaml_rust2::Yaml;
 pub struct Param {
     pub name: String,
     pub kind: &'static str,
-    pub bounds: Option<(f64, f64)>,
+    pub bounds: Option<Bounds>,
     /// Where the bounds come from (`PARAMETER_BOUNDS`, a file, SYMFLUENCE's table).
     pub from: String,
 }
@@ -34,6 +34,12 @@ const MIZU_BOUNDS: &[(&str, f64, f64)] = &[
     ("fshape", 1.0, 5.0),
     ("tscale", 3600.0, 172800.0),
 ];
+
+/// A parameter's (lower, upper).
+pub type Bounds = (f64, f64);
+
+/// `PARAMETER_BOUNDS`, by parameter name.
+type Overrides = Vec<(String, Bounds)>;
 
 /// The parameters of the config, local first, then basin, then mizuRoute.
 pub fn params(src: &Source, settings: &Path) -> Result<Vec<Param>, ImportError> {
@@ -57,48 +63,65 @@ pub fn params(src: &Source, settings: &Path) -> Result<Vec<Param>, ImportError> 
     };
     let local_info = file("SETTINGS_SUMMA_LOCAL_PARAMS_FILE", "localParamInfo.txt");
     let basin_info = file("SETTINGS_SUMMA_BASIN_PARAMS_FILE", "basinParamInfo.txt");
-    let mut out = Vec::new();
-    for (names, kind, info) in [(local, "local", &local_info), (basin, "basin", &basin_info)] {
-        let table = std::fs::read_to_string(info).ok();
-        for name in names {
+    let mut out = summa_params(src, local, "local", &local_info, &overrides);
+    out.extend(summa_params(src, basin, "basin", &basin_info, &overrides));
+    for name in mizu {
+        out.push(mizu_param(src, name, &overrides)?);
+    }
+    Ok(out)
+}
+
+/// SUMMA parameters of one kind, bounded by `PARAMETER_BOUNDS` or the info file.
+fn summa_params(
+    src: &Source,
+    names: Vec<String>,
+    kind: &'static str,
+    info: &Path,
+    overrides: &Overrides,
+) -> Vec<Param> {
+    let table = std::fs::read_to_string(info).ok();
+    names
+        .into_iter()
+        .map(|name| {
             let (bounds, from) = match (overrides.iter().find(|(n, _)| *n == name), &table) {
                 (Some((_, b)), _) => (Some(*b), src.shown("PARAMETER_BOUNDS")),
                 (None, Some(t)) => (info_bounds(t, &name), file_name(info)),
                 (None, None) => (None, format!("{} at run time", file_name(info))),
             };
-            out.push(Param {
+            Param {
                 name,
                 kind,
                 bounds,
                 from,
-            });
-        }
-    }
-    for name in mizu {
-        let over = overrides.iter().find(|(n, _)| *n == name).map(|(_, b)| *b);
-        let table = MIZU_BOUNDS
-            .iter()
-            .find(|(n, ..)| *n == name)
-            .map(|(_, l, u)| (*l, *u));
-        let (bounds, from) = match (over, table) {
-            (Some(b), _) => (b, src.shown("PARAMETER_BOUNDS")),
-            (None, Some(b)) => (b, "SYMFLUENCE's mizuRoute bounds".to_owned()),
-            (None, None) => {
-                return Err(ImportError::NoMizuBounds {
-                    path: src.path.clone(),
-                    key: src.shown("MIZUROUTE_PARAMS_TO_CALIBRATE"),
-                    name,
-                })
             }
-        };
-        out.push(Param {
-            name,
-            kind: "mizuroute",
-            bounds: Some(bounds),
-            from,
-        });
-    }
-    Ok(out)
+        })
+        .collect()
+}
+
+/// A mizuRoute parameter, bounded by `PARAMETER_BOUNDS` or SYMFLUENCE's table.
+fn mizu_param(src: &Source, name: String, overrides: &Overrides) -> Result<Param, ImportError> {
+    let over = overrides.iter().find(|(n, _)| *n == name).map(|(_, b)| *b);
+    let table = MIZU_BOUNDS
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(_, l, u)| (*l, *u));
+    let (bounds, from) = match (over, table) {
+        (Some(b), _) => (b, src.shown("PARAMETER_BOUNDS")),
+        (None, Some(b)) => (b, "SYMFLUENCE's mizuRoute bounds".to_owned()),
+        (None, None) => {
+            return Err(ImportError::NoMizuBounds {
+                path: src.path.clone(),
+                key: src.shown("MIZUROUTE_PARAMS_TO_CALIBRATE"),
+                name,
+            })
+        }
+    };
+    Ok(Param {
+        name,
+        kind: "mizuroute",
+        bounds: Some(bounds),
+        from,
+    })
 }
 
 fn file_name(p: &Path) -> String {
@@ -109,7 +132,7 @@ fn file_name(p: &Path) -> String {
 }
 
 /// `PARAMETER_BOUNDS: {name: [min, max]}`.
-fn overrides(src: &Source) -> Result<Vec<(String, (f64, f64))>, ImportError> {
+fn overrides(src: &Source) -> Result<Overrides, ImportError> {
     let Some(v) = src.get("PARAMETER_BOUNDS") else {
         return Ok(Vec::new());
     };
@@ -136,7 +159,7 @@ fn overrides(src: &Source) -> Result<Vec<(String, (f64, f64))>, ImportError> {
 
 /// A parameter's bounds in a `name | default | lower | upper` table, as SYMFLUENCE
 /// reads them (swapped when reversed, widened when equal).
-pub fn info_bounds(table: &str, name: &str) -> Option<(f64, f64)> {
+pub fn info_bounds(table: &str, name: &str) -> Option<Bounds> {
     table.lines().find_map(|line| {
         let line = line.trim();
         if line.starts_with('!') || line.starts_with('\'') {
@@ -194,7 +217,7 @@ mod tests {
         )
         .unwrap();
         let p = params(&src, dir.path()).unwrap();
-        let got: Vec<(&str, &str, Option<(f64, f64)>)> = p
+        let got: Vec<(&str, &str, Option<Bounds>)> = p
             .iter()
             .map(|p| (p.name.as_str(), p.kind, p.bounds))
             .collect();
