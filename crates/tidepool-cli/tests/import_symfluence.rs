@@ -83,6 +83,13 @@ impl Project {
             .unwrap()
     }
 
+    /// FLAT imported into `tidepool.toml`, which must succeed.
+    fn import_flat(&self) {
+        let cfg = self.write("bow.yaml", FLAT);
+        let out = self.import(&[cfg.to_str().unwrap(), "-o", "tidepool.toml"]);
+        assert!(out.status.success(), "{}", self.shown(&out));
+    }
+
     /// Output text with this project's path shown as [DATA].
     fn shown(&self, out: &Output) -> String {
         let text = format!(
@@ -490,11 +497,7 @@ fn symfluence_templates_import() {
 #[test]
 fn import_then_check() {
     let p = Project::new();
-    let cfg = p.write("bow.yaml", FLAT);
-    assert!(p
-        .import(&[cfg.to_str().unwrap(), "-o", "tidepool.toml"])
-        .status
-        .success());
+    p.import_flat();
     let out = util::tidepool(&["check", p.path().join("tidepool.toml").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "tidepool check failed:\n{err}");
@@ -506,11 +509,7 @@ fn import_then_check() {
 #[test]
 fn the_import_passes_check_apart_from_the_model() {
     let p = Project::new();
-    let cfg = p.write("bow.yaml", FLAT);
-    assert!(p
-        .import(&[cfg.to_str().unwrap(), "-o", "tidepool.toml"])
-        .status
-        .success());
+    p.import_flat();
     let mut t = parse(&p.path().join("tidepool.toml"));
     let mut noop = toml::Table::new();
     noop.insert("kind".into(), "noop".into());
