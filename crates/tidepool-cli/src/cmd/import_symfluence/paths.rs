@@ -5,9 +5,10 @@
 //!   code directory or `./data`, guess and are refused here instead).
 //! - The project directory is `DATA_DIR/domain_<DOMAIN_NAME>`.
 //! - A path key set to `default` (or left out) is its default under the project
-//!   directory: `settings/SUMMA`, `settings/mizuRoute`, `forcing/SUMMA_input`,
-//!   observations in `data/observations/streamflow/preprocessed` (or the older
-//!   `observations/...`, whichever exists, as `resolve_data_subdir` decides).
+//!   directory: `settings/SUMMA`, `settings/mizuRoute`; forcing and observations live
+//!   in `data/forcing` and `data/observations`, or in the older `forcing` and
+//!   `observations` when only those exist (SYMFLUENCE's `resolve_data_subdir`):
+//!   `.../forcing/SUMMA_input`, `.../observations/streamflow/preprocessed`.
 //! - `SUMMA_INSTALL_PATH: default` is `DATA_DIR/installs/summa/bin`, and the executable
 //!   `SUMMA_EXE` in it; `MIZUROUTE_INSTALL_PATH: default` is
 //!   `DATA_DIR/installs/mizuRoute/route/bin` with `MIZUROUTE_EXE` (the calibration
@@ -62,7 +63,10 @@ pub fn resolve(src: &Source, env: &Env) -> Result<ProjectPaths, ImportError> {
     };
     let summa_settings = under("SETTINGS_SUMMA_PATH", "settings/SUMMA");
     let mizu_settings = under("SETTINGS_MIZU_PATH", "settings/mizuRoute");
-    let forcing = under("FORCING_SUMMA_PATH", "forcing/SUMMA_input");
+    let forcing = src.path_setting("FORCING_SUMMA_PATH").map_or_else(
+        || data_subdir(&project_dir, "forcing").join("SUMMA_input"),
+        PathBuf::from,
+    );
     let file = |key: &str, default: &str| src.path_setting(key).unwrap_or(default.into());
     let file_manager = summa_settings.join(file("SETTINGS_SUMMA_FILEMANAGER", "fileManager.txt"));
     let mizu_control = mizu_settings.join(file("SETTINGS_MIZU_CONTROL_FILE", "mizuroute.control"));
@@ -114,14 +118,20 @@ fn observations(src: &Source, project_dir: &Path, domain: &str) -> PathBuf {
     if let Some(dir) = src.path_setting("STREAMFLOW_PROCESSED_PATH") {
         return PathBuf::from(dir).join(name);
     }
-    let new = project_dir.join("data/observations");
-    let old = project_dir.join("observations");
-    let base = if !new.exists() && old.exists() {
+    data_subdir(project_dir, "observations")
+        .join("streamflow/preprocessed")
+        .join(name)
+}
+
+/// `PROJECT/data/SUB`, or the older `PROJECT/SUB` when only that exists.
+fn data_subdir(project_dir: &Path, sub: &str) -> PathBuf {
+    let new = project_dir.join("data").join(sub);
+    let old = project_dir.join(sub);
+    if !new.exists() && old.exists() {
         old
     } else {
         new
-    };
-    base.join("streamflow/preprocessed").join(name)
+    }
 }
 
 #[cfg(test)]
@@ -172,6 +182,24 @@ mod tests {
         .unwrap();
         assert_eq!(p.summa_exe, Path::new("/opt/summa/bin/summa.exe"));
         assert_eq!(p.file_manager, Path::new("/s/fm.txt"));
+    }
+
+    #[test]
+    fn forcing_and_observations_prefer_data_then_the_older_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("domain_X");
+        std::fs::create_dir_all(project.join("forcing")).unwrap();
+        std::fs::create_dir_all(project.join("observations")).unwrap();
+        let yaml = format!(
+            "SYMFLUENCE_DATA_DIR: {}\nDOMAIN_NAME: X\n",
+            dir.path().display()
+        );
+        let p = resolved(&yaml, &Env::default()).unwrap();
+        assert_eq!(p.forcing, project.join("forcing/SUMMA_input"));
+        assert!(p.observations.starts_with(project.join("observations")));
+        std::fs::create_dir_all(project.join("data/forcing")).unwrap();
+        let p = resolved(&yaml, &Env::default()).unwrap();
+        assert_eq!(p.forcing, project.join("data/forcing/SUMMA_input"));
     }
 
     #[test]

@@ -40,6 +40,15 @@ pub struct Json<'a> {
     toml: Option<&'a str>,
 }
 
+/// A number as a person reads it: `1e-7` rather than `0.0000001`.
+fn num(x: f64) -> String {
+    if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// A value that says something: not null, empty or SYMFLUENCE's `default`.
 fn is_set(v: &yaml_rust2::Yaml) -> bool {
     let text = show(v);
@@ -118,9 +127,10 @@ impl<'a> Summary<'a> {
         let _ = writeln!(t, "  slots       {}", i.slots);
         let _ = writeln!(t, "  parameters  {}", i.parameters.len());
         for p in &i.parameters {
-            let bounds = p
-                .bounds
-                .map_or_else(|| "bounds".to_owned(), |(l, u)| format!("[{l}, {u}]"));
+            let bounds = p.bounds.map_or_else(
+                || "bounds".to_owned(),
+                |(l, u)| format!("[{}, {}]", num(l), num(u)),
+            );
             let _ = writeln!(
                 t,
                 "    {:<22} {:<9} {bounds} from {}",
