@@ -382,6 +382,11 @@ fn stdout_without_o_and_json_summary_for_scripts() {
     );
     let t: toml::Table = toml::from_str(v["toml"].as_str().unwrap()).unwrap();
     assert_eq!(t["optimizer"]["algorithm"].as_str(), Some("async-dds"));
+    // Keys of other models are counted in the summary, listed with --all-keys.
+    let err = |args: &[&str]| String::from_utf8(p.import(args).stderr).unwrap();
+    assert!(!err(&[cfg.to_str().unwrap()]).contains("FUSE_TIMEOUT"));
+    let all = err(&[cfg.to_str().unwrap(), "--all-keys"]);
+    assert!(all.contains("  FUSE_TIMEOUT = 3600\n"), "{all}");
 }
 
 #[test]

@@ -62,6 +62,16 @@ pub fn import(src: &Source, opts: &Options) -> Result<Imported, ImportError> {
             src.shown("ITERATIVE_OPTIMIZATION_ALGORITHM")
         ));
     }
+    for p in parameters
+        .iter()
+        .filter(|p| p.from.starts_with(params::NOT_LISTED))
+    {
+        notes.push(format!(
+            "`{}` is {}: tidepool check will refuse it; correct the name, or give its \
+             bounds in PARAMETER_BOUNDS if it is not a SUMMA parameter of that file",
+            p.name, p.from
+        ));
+    }
     if !objective.found {
         notes.push(format!(
             "observed flow {} not found: columns `{}` and `{}` assumed",

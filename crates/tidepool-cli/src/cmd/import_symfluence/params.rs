@@ -25,6 +25,9 @@ pub struct Param {
     pub from: String,
 }
 
+/// How `from` begins for a parameter its info file does not list.
+pub const NOT_LISTED: &str = "not listed in";
+
 /// SYMFLUENCE 0.9.2's bounds of mizuRoute parameters (`parameter_bounds_registry`).
 const MIZU_BOUNDS: &[(&str, f64, f64)] = &[
     ("velo", 0.1, 5.0),
@@ -85,7 +88,10 @@ fn summa_params(
         .map(|name| {
             let (bounds, from) = match (overrides.iter().find(|(n, _)| *n == name), &table) {
                 (Some((_, b)), _) => (Some(*b), src.shown("PARAMETER_BOUNDS")),
-                (None, Some(t)) => (info_bounds(t, &name), file_name(info)),
+                (None, Some(t)) => match info_bounds(t, &name) {
+                    Some(b) => (Some(b), file_name(info)),
+                    None => (None, format!("{NOT_LISTED} {}", file_name(info))),
+                },
                 (None, None) => (None, format!("{} at run time", file_name(info))),
             };
             Param {
@@ -232,6 +238,9 @@ mod tests {
             ]
         );
         assert_eq!(p[2].from, "basinParamInfo.txt at run time");
+        let src = Source::parse(Path::new("c.yaml"), "PARAMS_TO_CALIBRATE: k_sol\n").unwrap();
+        let p = params(&src, dir.path()).unwrap();
+        assert_eq!(p[0].from, "not listed in localParamInfo.txt");
     }
 
     #[test]
