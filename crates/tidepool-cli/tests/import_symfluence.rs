@@ -142,6 +142,7 @@ SETTINGS_MIZU_CONTROL_FILE: mizuroute.control
 SUMMA_TIMEOUT: 5400
 MIZUROUTE_TIMEOUT: 1800
 SIM_REACH_ID: 71028585
+CALIBRATION_TIMESTEP: daily
 SETTINGS_SUMMA_OUTPUT: outputControl.txt
 FUSE_TIMEOUT: 3600
 "#;
@@ -184,6 +185,7 @@ model:
     timeout: 3600
 optimization:
   metric: KGEp
+  calibration_timestep: daily
   algorithm: ASYNC-DDS
   iterations: 50
   parameter_bounds:
@@ -284,6 +286,7 @@ fn check_flat_values(t: &toml::Table, data: &Path) {
     assert_eq!(o["calibration"][0].as_str(), Some("2008-07-03"));
     assert_eq!(o["evaluation"][1].as_str(), Some("2008-07-31"));
     assert_eq!(o["observed"]["value"].as_str(), Some("discharge_cms"));
+    assert_eq!(o["observed"]["daily"].as_str(), Some("mean"));
     // Bounds as written in the fixture's localParamInfo.txt / basinParamInfo.txt
     // (`1.d-07 | 100.d-07`, `1.d-07 | 1.d-01`, `360 | 72000.0`), PARAMETER_BOUNDS for
     // theta_sat, SYMFLUENCE's mizuRoute table for velo (0.1 .. 5.0).
@@ -485,6 +488,7 @@ fn symfluence_templates_import() {
         );
         assert_eq!(t["parameters"].as_array().unwrap().len(), 23);
         assert!(t["model"].get("mizuroute_exe").is_none());
+        assert_eq!(t["objective"]["observed"]["daily"].as_str(), Some("mean"));
         // The flat template has no SPINUP_PERIOD but starts the experiment in 2002
         // (SYMFLUENCE then runs SUMMA from there); the nested one spins up 2002-2003.
         let spinup = t["model"]["spinup"].as_array().unwrap();

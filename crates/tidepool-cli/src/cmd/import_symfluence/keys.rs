@@ -57,6 +57,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("FORCING_SUMMA_PATH", "paths.forcing_summa_path"),
     ("OPTIMIZATION_METRIC", "optimization.metric"),
     ("CALIBRATION_VARIABLE", "optimization.calibration_variable"),
+    ("CALIBRATION_TIMESTEP", "optimization.calibration_timestep"),
     ("ITERATIVE_OPTIMIZATION_ALGORITHM", "optimization.algorithm"),
     ("NUMBER_OF_ITERATIONS", "optimization.iterations"),
     ("PARAMETER_BOUNDS", "optimization.parameter_bounds"),

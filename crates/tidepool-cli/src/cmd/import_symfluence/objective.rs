@@ -4,7 +4,9 @@
 //! `<observations>/streamflow/preprocessed/<DOMAIN>_streamflow_processed.csv` in m3/s,
 //! taking the first column whose name mentions a date or time and the first that
 //! mentions flow or discharge; the import picks the same columns when the file is
-//! here, else SYMFLUENCE's usual `datetime` and `discharge_cms`.
+//! here, else SYMFLUENCE's usual `datetime` and `discharge_cms`. `CALIBRATION_TIMESTEP:
+//! daily` (both series resampled to daily means before scoring) is `daily = "mean"`;
+//! `native` and `hourly` score the series as they are.
 
 use super::error::ImportError;
 use super::source::Source;
@@ -37,6 +39,8 @@ pub struct Objective {
     pub value: String,
     /// False when the observed file was not found at import time.
     pub found: bool,
+    /// Score on daily means (`CALIBRATION_TIMESTEP: daily`).
+    pub daily: bool,
 }
 
 pub fn objective(src: &Source, observations: &Path) -> Result<Objective, ImportError> {
@@ -55,7 +59,17 @@ pub fn objective(src: &Source, observations: &Path) -> Result<Objective, ImportE
     let calibration = calibration(src)?;
     let evaluation = period(src, "EVALUATION_PERIOD")?;
     let (date, value, found) = columns(observations);
+    let daily = match src
+        .str("CALIBRATION_TIMESTEP")
+        .map(|t| t.to_ascii_lowercase())
+    {
+        None => false,
+        Some(t) if t == "daily" => true,
+        Some(t) if t == "native" || t == "hourly" => false,
+        Some(_) => return Err(src.bad("CALIBRATION_TIMESTEP", "native, hourly or daily")),
+    };
     Ok(Objective {
+        daily,
         metric,
         calibration,
         evaluation,
@@ -159,6 +173,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.metric, "kge2012");
+        assert!(!o.daily);
         assert_eq!(o.calibration, ("2004-01-01".into(), "2007-12-31".into()));
         assert_eq!(
             o.evaluation,
@@ -188,6 +203,10 @@ mod tests {
                 "OPTIMIZATION_METRIC",
             ),
             ("OPTIMIZATION_METRIC: KGE\n", "CALIBRATION_PERIOD"),
+            (
+                "CALIBRATION_PERIOD: 2004-01-01, 2005-01-01\nCALIBRATION_TIMESTEP: weekly\n",
+                "CALIBRATION_TIMESTEP",
+            ),
         ] {
             let err = objective(&src(yaml), obs).unwrap_err().to_string();
             assert!(err.contains(&format!("`{key}`")), "{yaml}: {err}");

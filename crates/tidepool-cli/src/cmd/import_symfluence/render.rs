@@ -99,6 +99,9 @@ fn objective(t: &mut String, i: &Imported) {
     }
     let _ = writeln!(t, "[objective.observed]\ncsv = {}", p(&o.csv));
     let _ = writeln!(t, "date = {}\nvalue = {}", s(&o.date), s(&o.value));
+    if o.daily {
+        let _ = writeln!(t, "# CALIBRATION_TIMESTEP: daily\ndaily = \"mean\"");
+    }
 }
 
 fn parameters(t: &mut String, i: &Imported) {
