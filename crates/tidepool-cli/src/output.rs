@@ -107,6 +107,16 @@ impl Output {
         }
     }
 
+    /// Print text for a person on stderr (also in JSON mode): a summary next to a
+    /// result that goes to stdout.
+    pub fn stderr(&self, text: &str) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = stderr.write_all(b"\n");
+        }
+    }
+
     /// Print a warning on stderr (also in JSON mode).
     pub fn warn(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");

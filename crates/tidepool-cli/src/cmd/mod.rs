@@ -8,6 +8,8 @@ use std::process::ExitCode;
 pub mod agent;
 pub mod check;
 pub mod export;
+pub mod import;
+pub mod import_symfluence;
 pub mod pack;
 pub mod profile;
 pub mod report;
@@ -66,6 +68,8 @@ pub enum Command {
     /// Write a run's report: one self-contained HTML file with its figures (progress,
     /// parameters, hydrograph, slot utilisation, start gate, barriers, failures).
     Report(report::Args),
+    /// Write a tidepool config from another tool's configuration (SYMFLUENCE).
+    Import(import::Args),
     /// The per-node agent (started by `tidepool run`'s launcher, or by hand).
     Agent(agent::Args),
 }
@@ -82,6 +86,7 @@ pub fn dispatch(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args, out),
         Command::Export(args) => export::run(args, out),
         Command::Report(args) => report::run(args, out),
+        Command::Import(args) => import::run(args, out),
         Command::Agent(args) => agent::run(args, out),
     }
 }
