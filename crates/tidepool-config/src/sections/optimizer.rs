@@ -78,6 +78,7 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::Dds => "dds",
         Algorithm::AsyncDds => "async-dds",
         Algorithm::PoolDds => "pool-dds",
+        Algorithm::ParDds => "par-dds",
         Algorithm::Uniform => "uniform",
         Algorithm::Lhs => "lhs",
         Algorithm::Sobol => "sobol",
