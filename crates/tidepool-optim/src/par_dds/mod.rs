@@ -231,8 +231,7 @@ impl ParDds {
     /// A result that improved on its parent after the best `b` moved away from that
     /// parent: queue the merge of the two improvements.
     fn queue_merge(&mut self, id: TrialId, v: f64, unit: &[f64], o: &Origin, b: &Best, won: bool) {
-        if !(v < o.parent_value) || b.id == o.parent || self.merges.len() as u64 >= self.workers
-        {
+        if !(v < o.parent_value) || b.id == o.parent || self.merges.len() as u64 >= self.workers {
             return;
         }
         let b_changed = self.best_origin.as_ref().map_or(&[][..], |x| &x.changed);
@@ -248,7 +247,11 @@ impl ParDds {
             unit: &b.unit,
             changed: b_changed,
         };
-        let merged = if won { merge(&x, &old) } else { merge(&old, &x) };
+        let merged = if won {
+            merge(&x, &old)
+        } else {
+            merge(&old, &x)
+        };
         if let Some(m) = merged {
             self.merges.push_back(m);
         }

@@ -32,7 +32,10 @@ mod tests {
             assert_eq!(spread_select(&[2, 1, 0, 1], 0.0, &mut rng), vec![2]);
         }
         // p = 1: all of them
-        assert_eq!(spread_select(&[2, 1, 0, 1], 1.0, &mut rng), vec![0, 1, 2, 3]);
+        assert_eq!(
+            spread_select(&[2, 1, 0, 1], 1.0, &mut rng),
+            vec![0, 1, 2, 3]
+        );
     }
 
     #[test]
