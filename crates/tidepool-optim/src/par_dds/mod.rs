@@ -8,12 +8,17 @@
 //! changes three things:
 //!
 //! - the inclusion probability follows serial DDS over the evaluations, P(i) = 1 -
-//!   ln(i) / ln(m - n0) (no 2n candidates at P = 1);
+//!   ln(i) / ln(m - n0) over the evaluations (no 2n candidates at P = 1);
 //! - siblings from the same best perturb different coordinates (`spread`): each takes
 //!   as many coordinates as DDS would, but those its siblings perturbed least;
+//! - siblings from the same best take neighbourhood sizes r, r/2, 2r, r/4 in turn, so
+//!   that concurrent candidates also search at different scales;
 //! - improvements found from a stale best are merged (`merge`): when a result improves
 //!   on its own parent but the best has moved, the better of the two gets the other's
 //!   changed coordinates, and that point is proposed next.
+//!
+//! Each change was measured on its own and together in bench/optim (bench/RESULTS.md,
+//! "optim: parallel DDS"); all four together lose least against serial `dds`.
 //!
 //! Initial samples as in `async-dds` (`max(n0, slots)`, the initial point first).
 //! Everything depends only on the seed and the order of observations, so a replayed
@@ -38,8 +43,8 @@ use crate::{Outcome, Proposal, TrialId};
 use merge::{merge, Origin, Side};
 use spread::spread_select;
 
-/// Which of the changes to `async-dds` are on (all by default); the others exist to
-/// measure each change on its own in bench/optim.
+/// Which of the changes to `async-dds` are on (all by default); switching them off
+/// measures each on its own in bench/optim (all off is `async-dds`, bit for bit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParVariant {
     /// Serial DDS's schedule over the evaluations; off: OSTRICH's (P = 1 for 2n).
@@ -58,7 +63,7 @@ impl Default for ParVariant {
             serial_schedule: true,
             spread: true,
             merge: true,
-            r_ladder: false,
+            r_ladder: true,
         }
     }
 }

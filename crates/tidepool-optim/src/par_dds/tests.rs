@@ -4,6 +4,10 @@ use crate::perturb::BoundRule;
 use crate::Trial;
 
 fn make(budget: u64, workers: u64, variant: ParVariant) -> ParDds {
+    make_r(budget, workers, variant, 0.2)
+}
+
+fn make_r(budget: u64, workers: u64, variant: ParVariant, r: f64) -> ParDds {
     let space = ParamSpace::new(
         (0..10)
             .map(|j| Param::new(format!("x{j}"), -1.0, 1.0))
@@ -12,7 +16,7 @@ fn make(budget: u64, workers: u64, variant: ParVariant) -> ParDds {
     .unwrap();
     let opts = DdsOptions {
         budget,
-        r: 0.2,
+        r,
         bound_rule: BoundRule::Reflect,
     };
     ParDds::new(space, opts, variant, workers, 11)
@@ -122,4 +126,66 @@ fn the_schedule_is_serial_dds_over_the_evaluations() {
     let first = trial(opt.propose());
     assert_eq!(changed(&init[0], &first).len(), 10);
     assert_eq!(opt.n_init, 16);
+}
+
+#[test]
+fn siblings_step_at_r_r_half_2r_r_quarter() {
+    // the ladder draws no random numbers: with the same seed and history, each
+    // sibling's step is the plain step scaled by 1, 1/2, 2, 1/4; r = 0.01 keeps every
+    // step of a coordinate away from the bounds inside them (no reflection)
+    let plain = ParVariant {
+        r_ladder: false,
+        ..ParVariant::default()
+    };
+    let mut a = make_r(2100, 4, ParVariant::default(), 0.01);
+    let mut b = make_r(2100, 4, plain, 0.01);
+    let (pa, pb) = (warm_up(&mut a, 2000), warm_up(&mut b, 2000));
+    assert_eq!(pa, pb);
+    let mut checked = 0;
+    // the warm-up's candidates were siblings too: the ladder continues from them
+    let start = a.siblings.as_ref().unwrap().issued;
+    for k in 0..8 {
+        let factor = LADDER[(start + k) % LADDER.len()];
+        let (ta, tb) = (trial(a.propose()), trial(b.propose()));
+        assert_eq!(changed(&pa, &ta), changed(&pb, &tb));
+        for j in changed(&pb, &tb) {
+            let step = tb.values[j] - pb.values[j];
+            if pb.values[j].abs() < 0.8 {
+                let got = ta.values[j] - pa.values[j];
+                assert!((got - factor * step).abs() < 1e-12, "{got} vs {factor} x {step}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+}
+
+#[test]
+fn with_every_change_off_it_is_async_dds_bit_for_bit() {
+    let none = ParVariant {
+        serial_schedule: false,
+        spread: false,
+        merge: false,
+        r_ladder: false,
+    };
+    let space = make(300, 3, none).ledger.space.clone();
+    let settings = crate::Settings::new(300);
+    let mut a = crate::build(crate::Algorithm::AsyncDds, space.clone(), &settings, 4, 3).unwrap();
+    let mut b = crate::build_par_dds(space, &settings, none, 4, 3).unwrap();
+    let mut flight = Vec::new();
+    for _ in 0..300 {
+        let (ta, tb) = (a.propose(), b.propose());
+        assert_eq!(ta, tb);
+        if let Proposal::Trial(t) = ta {
+            flight.push(t);
+        }
+        if flight.len() == 3 {
+            // observe the middle one: results out of order
+            let t = flight.remove(1);
+            let v = Outcome::Value(t.values.iter().map(|x| x * x).sum());
+            a.try_observe(t.id, v).unwrap();
+            b.try_observe(t.id, v).unwrap();
+        }
+    }
+    assert_eq!(a.best(), b.best());
 }
