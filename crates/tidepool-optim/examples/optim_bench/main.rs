@@ -2,7 +2,8 @@
 //! `pool-dds` (16 slots each) on the 10-D benchmark functions for 30 seeds, in a
 //! discrete-event simulation of slots with random evaluation times, and prints one
 //! JSON object: per function, the best value of each seed per algorithm and the
-//! fraction of slot time left idle.
+//! fraction of slot time left idle; under `par`, the parallel DDS comparisons (`par`:
+//! `par-dds` at 4, 16 and 64 slots, at equal wall time, and its variants at `slots`).
 //!
 //! Usage: `optim_bench [seeds] [evaluations] [slots]` (defaults 30, 1000, 16).
 
