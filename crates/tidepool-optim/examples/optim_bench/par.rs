@@ -9,7 +9,8 @@ use tidepool_optim::{build, build_par_dds, Algorithm, Optimizer, ParVariant, Set
 
 use crate::sim::{median, simulate, space, RunStats};
 
-/// The slot counts of the equal-evaluation and equal-wall-time comparisons.
+/// The slot counts of the equal-wall-time comparison; the equal-evaluation one adds 1
+/// (at one slot `par-dds` differs from `dds` only in its step sizes and random draws).
 pub const SLOTS: [usize; 3] = [4, 16, 64];
 
 const PARALLEL: [(&str, Algorithm); 3] = [
@@ -29,6 +30,11 @@ fn variants() -> Vec<(&'static str, ParVariant)> {
         serial_schedule: true,
         ..none
     };
+    let ladder = ParVariant {
+        r_ladder: true,
+        ..none
+    };
+    let all = ParVariant::default();
     vec![
         ("none", none),
         ("schedule", schedule),
@@ -46,6 +52,7 @@ fn variants() -> Vec<(&'static str, ParVariant)> {
                 ..none
             },
         ),
+        ("ladder", ladder),
         (
             "schedule_spread",
             ParVariant {
@@ -60,14 +67,35 @@ fn variants() -> Vec<(&'static str, ParVariant)> {
                 ..schedule
             },
         ),
-        ("all", ParVariant::default()),
         (
-            "all_ladder",
+            "schedule_ladder",
             ParVariant {
                 r_ladder: true,
-                ..ParVariant::default()
+                ..schedule
             },
         ),
+        (
+            "all_but_ladder",
+            ParVariant {
+                r_ladder: false,
+                ..all
+            },
+        ),
+        (
+            "all_but_merge",
+            ParVariant {
+                merge: false,
+                ..all
+            },
+        ),
+        (
+            "all_but_spread",
+            ParVariant {
+                spread: false,
+                ..all
+            },
+        ),
+        ("all", all),
     ]
 }
 

@@ -152,7 +152,10 @@ fn siblings_step_at_r_r_half_2r_r_quarter() {
             let step = tb.values[j] - pb.values[j];
             if pb.values[j].abs() < 0.8 {
                 let got = ta.values[j] - pa.values[j];
-                assert!((got - factor * step).abs() < 1e-12, "{got} vs {factor} x {step}");
+                assert!(
+                    (got - factor * step).abs() < 1e-12,
+                    "{got} vs {factor} x {step}"
+                );
                 checked += 1;
             }
         }
