@@ -34,7 +34,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::dds::{initial_samples, uniform_unit, DdsOptions};
+use crate::async_dds::opening;
+use crate::dds::{initial_samples, DdsOptions};
 use crate::error::OptimError;
 use crate::ledger::{Best, Ledger};
 use crate::params::ParamSpace;
@@ -126,24 +127,13 @@ impl ParDds {
     }
 
     pub fn propose(&mut self) -> Proposal {
-        let proposed = self.ledger.proposed();
-        if proposed >= self.opts.budget {
-            return Proposal::Done;
-        }
-        let d = self.ledger.space.dim();
-        if proposed < self.n_init {
-            let unit = match (&self.initial, proposed) {
-                (Some(x), 0) => x.clone(),
-                _ => uniform_unit(d, &mut self.rng),
-            };
-            return Proposal::Trial(self.ledger.issue(unit));
+        let initial = self.initial.as_deref();
+        let (ledger, rng) = (&mut self.ledger, &mut self.rng);
+        if let Some(p) = opening(ledger, rng, initial, self.n_init, self.opts.budget) {
+            return p;
         }
         let Some(best) = self.ledger.best.clone() else {
-            if self.ledger.in_flight() > 0 {
-                return Proposal::Wait;
-            }
-            let unit = uniform_unit(d, &mut self.rng);
-            return Proposal::Trial(self.ledger.issue(unit));
+            return Proposal::Wait;
         };
         let (unit, origin) = match self.merges.pop_front() {
             Some(queued) => queued,
@@ -236,7 +226,7 @@ impl ParDds {
     /// A result that improved on its parent after the best `b` moved away from that
     /// parent: queue the merge of the two improvements.
     fn queue_merge(&mut self, id: TrialId, v: f64, unit: &[f64], o: &Origin, b: &Best, won: bool) {
-        if !(v < o.parent_value) || b.id == o.parent || self.merges.len() as u64 >= self.workers {
+        if v >= o.parent_value || b.id == o.parent || self.merges.len() as u64 >= self.workers {
             return;
         }
         let b_changed = self.best_origin.as_ref().map_or(&[][..], |x| &x.changed);
