@@ -131,7 +131,7 @@ fn bests(stats: &[RunStats]) -> Value {
 fn equal_evaluations(f: BenchFunction, seeds: u64, budget: u64) -> Value {
     let settings = Settings::new(budget);
     let mut out = Map::new();
-    for slots in SLOTS {
+    for slots in std::iter::once(1).chain(SLOTS) {
         let mut at = Map::new();
         for (key, alg) in PARALLEL {
             let stats = runs(
