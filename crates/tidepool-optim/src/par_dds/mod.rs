@@ -5,14 +5,14 @@
 //! running, drawn from the same distribution, so they explore the same neighbourhood
 //! and most of what they find is lost when one of them replaces the best. `par-dds`
 //! keeps the asynchronous loop (a candidate for every freed slot, no barrier) and
-//! changes three things:
+//! changes four things:
 //!
 //! - the inclusion probability follows serial DDS over the evaluations, P(i) = 1 -
-//!   ln(i) / ln(m - n0) over the evaluations (no 2n candidates at P = 1);
+//!   ln(i) / ln(m - n0) (no 2n candidates at P = 1);
 //! - siblings from the same best perturb different coordinates (`spread`): each takes
 //!   as many coordinates as DDS would, but those its siblings perturbed least;
-//! - siblings from the same best take neighbourhood sizes r, r/2, 2r, r/4 in turn, so
-//!   that concurrent candidates also search at different scales;
+//! - siblings from the same best take neighbourhood sizes r, r/2, 2r, r/4 in turn (the
+//!   ladder), so that concurrent candidates also search at different scales;
 //! - improvements found from a stale best are merged (`merge`): when a result improves
 //!   on its own parent but the best has moved, the better of the two gets the other's
 //!   changed coordinates, and that point is proposed next.
