@@ -182,24 +182,7 @@ fn sigkilled_serial_run_resumes_bit_for_bit() {
     assert_eq!(observed_once(&whole.run_dir()), BUDGET as usize);
 
     let killed = Calib::new(BUDGET, 0.2);
-    let mut delays = Delays(20_261_124);
-    let mut agents_seen = Vec::new();
-    let mut kills_mid_run = 0;
-    for _ in 0..4 {
-        let mut child = killed.command(&[]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(delays.next_ms(200, 800)));
-        let agents = children(child.id());
-        agents_seen.extend(&agents);
-        if child.try_wait().unwrap().is_none() {
-            signal(child.id(), SIGKILL);
-            kills_mid_run += 1;
-        }
-        let _ = child.wait();
-        assert!(
-            wait_gone(&agents, Duration::from_secs(15)),
-            "agents {agents:?} outlived their killed coordinator"
-        );
-    }
+    let (kills_mid_run, agents_seen) = kill_repeatedly(&killed, 4, 20_261_124, (200, 800));
     assert!(
         kills_mid_run >= 2,
         "only {kills_mid_run} kills hit a running run"
@@ -253,14 +236,17 @@ fn sigkilled_serial_run_resumes_bit_for_bit() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("already finished"));
 }
 
-/// Kills `calib`'s run at random points `times` times; how many kills hit a running run.
-fn kill_repeatedly(calib: &Calib, times: usize, seed: u64) -> usize {
+/// Starts `calib`'s run and kills it with SIGKILL after a delay drawn from `ms`,
+/// `times` times; how many kills hit a running run, and the agents seen.
+fn kill_repeatedly(calib: &Calib, times: usize, seed: u64, ms: (u64, u64)) -> (usize, Vec<u32>) {
     let mut delays = Delays(seed);
+    let mut agents_seen = Vec::new();
     let mut kills_mid_run = 0;
     for _ in 0..times {
         let mut child = calib.command(&[]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(delays.next_ms(300, 900)));
+        std::thread::sleep(Duration::from_millis(delays.next_ms(ms.0, ms.1)));
         let agents = children(child.id());
+        agents_seen.extend(&agents);
         if child.try_wait().unwrap().is_none() {
             signal(child.id(), SIGKILL);
             kills_mid_run += 1;
@@ -271,7 +257,7 @@ fn kill_repeatedly(calib: &Calib, times: usize, seed: u64) -> usize {
             "agents {agents:?} outlived their killed coordinator"
         );
     }
-    kills_mid_run
+    (kills_mid_run, agents_seen)
 }
 
 /// Results arrive in a timing-dependent order on four slots, so there is no
@@ -286,7 +272,7 @@ fn sigkilled_parallel_run_resumes_from_its_journal() {
     }
     let budget = 2 * BUDGET;
     let calib = Calib::parallel(budget);
-    let kills = kill_repeatedly(&calib, 3, 20_261_201);
+    let (kills, _) = kill_repeatedly(&calib, 3, 20_261_201, (300, 900));
     assert!(kills >= 2, "only {kills} kills hit a running run");
     assert!(
         observed_once(&calib.run_dir()) < budget as usize,
