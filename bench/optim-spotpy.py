@@ -14,6 +14,8 @@ import numpy as np
 import spotpy
 from scipy.stats import mannwhitneyu
 
+import optim_par
+
 D = 10
 
 
@@ -107,6 +109,7 @@ def main():
             "pool_idle_fraction": ours["pool_idle_fraction_median"],
             "pool_barrier_lost_fraction": ours["pool_barrier_lost_fraction_median"],
         }
+        out[name].update(optim_par.figures(ours))
     out["test"] = "Mann-Whitney U, two-sided, p > 0.05"
     out["seeds"] = seeds
     out["evaluations"] = evals

@@ -1,6 +1,7 @@
 //! Resume: a serial calibration killed with SIGKILL at random points and resumed each
-//! time proposes exactly what the uninterrupted run proposed, bit for bit; a changed
-//! search is refused naming the keys, unless `--force`.
+//! time proposes exactly what the uninterrupted run proposed, bit for bit; a parallel
+//! one (`par-dds`, the default on several slots) resumes from its journal's history
+//! every time; a changed search is refused naming the keys, unless `--force`.
 
 mod pool_util;
 mod util;
@@ -74,6 +75,16 @@ impl Calib {
         let tmp = tempfile::tempdir().unwrap();
         let calib = Calib { tmp };
         calib.write(budget, r);
+        calib
+    }
+
+    /// The same calibration on four slots with the default algorithm.
+    fn parallel(budget: u64) -> Self {
+        let calib = Calib::new(budget, 0.2);
+        let text = calibration(budget, 0.2)
+            .replace("per_node = 1", "per_node = 4")
+            .replace("algorithm = \"dds\"\n", "");
+        std::fs::write(calib.config(), text).unwrap();
         calib
     }
 
@@ -171,24 +182,7 @@ fn sigkilled_serial_run_resumes_bit_for_bit() {
     assert_eq!(observed_once(&whole.run_dir()), BUDGET as usize);
 
     let killed = Calib::new(BUDGET, 0.2);
-    let mut delays = Delays(20_261_124);
-    let mut agents_seen = Vec::new();
-    let mut kills_mid_run = 0;
-    for _ in 0..4 {
-        let mut child = killed.command(&[]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(delays.next_ms(200, 800)));
-        let agents = children(child.id());
-        agents_seen.extend(&agents);
-        if child.try_wait().unwrap().is_none() {
-            signal(child.id(), SIGKILL);
-            kills_mid_run += 1;
-        }
-        let _ = child.wait();
-        assert!(
-            wait_gone(&agents, Duration::from_secs(15)),
-            "agents {agents:?} outlived their killed coordinator"
-        );
-    }
+    let (kills_mid_run, agents_seen) = kill_repeatedly(&killed, 4, 20_261_124, (200, 800));
     assert!(
         kills_mid_run >= 2,
         "only {kills_mid_run} kills hit a running run"
@@ -240,6 +234,72 @@ fn sigkilled_serial_run_resumes_bit_for_bit() {
     let again = killed.run(&[]);
     assert!(again.status.success(), "{}", show(&again));
     assert!(String::from_utf8_lossy(&again.stdout).contains("already finished"));
+}
+
+/// Starts `calib`'s run and kills it with SIGKILL after a delay drawn from `ms`,
+/// `times` times; how many kills hit a running run, and the agents seen.
+fn kill_repeatedly(calib: &Calib, times: usize, seed: u64, ms: (u64, u64)) -> (usize, Vec<u32>) {
+    let mut delays = Delays(seed);
+    let mut agents_seen = Vec::new();
+    let mut kills_mid_run = 0;
+    for _ in 0..times {
+        let mut child = calib.command(&[]).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delays.next_ms(ms.0, ms.1)));
+        let agents = children(child.id());
+        agents_seen.extend(&agents);
+        if child.try_wait().unwrap().is_none() {
+            signal(child.id(), SIGKILL);
+            kills_mid_run += 1;
+        }
+        let _ = child.wait();
+        assert!(
+            wait_gone(&agents, Duration::from_secs(15)),
+            "agents {agents:?} outlived their killed coordinator"
+        );
+    }
+    (kills_mid_run, agents_seen)
+}
+
+/// Results arrive in a timing-dependent order on four slots, so there is no
+/// uninterrupted run to compare with; but every resume replays the journal (proposals
+/// and the order of observations) into a fresh `par-dds` and refuses a history it
+/// would not have proposed, so a run that resumes each time and finishes proves the
+/// replay proposed the journal's trials bit for bit.
+#[test]
+fn sigkilled_parallel_run_resumes_from_its_journal() {
+    if !have_tools() {
+        return;
+    }
+    let budget = 2 * BUDGET;
+    let calib = Calib::parallel(budget);
+    let (kills, _) = kill_repeatedly(&calib, 3, 20_261_201, (300, 900));
+    assert!(kills >= 2, "only {kills} kills hit a running run");
+    assert!(
+        observed_once(&calib.run_dir()) < budget as usize,
+        "the kills came too late"
+    );
+    let out = calib.run(&[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("resuming run rosen"));
+    assert_eq!(observed_once(&calib.run_dir()), budget as usize);
+    assert_eq!(proposals(&calib.run_dir()).len() as u64, budget);
+    let reader = JournalReader::open(&calib.run_dir()).unwrap();
+    let events = reader.events().unwrap();
+    let started = events
+        .iter()
+        .find(|e| e.kind == EventKind::Started)
+        .unwrap();
+    assert!(
+        started.detail.contains(r#""algorithm":"par-dds""#),
+        "{started:?}"
+    );
+    assert!(started.detail.contains(r#""slots":4"#), "{started:?}");
+    let resumed = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Resumed)
+        .count();
+    assert!(resumed >= 2, "{events:?}");
+    assert_eq!(events.last().unwrap().kind, EventKind::Finished);
 }
 
 #[test]

@@ -46,24 +46,13 @@ impl AsyncDds {
     }
 
     pub fn propose(&mut self) -> Proposal {
-        let proposed = self.ledger.proposed();
-        if proposed >= self.opts.budget {
-            return Proposal::Done;
-        }
-        let d = self.ledger.space.dim();
-        if proposed < self.n_init {
-            let unit = match (&self.initial, proposed) {
-                (Some(x), 0) => x.clone(),
-                _ => uniform_unit(d, &mut self.rng),
-            };
-            return Proposal::Trial(self.ledger.issue(unit));
+        let initial = self.initial.as_deref();
+        let (ledger, rng) = (&mut self.ledger, &mut self.rng);
+        if let Some(p) = opening(ledger, rng, initial, self.n_init, self.opts.budget) {
+            return p;
         }
         let Some(best) = self.ledger.best.as_ref() else {
-            if self.ledger.in_flight() > 0 {
-                return Proposal::Wait;
-            }
-            let unit = uniform_unit(d, &mut self.rng);
-            return Proposal::Trial(self.ledger.issue(unit));
+            return Proposal::Wait;
         };
         self.search_k += 1;
         let p = async_probability(self.search_k, self.workers, self.opts.budget);
@@ -85,6 +74,38 @@ impl AsyncDds {
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }
+}
+
+/// The asynchronous opening of `async-dds` and `par-dds`: `Done` once `budget` trials
+/// are proposed; the first `n_init` trials uniform samples (the initial point first);
+/// then, until a valid result exists, `Wait` while trials are in flight, else one more
+/// uniform sample. `None` when the search can go on from the best.
+pub(crate) fn opening(
+    ledger: &mut Ledger,
+    rng: &mut ChaCha8Rng,
+    initial: Option<&[f64]>,
+    n_init: u64,
+    budget: u64,
+) -> Option<Proposal> {
+    let proposed = ledger.proposed();
+    if proposed >= budget {
+        return Some(Proposal::Done);
+    }
+    let d = ledger.space.dim();
+    if proposed < n_init {
+        let unit = match (initial, proposed) {
+            (Some(x), 0) => x.to_vec(),
+            _ => uniform_unit(d, rng),
+        };
+        return Some(Proposal::Trial(ledger.issue(unit)));
+    }
+    if ledger.best.is_some() {
+        return None;
+    }
+    if ledger.in_flight() > 0 {
+        return Some(Proposal::Wait);
+    }
+    Some(Proposal::Trial(ledger.issue(uniform_unit(d, rng))))
 }
 
 #[cfg(test)]

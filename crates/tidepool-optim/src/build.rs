@@ -7,6 +7,7 @@ use crate::async_dds::AsyncDds;
 use crate::dds::{Dds, DdsOptions};
 use crate::error::OptimError;
 use crate::list::ListSampler;
+use crate::par_dds::{ParDds, ParVariant};
 use crate::params::ParamSpace;
 use crate::perturb::BoundRule;
 use crate::pool_dds::{BatchRecord, PoolDds, PoolOptions};
@@ -20,6 +21,7 @@ pub enum Algorithm {
     Dds,
     AsyncDds,
     PoolDds,
+    ParDds,
     Uniform,
     Lhs,
     Sobol,
@@ -94,6 +96,13 @@ pub fn build(
     let state = match algorithm {
         Algorithm::Dds => State::Dds(Dds::new(space, dds, seed)),
         Algorithm::AsyncDds => State::AsyncDds(AsyncDds::new(space, dds, slots as u64, seed)),
+        Algorithm::ParDds => State::ParDds(ParDds::new(
+            space,
+            dds,
+            ParVariant::default(),
+            slots as u64,
+            seed,
+        )),
         Algorithm::PoolDds => {
             let opts = PoolOptions {
                 budget: n,
@@ -121,6 +130,24 @@ pub fn build(
     Ok(Box::new(state))
 }
 
+/// `par-dds` with some of its changes to `async-dds` switched off, for bench/optim.
+pub fn build_par_dds(
+    space: ParamSpace,
+    settings: &Settings,
+    variant: ParVariant,
+    seed: u64,
+    slots: usize,
+) -> Result<Box<dyn Optimizer>, OptimError> {
+    settings.check(Algorithm::ParDds)?;
+    let dds = DdsOptions {
+        budget: settings.budget,
+        r: settings.r,
+        bound_rule: settings.bound_rule,
+    };
+    let opt = ParDds::new(space, dds, variant, slots.max(1) as u64, seed);
+    Ok(Box::new(State::ParDds(opt)))
+}
+
 /// Rebuilds an optimiser from the bytes of [`Optimizer::save`].
 pub fn restore(bytes: &[u8]) -> Result<Box<dyn Optimizer>, OptimError> {
     let state: State = postcard::from_bytes(bytes).map_err(OptimError::Decode)?;
@@ -133,6 +160,7 @@ enum State {
     Dds(Dds),
     AsyncDds(AsyncDds),
     PoolDds(PoolDds),
+    ParDds(ParDds),
     Sampler(Sampler),
     List(ListSampler),
 }
@@ -143,6 +171,7 @@ macro_rules! each {
             State::Dds($x) => $body,
             State::AsyncDds($x) => $body,
             State::PoolDds($x) => $body,
+            State::ParDds($x) => $body,
             State::Sampler($x) => $body,
             State::List($x) => $body,
         }
@@ -170,6 +199,7 @@ impl Optimizer for State {
             State::Dds(x) => x.ledger().best_trial(),
             State::AsyncDds(x) => x.ledger().best_trial(),
             State::PoolDds(x) => x.ledger().best_trial(),
+            State::ParDds(x) => x.ledger().best_trial(),
             State::Sampler(x) => x.ledger().best_trial(),
         }
     }

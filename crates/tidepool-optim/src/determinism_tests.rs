@@ -3,10 +3,11 @@
 use crate::bench_fns::BenchFunction;
 use crate::{build, restore, Algorithm, Optimizer, Outcome, Param, ParamSpace, Proposal, Settings};
 
-const ALL: [Algorithm; 7] = [
+const ALL: [Algorithm; 8] = [
     Algorithm::Dds,
     Algorithm::AsyncDds,
     Algorithm::PoolDds,
+    Algorithm::ParDds,
     Algorithm::Uniform,
     Algorithm::Lhs,
     Algorithm::Sobol,
@@ -147,6 +148,7 @@ fn algorithm_names_follow_the_config() {
             "\"dds\"",
             "\"async-dds\"",
             "\"pool-dds\"",
+            "\"par-dds\"",
             "\"uniform\"",
             "\"lhs\"",
             "\"sobol\"",

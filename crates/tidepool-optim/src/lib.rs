@@ -9,8 +9,8 @@
 //! run replayed from its journal (the same proposals and the same observation order)
 //! reaches the same state.
 //!
-//! Failed outcomes (and NaN or infinite values) never become the best. `dds` and
-//! `async-dds` count them against the budget; `pool-dds` counts them against the
+//! Failed outcomes (and NaN or infinite values) never become the best. `dds`,
+//! `async-dds` and `par-dds` count them against the budget; `pool-dds` counts them against the
 //! budget but not as valid evaluations and keeps them out of the pool; the samplers
 //! just record them.
 //!
@@ -18,7 +18,7 @@
 //! - `params`: parameters, transforms, validation, the unit-box mapping;
 //! - `perturb`: the DDS move (probability schedules, bound rules, integer moves);
 //! - `ledger`: trial ids, trials in flight, best result;
-//! - `dds`, `async_dds`, `pool_dds`: the DDS family;
+//! - `dds`, `async_dds`, `pool_dds`, `par_dds`: the DDS family;
 //! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows;
 //! - `build`: selection by name, settings, checkpoints;
 //! - `bench_fns`: Griewank, Ackley, Rastrigin, Rosenbrock;
@@ -31,6 +31,7 @@ mod dds;
 mod error;
 mod ledger;
 mod list;
+mod par_dds;
 mod params;
 mod perturb;
 mod pool_dds;
@@ -40,10 +41,11 @@ mod samplers;
 mod determinism_tests;
 
 pub use async_dds::AsyncDds;
-pub use build::{build, restore, Algorithm, Settings};
+pub use build::{build, build_par_dds, restore, Algorithm, Settings};
 pub use dds::{initial_samples, Dds, DdsOptions};
 pub use error::{OptimError, ParamError};
 pub use list::ListSampler;
+pub use par_dds::{ParDds, ParVariant};
 pub use params::{Param, ParamSpace, Transform};
 pub use perturb::{async_probability, dds_probability, reflect, BoundRule};
 pub use pool_dds::{barrier_slot_time_lost, BatchRecord, PoolDds, PoolOptions};

@@ -113,8 +113,21 @@ pub fn dds_candidate(
     rule: BoundRule,
     rng: &mut ChaCha8Rng,
 ) -> Vec<f64> {
+    let vars = select(best.len(), p, rng);
+    dds_step(space, best, &vars, r, rule, rng)
+}
+
+/// The DDS move of the chosen coordinates `vars` only (the rest of `best` kept).
+pub fn dds_step(
+    space: &ParamSpace,
+    best: &[f64],
+    vars: &[usize],
+    r: f64,
+    rule: BoundRule,
+    rng: &mut ChaCha8Rng,
+) -> Vec<f64> {
     let mut x = best.to_vec();
-    for j in select(best.len(), p, rng) {
+    for &j in vars {
         let z: f64 = rng.sample(StandardNormal);
         let stepped = bound(best[j] + r * z, rule, rng);
         x[j] = if space.is_integer(j) {

@@ -84,7 +84,12 @@ fn interrupted(algorithm: Algorithm, seed: u64) -> Vec<Trial> {
 
 #[test]
 fn serial_runs_resume_bit_for_bit() {
-    for algorithm in [Algorithm::Dds, Algorithm::AsyncDds, Algorithm::Lhs] {
+    for algorithm in [
+        Algorithm::Dds,
+        Algorithm::AsyncDds,
+        Algorithm::ParDds,
+        Algorithm::Lhs,
+    ] {
         let full = uninterrupted(algorithm);
         assert_eq!(full.len() as u64, BUDGET);
         for seed in 0..3 {

@@ -305,14 +305,14 @@ mod tests {
         let Prepared::Ready(first) = prepare(&cfg, &text, false, 4).unwrap() else {
             panic!("a new run is ready");
         };
-        assert_eq!(first.setup.algorithm, Algorithm::AsyncDds);
+        assert_eq!(first.setup.algorithm, Algorithm::ParDds);
         assert!(!first.resumed);
         drop(first);
         let Prepared::Ready(again) = prepare(&cfg, &text, false, 1).unwrap() else {
             panic!("an unfinished run resumes");
         };
         assert!(again.resumed);
-        assert_eq!(again.setup.algorithm, Algorithm::AsyncDds);
+        assert_eq!(again.setup.algorithm, Algorithm::ParDds);
         assert_eq!(again.setup.slots, 4);
         assert_eq!(again.remaining, 10);
     }

@@ -7,7 +7,7 @@ use tidepool_optim::{Algorithm, BoundRule, Settings};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptimizerSection {
-    /// Default: `list` with `[trials] csv`, else `async-dds` for more than one slot in
+    /// Default: `list` with `[trials] csv`, else `par-dds` for more than one slot in
     /// total and `dds` for one.
     #[serde(default)]
     pub algorithm: Option<Algorithm>,
@@ -49,12 +49,12 @@ impl Default for OptimizerSection {
 
 impl OptimizerSection {
     /// The algorithm to run: the configured one, else `list` when the run has a trials
-    /// CSV, else `async-dds` for more than one slot in total and `dds` for one.
+    /// CSV, else `par-dds` for more than one slot in total and `dds` for one.
     pub fn resolved_algorithm(&self, has_trials_csv: bool, total_slots: usize) -> Algorithm {
         match (self.algorithm, has_trials_csv) {
             (Some(a), _) => a,
             (None, true) => Algorithm::List,
-            (None, false) if total_slots > 1 => Algorithm::AsyncDds,
+            (None, false) if total_slots > 1 => Algorithm::ParDds,
             (None, false) => Algorithm::Dds,
         }
     }
@@ -78,6 +78,7 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::Dds => "dds",
         Algorithm::AsyncDds => "async-dds",
         Algorithm::PoolDds => "pool-dds",
+        Algorithm::ParDds => "par-dds",
         Algorithm::Uniform => "uniform",
         Algorithm::Lhs => "lhs",
         Algorithm::Sobol => "sobol",

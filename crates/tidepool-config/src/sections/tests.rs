@@ -171,7 +171,8 @@ fn the_default_algorithm_follows_slots_and_trials() {
     let o = OptimizerSection::default();
     use tidepool_optim::Algorithm::*;
     assert_eq!(o.resolved_algorithm(false, 1), Dds);
-    assert_eq!(o.resolved_algorithm(false, 4), AsyncDds);
+    assert_eq!(o.resolved_algorithm(false, 4), ParDds);
+    assert_eq!(o.resolved_algorithm(false, 2), ParDds);
     assert_eq!(o.resolved_algorithm(true, 4), List);
 }
 
