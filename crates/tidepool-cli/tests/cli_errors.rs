@@ -162,16 +162,19 @@ fn staging_a_missing_archive() {
 
 #[test]
 fn a_run_name_that_is_a_path_is_refused_with_the_rule() {
+    // The config sits one level down, so `runs/../../x` would land inside the temp dir.
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("run.toml");
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    let config = project.join("run.toml");
     std::fs::write(
         &config,
         "[run]\nname = \"../../x\"\n[model]\nkind = \"noop\"\n",
     )
     .unwrap();
     let out = util::tidepool(&["run", config.to_str().unwrap()]);
-    insta::assert_snapshot!("config_run_name_path", shown(&out, dir.path()));
-    assert!(!dir.path().join("../x").exists() && !dir.path().join("runs").exists());
+    insta::assert_snapshot!("config_run_name_path", shown(&out, &project));
+    assert!(!dir.path().join("x").exists() && !project.join("runs").exists());
 }
 
 #[test]
