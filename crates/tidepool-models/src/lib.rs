@@ -76,7 +76,9 @@
 //! - `filetemplate`, `format`, `inputs`: templated input files, value formats
 //!   (printf, Fortran), and what a trial's directory gets before its first step;
 //! - `responses`: extractors reading responses (scalars, series) from output files;
-//! - `duration`: step timeouts as written in the config.
+//! - `duration`: step timeouts as written in the config;
+//! - `summa`: SUMMA + mizuRoute run natively (slot files once, per trial the parameter
+//!   files, the two executables and the routed flow read back as the series `q`).
 
 mod command;
 mod duration;
@@ -94,6 +96,7 @@ mod shim;
 mod spec;
 mod stage;
 mod staged;
+mod summa;
 mod tail;
 mod template;
 mod trial;
@@ -115,6 +118,10 @@ pub use spec::{
     CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StagedPaths,
     StepSpec, TemplateFile, TemplateStyle, WorkerSpec,
 };
+pub use summa::{
+    ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, DEFAULT_MIZUROUTE_TIMEOUT,
+    DEFAULT_SUMMA_TIMEOUT,
+};
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
 pub use trial::{TrialInput, TrialOutcome};
@@ -126,6 +133,7 @@ pub enum Worker {
     Noop,
     Command(Box<CommandWorker>),
     Python(Box<PythonWorker>),
+    Summa(Box<SummaWorker>),
 }
 
 impl Worker {
@@ -140,6 +148,9 @@ impl Worker {
             WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
                 .await
                 .map(|worker| Worker::Python(Box::new(worker))),
+            WorkerSpec::Summa(spec) => SummaWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Summa(Box::new(worker))),
         }
     }
 
@@ -154,6 +165,7 @@ impl Worker {
             Worker::Noop => noop::outcome(),
             Worker::Command(worker) => worker.evaluate(trial, cancel).await,
             Worker::Python(worker) => worker.evaluate(trial, cancel).await,
+            Worker::Summa(worker) => worker.evaluate(trial, cancel).await,
         }
     }
 
@@ -161,7 +173,7 @@ impl Worker {
     /// whose interpreter crashed or was killed by a timeout or a cancel.
     pub fn is_alive(&self) -> bool {
         match self {
-            Worker::Noop | Worker::Command(_) => true,
+            Worker::Noop | Worker::Command(_) | Worker::Summa(_) => true,
             Worker::Python(worker) => worker.is_alive(),
         }
     }
@@ -172,6 +184,7 @@ impl Worker {
             Worker::Noop => {}
             Worker::Command(worker) => (*worker).shutdown().await,
             Worker::Python(worker) => worker.shutdown().await,
+            Worker::Summa(worker) => (*worker).shutdown().await,
         }
     }
 }

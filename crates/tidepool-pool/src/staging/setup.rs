@@ -2,7 +2,8 @@
 //! inherited one, and every path the model names that was packed rewritten into the
 //! staged copy through the archives' prefix mapping ([`StagedPaths`]): the Python
 //! interpreter and its `path` entries, and each command stage's program (a packed
-//! executable, or a script under a packed tree). The mapping itself goes to the slot
+//! executable, or a script under a packed tree), and a summa model's SUMMA and mizuRoute
+//! executables. The mapping itself goes to the slot
 //! ([`tidepool_models::SlotContext::staged`]) for paths the model reads later.
 
 use crate::protocol::ArchiveMeta;
@@ -109,6 +110,16 @@ fn remap_spec(
             for file in files {
                 if let Some(staged) = paths.map(file) {
                     *file = staged;
+                }
+            }
+        }
+        WorkerSpec::Summa(summa) => {
+            // The executables from `[stage] exe`, and settings or forcing under a
+            // packed `dirs` tree; the slot links large inputs through `paths` itself.
+            for exe in std::iter::once(&mut summa.summa_exe).chain(summa.mizuroute_exe.as_mut()) {
+                let text = exe.display().to_string();
+                if let Some(staged) = staged_program(&text, paths, canonical) {
+                    *exe = staged;
                 }
             }
         }
