@@ -30,6 +30,7 @@
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `model_files`: pre-flight of a command model from files (template directory,
 //!   templates, formats, steps, responses) and its paths as the agents use them.
+//! - `model_summa`: a summa model's paths, simulation window and pre-flight.
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
@@ -38,6 +39,7 @@ pub mod error;
 pub mod keyspan;
 pub mod locate;
 mod model_files;
+mod model_summa;
 pub mod model_keys;
 mod plain;
 mod preflight;
