@@ -65,6 +65,7 @@
 //! - `stage`: starting and awaiting one stage of a pipeline;
 //! - `staged`: original path -> node-local copy of staged inputs ([`StagedPaths`]);
 //! - `trialdir`: the trial directory: preparation, result, removal;
+//! - `keep`: which failed trial directories stay on scratch;
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
 //! - `group`: process groups, SIGTERM-then-SIGKILL;
@@ -87,6 +88,7 @@ mod filetemplate;
 mod format;
 mod group;
 mod inputs;
+mod keep;
 mod noop;
 mod objective;
 mod python;
@@ -103,7 +105,8 @@ mod trial;
 mod trialdir;
 mod workdir;
 
-pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
+pub use command::CommandWorker;
+pub use keep::KEEP_FAILED_TRIALS;
 pub use duration::parse as parse_duration;
 pub use error::ModelError;
 pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
