@@ -6,3 +6,21 @@
 //! atomically, and the routed flow read by reach id. NetCDF goes through the `netcdf`
 //! crate, built with its `static` feature (netCDF-C and HDF5 from source, so the
 //! binary needs no system NetCDF library).
+//!
+//! Layout:
+//! - [`settings`]: the fileManager, the mizuRoute control file and `param.nml`, edited
+//!   key by key with every other byte kept;
+//! - [`paraminfo`], [`multipliers`]: the parameter tables (defaults and bounds) and the
+//!   `summa_calib` multiplier table;
+//! - [`netcdf_io`]: `attributes.nc`, `trialParams.nc` (read, written atomically), and the
+//!   outputs: routed flow by reach id with CF time decoding, lumped flow, `series_at`;
+//! - [`params`]: the plan from calibrated names to SUMMA/mizuRoute targets, applied to
+//!   the a-priori values;
+//! - [`slot`]: a slot's own copy of the settings, rewritten once for that slot.
+
+pub mod multipliers;
+pub mod netcdf_io;
+pub mod paraminfo;
+pub mod params;
+pub mod settings;
+pub mod slot;
