@@ -113,7 +113,7 @@ pub use filetemplate::{check_template, template_placeholders, Placeholder, Templ
 pub use format::{FormatError, ValueFormat};
 pub use python::PythonWorker;
 pub use responses::{
-    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, Occurrence, RegexResponse,
+    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, NetcdfResponse, Occurrence, RegexResponse,
     ResponseError,
 };
 pub use shim::SHIM_SOURCE;
