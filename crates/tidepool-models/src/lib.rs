@@ -122,7 +122,7 @@ pub use spec::{
     StepSpec, TemplateFile, TemplateStyle, WorkerSpec,
 };
 pub use summa::{
-    ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, DEFAULT_MIZUROUTE_TIMEOUT,
+    Tables as SummaTables, OUTLET_REACH_RESPONSE, ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, DEFAULT_MIZUROUTE_TIMEOUT,
     DEFAULT_SUMMA_TIMEOUT,
 };
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};

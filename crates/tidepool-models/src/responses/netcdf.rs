@@ -32,19 +32,8 @@ impl Extractor for NetcdfResponse {
             &self.coordinate,
             self.value,
         );
-        Some(read.map(Extracted::Series).map_err(|err| error_chain(&err)))
+        Some(read.map(Extracted::Series).map_err(|err| crate::summa::chain(&err)))
     }
-}
-
-/// An error with its causes, `a: b: c`.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text += &format!(": {cause}");
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
