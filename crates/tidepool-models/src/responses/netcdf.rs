@@ -40,7 +40,11 @@ impl Extractor for NetcdfResponse {
 mod tests {
     use super::*;
 
-    const FIXTURE: &str = "/work/shared/fixtures/summa-bow/outputs/mizuRoute/run1.h.2008.nc";
+    /// The fixture's mizuRoute output (`../shared/fixtures/summa-bow`, next to the repository).
+    const FIXTURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/summa-bow/outputs/mizuRoute/run1.h.2008.nc"
+    );
 
     fn response(value: i64) -> NetcdfResponse {
         NetcdfResponse {
