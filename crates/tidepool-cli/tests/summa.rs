@@ -28,14 +28,15 @@ settings=$(key settingsPath); output=$(key outputPath); prefix=$(key outFilePref
 slot=$(dirname "$(dirname "$(dirname "$fm")")")
 [ "$settings" = "$slot/settings/SUMMA/" ] || { echo "settingsPath $settings is not the slot's ($slot)" >&2; exit 3; }
 [ "$output" = "$slot/output/SUMMA/" ] || { echo "outputPath $output is not the slot's" >&2; exit 3; }
-case "$slot" in SCRATCH/*) ;; *) echo "slot $slot is not on scratch" >&2; exit 3 ;; esac
+case "$slot" in SCRATCH/*|BEST/*) ;; *) echo "slot $slot is not on scratch (nor the best trial's re-run)" >&2; exit 3 ;; esac
 [ "$(key simStartTime)" = "2008-07-15 00:00" ] && [ "$(key simEndTime)" = "2008-07-30 23:00" ] || { echo "wrong period" >&2; exit 3; }
 first() { ncdump -v "$2" "$1" | sed -n "/^ $2 = /{s/^ $2 = *//;s/[,;].*//;p;q}"; }
 k=$(first "$settings$(key trialParamFile)" k_soil)
 k0=$(first PRIORI k_soil)
 [ -n "$k" ] && [ -n "$k0" ] || { echo "no k_soil in the trialParams file" >&2; exit 4; }
 awk -v k="$k" -v k0="$k0" 'BEGIN { printf "%.10g\n", k / k0 }' > "${output}scale.txt"
-cp TIMESTEP "$output${prefix}_timestep.nc"
+cp OUTPUTS/run1_timestep.nc "$output${prefix}_timestep.nc"
+cp OUTPUTS/run1_day.nc "$output${prefix}_day.nc"
 echo "SUMMA stand-in done"
 "#;
 
@@ -73,7 +74,7 @@ impl Project {
     /// The stand-ins in `bin/`, the fixture's settings copied to `settings/`.
     fn new(summa: &str) -> Project {
         let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path();
+        let root = tmp.path().to_path_buf();
         for dir in ["bin", "scratch", "settings"] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
         }
@@ -87,10 +88,11 @@ impl Project {
         let priori = root.join("settings/SUMMA/trialParams.priori.nc");
         let summa = summa
             .replace("SCRATCH", &root.join("scratch").display().to_string())
+            .replace("BEST", &root.join("run/best/work").display().to_string())
             .replace("PRIORI", &priori.display().to_string())
             .replace(
-                "TIMESTEP",
-                &fixture().join("outputs/SUMMA/run1_timestep.nc").display().to_string(),
+                "OUTPUTS",
+                &fixture().join("outputs/SUMMA").display().to_string(),
             );
         project.script("summa_sundials.exe", &summa);
         // The staged copy of bin/ holds routed.cdl next to the script.
@@ -242,7 +244,8 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
     let project = Project::new(SUMMA);
     project.write_config(10);
     let out = project.run();
-    let context = show(&out);
+    let trials = exported(&project.run_dir());
+    let context = format!("{}\n{trials:#?}", show(&out));
     assert!(out.status.success(), "{context}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -250,7 +253,6 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
         "{context}"
     );
 
-    let trials = exported(&project.run_dir());
     assert_eq!(trials.len(), 10, "every trial recorded: {trials:?}");
     assert!(trials.iter().all(|t| t.objective.is_some()), "{trials:?}");
     let priori = trials
