@@ -111,7 +111,7 @@ impl Project {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    fn write_config(&self, budget: u32) {
+    fn write_config(&self, budget: u32, keep: &str) {
         let fixture = fixture();
         let config = format!(
             r#"[run]
@@ -125,6 +125,7 @@ agents = 2
 [slots]
 per_node = 1
 heartbeat = "20s"
+keep_workdirs = "{keep}"
 [model]
 kind = "summa"
 summa_exe = "bin/summa_sundials.exe"
@@ -188,6 +189,23 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The first `slot-0` directory under `dir`.
+fn find_slot_dir(dir: &Path) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if !entry.file_type().ok()?.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "slot-0") {
+            return Some(path);
+        }
+        if let Some(found) = find_slot_dir(&path) {
+            return Some(found);
+        }
+    }
+    None
+}
+
 fn netcdf_tools() -> bool {
     let present = util::which("ncdump").is_some() && util::which("ncgen").is_some();
     util::require(present, "ncdump and ncgen (Debian's netcdf-bin)")
@@ -242,7 +260,7 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
         return;
     }
     let project = Project::new(SUMMA);
-    project.write_config(10);
+    project.write_config(10, "failed");
     let out = project.run();
     let trials = exported(&project.run_dir());
     let context = format!("{}\n{trials:#?}", show(&out));
@@ -281,7 +299,7 @@ fn a_failing_summa_fails_the_trial_with_its_stderr_tail() {
     }
     let failing = "#!/bin/sh\necho 'FATAL ERROR: k_soil is out of range' >&2\nexit 1\n";
     let project = Project::new(failing);
-    project.write_config(3);
+    project.write_config(3, "all");
     let out = project.run();
     let trials = exported(&project.run_dir());
     assert!(!trials.is_empty(), "{}", show(&out));
@@ -293,4 +311,16 @@ fn a_failing_summa_fails_the_trial_with_its_stderr_tail() {
         first.stderr_tail.contains("FATAL ERROR: k_soil is out of range"),
         "{first:?}"
     );
+    // SUMMA ran from the node's staged copy of bin/, and the slot's NetCDF inputs are
+    // links into the staged copy of settings/.
+    let staged = project.root().join("scratch/tidepool-nodes/bow");
+    assert!(
+        first.reason.contains(&staged.display().to_string()) && first.reason.contains("/stage/"),
+        "{first:?}"
+    );
+    let slot = find_slot_dir(&staged).expect("a slot dir kept with keep_workdirs = all");
+    let link = std::fs::read_link(slot.join("summa/settings/SUMMA/attributes.nc")).unwrap();
+    assert!(link.starts_with(&staged) && link.to_string_lossy().contains("/stage/"), "{link:?}");
+    let copied = slot.join("summa/settings/SUMMA/fileManager.txt");
+    assert!(!copied.is_symlink(), "the fileManager is the slot's own");
 }
