@@ -30,7 +30,8 @@
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `model_files`: pre-flight of a command model from files (template directory,
 //!   templates, formats, steps, responses) and its paths as the agents use them.
-//! - `model_summa`: a summa model's paths, simulation window and pre-flight.
+//! - `model_summa`: a summa model's paths, simulation window and pre-flight;
+//!   `summa_params`: its parameter names resolved, omitted bounds from the tables.
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
@@ -40,6 +41,7 @@ pub mod keyspan;
 pub mod locate;
 mod model_files;
 mod model_summa;
+mod summa_params;
 pub mod model_keys;
 mod plain;
 mod preflight;

@@ -28,6 +28,7 @@ impl RunConfig {
             .and_then(|()| self.check_inputs())
             .and_then(|()| self.check_model_files())
             .and_then(|()| self.check_summa())
+            .and_then(|()| self.check_summa_params())
             .and_then(|()| self.load_objective().map(|_| ()))
             .and_then(|()| self.check_stage_inputs())
             .map_err(|e| e.located_in(&self.text))
