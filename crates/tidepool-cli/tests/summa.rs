@@ -237,7 +237,11 @@ fn exported(run_dir: &Path) -> Vec<Row> {
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let header = reader.headers().unwrap().clone();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (k, objective, status) = (column("k_soil_multp"), column("objective"), column("status"));
+    let (k, objective, status) = (
+        column("k_soil_multp"),
+        column("objective"),
+        column("status"),
+    );
     let (reason, tail) = (column("failure_reason"), column("stderr_tail"));
     reader
         .records()
@@ -281,7 +285,10 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
         .iter()
         .filter_map(|t| t.objective)
         .fold(f64::INFINITY, f64::min);
-    assert!(best < priori.objective.unwrap(), "best {best} vs a priori {priori:?}");
+    assert!(
+        best < priori.objective.unwrap(),
+        "best {best} vs a priori {priori:?}"
+    );
 
     let html = std::fs::read_to_string(project.run_dir().join("report.html")).unwrap();
     let section = html
@@ -289,7 +296,10 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
         .nth(1)
         .unwrap_or_else(|| panic!("no hydrograph section"));
     let section = section.split("<h2>").next().unwrap();
-    assert!(section.contains("<svg"), "the hydrograph is drawn: {section}");
+    assert!(
+        section.contains("<svg"),
+        "the hydrograph is drawn: {section}"
+    );
 }
 
 #[test]
@@ -304,11 +314,22 @@ fn a_failing_summa_fails_the_trial_with_its_stderr_tail() {
     let trials = exported(&project.run_dir());
     assert!(!trials.is_empty(), "{}", show(&out));
     let first = &trials[0];
-    assert_eq!((first.objective, first.status.as_str()), (None, "failed"), "{trials:?}");
+    assert_eq!(
+        (first.objective, first.status.as_str()),
+        (None, "failed"),
+        "{trials:?}"
+    );
     assert!(first.reason.starts_with("SUMMA: `"), "{first:?}");
-    assert!(first.reason.ends_with("summa_sundials.exe` exited with code 1"), "{first:?}");
     assert!(
-        first.stderr_tail.contains("FATAL ERROR: k_soil is out of range"),
+        first
+            .reason
+            .ends_with("summa_sundials.exe` exited with code 1"),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .stderr_tail
+            .contains("FATAL ERROR: k_soil is out of range"),
         "{first:?}"
     );
     // SUMMA ran from the node's staged copy of bin/, and the slot's NetCDF inputs are
@@ -320,7 +341,10 @@ fn a_failing_summa_fails_the_trial_with_its_stderr_tail() {
     );
     let slot = find_slot_dir(&staged).expect("a slot dir kept with keep_workdirs = all");
     let link = std::fs::read_link(slot.join("summa/settings/SUMMA/attributes.nc")).unwrap();
-    assert!(link.starts_with(&staged) && link.to_string_lossy().contains("/stage/"), "{link:?}");
+    assert!(
+        link.starts_with(&staged) && link.to_string_lossy().contains("/stage/"),
+        "{link:?}"
+    );
     let copied = slot.join("summa/settings/SUMMA/fileManager.txt");
     assert!(!copied.is_symlink(), "the fileManager is the slot's own");
 }

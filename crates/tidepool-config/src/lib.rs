@@ -40,13 +40,13 @@ pub mod error;
 pub mod keyspan;
 pub mod locate;
 mod model_files;
-mod model_summa;
-mod summa_params;
 pub mod model_keys;
+mod model_summa;
 mod plain;
 mod preflight;
 pub mod sections;
 mod stage_inputs;
+mod summa_params;
 pub mod trials_csv;
 
 pub use error::{ConfigError, KeyProblem, Location};

@@ -48,8 +48,11 @@ impl RunConfig {
         let WorkerSpec::Summa(spec) = self.worker_spec() else {
             return Ok(());
         };
-        let exes = std::iter::once(("model.summa_exe", &spec.summa_exe))
-            .chain(spec.mizuroute_exe.iter().map(|e| ("model.mizuroute_exe", e)));
+        let exes = std::iter::once(("model.summa_exe", &spec.summa_exe)).chain(
+            spec.mizuroute_exe
+                .iter()
+                .map(|e| ("model.mizuroute_exe", e)),
+        );
         for (key, exe) in exes {
             if let Err(problem) = executable(exe) {
                 return Err(self.invalid_with_hint(
@@ -178,7 +181,10 @@ mod tests {
         let shown = err.to_string();
         assert!(shown.contains("model.suma_timeout"), "{shown}");
         assert!(shown.contains("unknown key"), "{shown}");
-        assert!(shown.contains("summa_exe"), "the known keys are listed: {shown}");
+        assert!(
+            shown.contains("summa_exe"),
+            "the known keys are listed: {shown}"
+        );
     }
 
     #[test]
@@ -201,7 +207,10 @@ mod tests {
         assert!(err.to_string().contains("model.mizuroute_control"), "{err}");
         assert!(err.to_string().contains("not found"), "{err}");
         let err = load(dir.path(), "mizuroute_exe = \"bin/summa\"", PERIODS).unwrap_err();
-        assert!(err.to_string().contains("without mizuroute_control"), "{err}");
+        assert!(
+            err.to_string().contains("without mizuroute_control"),
+            "{err}"
+        );
         std::fs::remove_file(dir.path().join("bin/summa")).unwrap();
         let err = load(dir.path(), "", PERIODS).unwrap_err();
         assert!(err.to_string().contains("model.summa_exe"), "{err}");

@@ -66,7 +66,10 @@ pub(crate) fn fill_bounds(table: &mut toml::Table, path: &Path) -> Result<bool, 
         let Some(entry) = params[i].as_table_mut() else {
             continue;
         };
-        let name = entry.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+        let name = entry
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default();
         let plan = tables
             .plan(&spec, &[name.to_string()])
             .map_err(|reason| invalid(path, &format!("parameters[{i}].name"), reason))?;
@@ -85,7 +88,10 @@ pub(crate) fn fill_bounds(table: &mut toml::Table, path: &Path) -> Result<bool, 
 
 /// `[model]` as a summa spec with its paths resolved against the config's directory.
 fn model_spec(table: &toml::Table, path: &Path) -> Result<SummaSpec, ConfigError> {
-    let model = table.get("model").cloned().unwrap_or(toml::Value::Table(Default::default()));
+    let model = table
+        .get("model")
+        .cloned()
+        .unwrap_or(toml::Value::Table(Default::default()));
     let spec: WorkerSpec = model
         .try_into()
         .map_err(|e: toml::de::Error| invalid(path, "model", e.message().to_string()))?;
@@ -171,8 +177,8 @@ mod tests {
 
     #[test]
     fn an_unknown_name_is_refused_naming_it_and_the_files_searched() {
-        let err = load("[[parameters]]\nname = \"k_sol_multp\"\nlower = 0.1\nupper = 2\n")
-            .unwrap_err();
+        let err =
+            load("[[parameters]]\nname = \"k_sol_multp\"\nlower = 0.1\nupper = 2\n").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("parameters[0].name"), "{text}");
         assert!(text.contains("k_sol"), "{text}");

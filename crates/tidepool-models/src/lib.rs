@@ -106,15 +106,15 @@ mod trialdir;
 mod workdir;
 
 pub use command::CommandWorker;
-pub use keep::KEEP_FAILED_TRIALS;
 pub use duration::parse as parse_duration;
 pub use error::ModelError;
 pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
 pub use format::{FormatError, ValueFormat};
+pub use keep::KEEP_FAILED_TRIALS;
 pub use python::PythonWorker;
 pub use responses::{
-    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, NetcdfResponse, Occurrence, RegexResponse,
-    ResponseError,
+    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, NetcdfResponse, Occurrence,
+    RegexResponse, ResponseError,
 };
 pub use shim::SHIM_SOURCE;
 pub use spec::{
@@ -122,8 +122,8 @@ pub use spec::{
     StepSpec, TemplateFile, TemplateStyle, WorkerSpec,
 };
 pub use summa::{
-    Tables as SummaTables, OUTLET_REACH_RESPONSE, ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, DEFAULT_MIZUROUTE_TIMEOUT,
-    DEFAULT_SUMMA_TIMEOUT,
+    ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, Tables as SummaTables,
+    DEFAULT_MIZUROUTE_TIMEOUT, DEFAULT_SUMMA_TIMEOUT, OUTLET_REACH_RESPONSE,
 };
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};

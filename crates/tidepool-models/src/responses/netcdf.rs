@@ -32,7 +32,10 @@ impl Extractor for NetcdfResponse {
             &self.coordinate,
             self.value,
         );
-        Some(read.map(Extracted::Series).map_err(|err| crate::summa::chain(&err)))
+        Some(
+            read.map(Extracted::Series)
+                .map_err(|err| crate::summa::chain(&err)),
+        )
     }
 }
 
@@ -65,7 +68,9 @@ mod tests {
             let text = String::from_utf8(out.stdout).unwrap();
             let data = text.split("data:").nth(1).unwrap().to_string();
             let body = data.split(&format!("{var} =")).nth(1).unwrap();
-            body.split(';').next().unwrap()
+            body.split(';')
+                .next()
+                .unwrap()
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .filter(|t| !t.is_empty())
                 .map(|t| t.parse::<f64>().unwrap())
@@ -83,14 +88,20 @@ mod tests {
         if !tidepool_testkit::require(present, "ncdump (Debian's netcdf-bin)") {
             return;
         }
-        let got = response(71028585).extract_path("q", Path::new(FIXTURE)).unwrap().unwrap();
+        let got = response(71028585)
+            .extract_path("q", Path::new(FIXTURE))
+            .unwrap()
+            .unwrap();
         let Extracted::Series(series) = got else {
             panic!("not a series");
         };
         let expected = ncdump_column(71028585);
         assert_eq!(series.values().len(), 16);
         for (got, want) in series.values().iter().zip(&expected) {
-            assert!((got - want).abs() <= 1e-4 * want.abs().max(1.0), "{got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+                "{got} vs {want}"
+            );
         }
     }
 
@@ -114,7 +125,10 @@ mod tests {
 
     #[test]
     fn an_unknown_reach_names_it() {
-        let err = response(42).extract_path("q", Path::new(FIXTURE)).unwrap().unwrap_err();
+        let err = response(42)
+            .extract_path("q", Path::new(FIXTURE))
+            .unwrap()
+            .unwrap_err();
         assert!(err.contains("42"), "{err}");
     }
 }

@@ -16,11 +16,10 @@ mod setup;
 mod spec;
 mod trial;
 
-pub use plan::Tables;
 pub(crate) use plan::chain;
+pub use plan::Tables;
 pub use spec::{
-    ParamKind, ParamMode, ParamTarget, SummaSpec, DEFAULT_MIZUROUTE_TIMEOUT,
-    DEFAULT_SUMMA_TIMEOUT,
+    ParamKind, ParamMode, ParamTarget, SummaSpec, DEFAULT_MIZUROUTE_TIMEOUT, DEFAULT_SUMMA_TIMEOUT,
 };
 
 use crate::keep::KeptFailures;
@@ -100,7 +99,10 @@ impl SummaWorker {
             kill_grace: trial.kill_grace,
             cancel,
         };
-        let slot = self.slot.as_ref().expect("the slot is back after writing inputs");
+        let slot = self
+            .slot
+            .as_ref()
+            .expect("the slot is back after writing inputs");
         let summa = Exe {
             role: "SUMMA",
             number: 1,
@@ -144,7 +146,11 @@ impl SummaWorker {
     /// The trial directory, then the parameter files, off the async threads.
     async fn write_inputs(&mut self, trial_dir: &Path, trial: &TrialInput) -> Result<(), String> {
         let mut slot = self.slot.take().expect("one trial at a time");
-        let (spec, dir, params) = (self.spec.clone(), trial_dir.to_path_buf(), trial.params.clone());
+        let (spec, dir, params) = (
+            self.spec.clone(),
+            trial_dir.to_path_buf(),
+            trial.params.clone(),
+        );
         let (slot, written) = off_thread(move || {
             let written = prepare(&dir, &params, None)
                 .map_err(|_| format!("cannot make the trial directory {}", dir.display()))

@@ -91,7 +91,9 @@ impl Slot {
 /// ends at 23:00 (SUMMA's last hourly step of that day).
 fn window(spec: &SummaSpec) -> Result<[i64; 2], String> {
     let Some([start, end]) = &spec.simulation else {
-        return Err("no simulation period: give [objective] calibration or [model] simulation".into());
+        return Err(
+            "no simulation period: give [objective] calibration or [model] simulation".into(),
+        );
     };
     let format = TimeFormat::new(None);
     let parse = |text: &str| format.parse(text).map_err(|e| e.to_string());

@@ -116,7 +116,9 @@ impl SummaSpec {
 
     /// SUMMA's settings directory: `settings_dir`, else the fileManager's directory.
     pub fn settings(&self) -> PathBuf {
-        self.settings_dir.clone().unwrap_or_else(|| parent(&self.file_manager))
+        self.settings_dir
+            .clone()
+            .unwrap_or_else(|| parent(&self.file_manager))
     }
 
     /// mizuRoute's settings directory, with routing.
