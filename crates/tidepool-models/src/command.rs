@@ -20,7 +20,7 @@ use crate::keep::KeptFailures;
 use crate::responses::ResponseSet;
 use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
-use crate::trialdir::{finish, off_thread, remove, stage_file, trial_dir_name};
+use crate::trialdir::{finish, off_thread, remove, remove_all, stage_file, trial_dir_name};
 use crate::workdir::{populate, CopyGlobs, WORK_DIR};
 use crate::{
     CommandSpec, KeepWorkdirs, ModelError, SlotContext, StepSpec, TrialInput, TrialOutcome,
@@ -93,9 +93,7 @@ impl CommandWorker {
         let doomed = self
             .kept_failures
             .settle(self.ctx.keep, trial_dir, &mut outcome);
-        if !doomed.is_empty() {
-            off_thread(move || doomed.iter().for_each(|dir| remove(dir))).await;
-        }
+        remove_all(doomed).await;
         outcome
     }
 

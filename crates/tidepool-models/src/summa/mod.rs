@@ -23,7 +23,7 @@ pub use spec::{
 };
 
 use crate::keep::KeptFailures;
-use crate::trialdir::{off_thread, prepare, remove, trial_dir_name};
+use crate::trialdir::{off_thread, prepare, remove, remove_all, trial_dir_name};
 use crate::{KeepWorkdirs, ModelError, SlotContext, TrialInput, TrialOutcome};
 use run::{failed_after, Exe, Shared};
 use setup::{Slot, SUMMA_DIR};
@@ -76,9 +76,7 @@ impl SummaWorker {
                 .kept_failures
                 .settle(self.ctx.keep, trial_dir, &mut outcome),
         };
-        if !doomed.is_empty() {
-            off_thread(move || doomed.iter().for_each(|dir| remove(dir))).await;
-        }
+        remove_all(doomed).await;
         outcome
     }
 
