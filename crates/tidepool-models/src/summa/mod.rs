@@ -172,7 +172,10 @@ impl SummaWorker {
         self.slot = Some(slot);
         let (q, reach) = match read {
             Ok(read) => read,
-            Err(reason) => return failed_after(trial_dir, last, reason),
+            Err(reason) => {
+                let role = if last == 2 { "mizuRoute" } else { "SUMMA" };
+                return failed_after(trial_dir, last, format!("{role}: {reason}"));
+            }
         };
         let responses = reach
             .map(|id| (OUTLET_REACH_RESPONSE.to_string(), id as f64))

@@ -37,7 +37,7 @@ pub(crate) fn check_summa_output(slot: &Slot) -> Result<(), String> {
     match path.is_file() {
         true => Ok(()),
         false => Err(format!(
-            "SUMMA exited 0 but wrote no {}; check outputControl.txt and the fileManager's outputPath",
+            "exited 0 but wrote no {}; check outputControl.txt and the fileManager's outputPath",
             path.display()
         )),
     }
@@ -53,7 +53,7 @@ pub(crate) fn read_flow(slot: &Slot, spec: &SummaSpec) -> Result<(Series, Option
     if outputs.is_empty() {
         let dir = slot.files.mizu_output.clone().unwrap_or_default();
         return Err(format!(
-            "mizuRoute exited 0 but wrote no {}.h.*.nc in {}",
+            "exited 0 but wrote no {}.h.*.nc in {}",
             slot.files.prefix,
             dir.display()
         ));
