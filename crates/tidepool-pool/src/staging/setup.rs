@@ -221,6 +221,31 @@ mod tests {
     }
 
     #[test]
+    fn summa_and_mizuroute_run_from_the_staged_copy_and_settings_stay() {
+        let spec = WorkerSpec::Summa(tidepool_models::SummaSpec {
+            summa_exe: "/proj/bin/hymod".into(),
+            mizuroute_exe: Some("/proj/data/route.exe".into()),
+            file_manager: "/proj/data/fileManager.txt".into(),
+            ..Default::default()
+        });
+        let staged = [(meta(), staged_env("/stage/abc"))];
+        let setup = SlotSetup::new(&spec, &staged, |_| None, canonical);
+        let WorkerSpec::Summa(got) = setup.spec else {
+            panic!("a summa spec stays one")
+        };
+        assert_eq!(got.summa_exe, Path::new("/stage/abc/exe/bin/hymod"));
+        assert_eq!(
+            got.mizuroute_exe.as_deref(),
+            Some(Path::new("/stage/abc/data/data/route.exe"))
+        );
+        assert_eq!(
+            got.file_manager,
+            Path::new("/proj/data/fileManager.txt"),
+            "the slot maps its settings itself, through the mapping"
+        );
+    }
+
+    #[test]
     fn the_python_interpreter_and_path_move_into_the_staged_venv() {
         let spec = WorkerSpec::Python(PythonSpec {
             function: "m:f".into(),
