@@ -17,6 +17,24 @@
 //! - [`params`]: the plan from calibrated names to SUMMA/mizuRoute targets, applied to
 //!   the a-priori values;
 //! - [`slot`]: a slot's own copy of the settings, rewritten once for that slot.
+//!
+//! One trial, as the `summa` model runs it: once per slot [`slot::SlotFiles::prepare`];
+//! per trial [`params::Plan::apply`] to the a-priori [`netcdf_io::TrialParams`],
+//! `write_atomic` to the slot's `trial_params`, `clean_outputs`, SUMMA and mizuRoute
+//! run, then [`netcdf_io::routed_flow`] (or [`netcdf_io::lumped_flow`]) read.
+//!
+//! ```
+//! use tidepool_summa::settings::KeyFile;
+//!
+//! let text = "outFilePrefix        'run1' ! prefix\nsettingsPath '/old/' \n";
+//! let mut manager = KeyFile::parse(text);
+//! manager.set("outFilePrefix", "proc_07").unwrap();
+//! assert_eq!(manager.get("outFilePrefix"), Some("proc_07"));
+//! assert_eq!(
+//!     manager.render(),
+//!     "outFilePrefix        'proc_07' ! prefix\nsettingsPath '/old/' \n"
+//! );
+//! ```
 
 pub mod multipliers;
 pub mod netcdf_io;

@@ -2,7 +2,7 @@
 //! `name,initial,lower,upper`, `#` comments. Each name is `<summa parameter>_multp`: a
 //! factor on that parameter's a-priori values, searched between `lower` and `upper`.
 
-use crate::paraminfo::fortran_f64;
+use crate::paraminfo::{fortran_f64, rows};
 use std::path::{Path, PathBuf};
 
 /// One multiplier with its starting value and bounds.
@@ -45,15 +45,13 @@ pub fn read(path: &Path) -> Result<Vec<Multiplier>, MultiplierError> {
 
 /// The rows of a table's text; a bad row as `(line number, line)`.
 pub fn parse(text: &str) -> Result<Vec<Multiplier>, (usize, String)> {
-    let mut rows = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let body = raw.trim();
-        if body.is_empty() || body.starts_with('#') {
-            continue;
-        }
-        rows.push(row(body).ok_or_else(|| (index + 1, raw.to_string()))?);
-    }
-    Ok(rows)
+    rows(text, body, row)
+}
+
+/// A line trimmed; `None` for blanks and `#` comments.
+fn body(raw: &str) -> Option<&str> {
+    let body = raw.trim();
+    (!body.is_empty() && !body.starts_with('#')).then_some(body)
 }
 
 fn row(body: &str) -> Option<Multiplier> {

@@ -63,15 +63,27 @@ pub fn read(path: &Path) -> Result<ParamTable, ParamInfoError> {
 
 /// The rows of a table's text; a bad row as `(line number, line)`.
 pub fn parse(text: &str) -> Result<Vec<ParamInfo>, (usize, String)> {
-    let mut rows = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let body = raw.split('!').next().unwrap_or("").trim();
-        if body.is_empty() || body.starts_with('\'') {
-            continue;
-        }
-        rows.push(row(body).ok_or_else(|| (index + 1, raw.to_string()))?);
-    }
-    Ok(rows)
+    rows(text, body, row)
+}
+
+/// A line without its `!` comment; `None` for blanks, comments and the format line.
+fn body(raw: &str) -> Option<&str> {
+    let body = raw.split('!').next().unwrap_or("").trim();
+    (!body.is_empty() && !body.starts_with('\'')).then_some(body)
+}
+
+/// Each line's `body` (`None`: a comment or blank) parsed by `row`; the first line that
+/// does not parse as `(line number, line)`.
+pub(crate) fn rows<'t, T>(
+    text: &'t str,
+    body: impl Fn(&'t str) -> Option<&'t str>,
+    row: impl Fn(&'t str) -> Option<T>,
+) -> Result<Vec<T>, (usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(index, raw)| body(raw).map(|b| (index, raw, b)))
+        .map(|(index, raw, b)| row(b).ok_or_else(|| (index + 1, raw.to_string())))
+        .collect()
 }
 
 fn row(body: &str) -> Option<ParamInfo> {

@@ -127,7 +127,10 @@ fn the_control_file_changes_only_the_slot_keys() {
         Some("proc_07_day.nc"),
         "the source's run1_day.nc"
     );
-    assert_eq!(control.get("sim_start"), Some("2008-07-01 00:00:00"));
+    // Daily input (`_day.nc`): from the first day to the day before SUMMA's last, in
+    // the control's own date style (see src/slot/period.rs).
+    assert_eq!(control.get("sim_start"), Some("2008-07-01"));
+    assert_eq!(control.get("sim_end"), Some("2008-07-15"));
     // The param.nml path leads to the slot's copy from ancil_dir and from input_dir.
     let nml = control.get("param_nml").unwrap();
     for base in ["ancil_dir", "input_dir"] {
@@ -174,7 +177,10 @@ fn a_lumped_slot_has_no_mizuroute_part() {
     let mut spec = spec(dir.path());
     spec.control = None;
     let files = SlotFiles::prepare(&spec).unwrap();
-    assert_eq!((files.control, files.mizu_output), (None, None));
+    assert_eq!(
+        (files.control, files.mizu_output, files.mizu_input),
+        (None, None, None)
+    );
     assert!(!dir.path().join("settings/mizuRoute").exists());
 }
 

@@ -87,7 +87,7 @@ pub(crate) fn read_ids(
     })
 }
 
-fn id_kind(var: &netcdf::Variable) -> IdKind {
+pub(crate) fn id_kind(var: &netcdf::Variable) -> IdKind {
     use netcdf::types::{IntType, NcVariableType};
     match var.vartype() {
         NcVariableType::Int(IntType::I64 | IntType::U64 | IntType::U32) => IdKind::Int64,

@@ -8,8 +8,9 @@
 //! - [`lumped_flow`]: SUMMA's `averageRoutedRunoff` (m/s) of a one-GRU domain times
 //!   its area: m^3/s with no routing.
 
-use super::read::{dims, f64s, i64s, open, text_attribute, variable};
-use super::{cftime, NcError};
+use super::read::open;
+use super::table::Table;
+use super::NcError;
 use std::path::Path;
 use tidepool_metrics::Series;
 
@@ -46,7 +47,7 @@ pub fn series_at(
     let file = open(path)?;
     let table = Table::read(&file, path, variable_name, coord_var)?;
     let column = table.position(path, coord_var, value)?;
-    table.series(path, column, 1.0)
+    table.series(path, table.column(path, column)?)
 }
 
 /// The routed flow of `reach` (default: the reach with the highest mean flow).
@@ -56,10 +57,11 @@ pub fn routed_flow(path: &Path, reach: Option<i64>) -> Result<RoutedFlow, NcErro
     let table = Table::read(&file, path, name, "reachID")?;
     let column = match reach {
         Some(id) => table.position(path, "reachID", id)?,
-        None => table.highest_mean(),
+        None => table.highest_mean(path)?,
     };
-    let series = table.series(path, column, 1.0)?;
-    table.check_finite(path, column)?;
+    let values = table.column(path, column)?;
+    table.check_finite(path, &values, column)?;
+    let series = table.series(path, values)?;
     Ok(RoutedFlow {
         reach_id: table.coords[column],
         variable: name.to_string(),
@@ -79,9 +81,9 @@ pub fn lumped_flow(path: &Path, area_m2: f64) -> Result<Series, NcError> {
             grus: table.coords.len(),
         });
     }
-    let series = table.series(path, 0, area_m2)?;
-    table.check_finite(path, 0)?;
-    Ok(series)
+    let values = table.column(path, 0)?;
+    table.check_finite(path, &values, 0)?;
+    table.series(path, values.iter().map(|v| v * area_m2).collect())
 }
 
 fn first_present<'a>(
@@ -97,125 +99,4 @@ fn first_present<'a>(
             path: path.to_path_buf(),
             tried: names.iter().map(|n| n.to_string()).collect(),
         })
-}
-
-/// A 2-D variable with its coordinate ids and decoded times.
-struct Table {
-    variable: String,
-    values: Vec<f64>,
-    coords: Vec<i64>,
-    times: Vec<i64>,
-    time_first: bool,
-}
-
-impl Table {
-    fn read(
-        file: &netcdf::File,
-        path: &Path,
-        name: &str,
-        coord_var: &str,
-    ) -> Result<Table, NcError> {
-        let var = variable(file, path, name)?;
-        let coord = variable(file, path, coord_var)?;
-        let coord_dim = match dims(&coord).as_slice() {
-            [d] => d.clone(),
-            found => return Err(shape(path, coord_var, "one dimension", found)),
-        };
-        let var_dims = dims(&var);
-        let (time_dim, time_first) = match var_dims.as_slice() {
-            [t, x] if *x == coord_dim => (t.clone(), true),
-            [x, t] if *x == coord_dim => (t.clone(), false),
-            found => return Err(shape(path, name, &format!("(time, {coord_dim})"), found)),
-        };
-        let time_var = file
-            .variable(&time_dim)
-            .map_or_else(|| variable(file, path, "time"), Ok)?;
-        let times = decode_times(&time_var, path, name)?;
-        Ok(Table {
-            variable: name.to_string(),
-            values: f64s(&var, path)?,
-            coords: i64s(&coord, path)?,
-            times,
-            time_first,
-        })
-    }
-
-    fn value(&self, t: usize, column: usize) -> f64 {
-        match self.time_first {
-            true => self.values[t * self.coords.len() + column],
-            false => self.values[column * self.times.len() + t],
-        }
-    }
-
-    fn column(&self, column: usize) -> impl Iterator<Item = f64> + '_ {
-        (0..self.times.len()).map(move |t| self.value(t, column))
-    }
-
-    fn position(&self, path: &Path, coord_var: &str, value: i64) -> Result<usize, NcError> {
-        self.coords
-            .iter()
-            .position(|&c| c == value)
-            .ok_or_else(|| NcError::CoordNotFound {
-                path: path.to_path_buf(),
-                coord_var: coord_var.to_string(),
-                value,
-                count: self.coords.len(),
-                first: self.coords.first().copied(),
-            })
-    }
-
-    /// The column with the highest mean (non-finite values make a column lose).
-    fn highest_mean(&self) -> usize {
-        let n = self.times.len().max(1) as f64;
-        let mean = |c: usize| self.column(c).sum::<f64>() / n;
-        (0..self.coords.len())
-            .map(|c| (c, mean(c)))
-            .filter(|(_, m)| m.is_finite())
-            .fold(None, |best: Option<(usize, f64)>, (c, m)| match best {
-                Some((_, bm)) if bm >= m => best,
-                _ => Some((c, m)),
-            })
-            .map_or(0, |(c, _)| c)
-    }
-
-    fn series(&self, path: &Path, column: usize, factor: f64) -> Result<Series, NcError> {
-        let values = self.column(column).map(|v| v * factor).collect();
-        Series::new(SERIES_NAME, self.times.clone(), values).map_err(|source| NcError::Series {
-            path: path.to_path_buf(),
-            variable: self.variable.clone(),
-            source,
-        })
-    }
-
-    fn check_finite(&self, path: &Path, column: usize) -> Result<(), NcError> {
-        match self.column(column).position(|v| !v.is_finite()) {
-            None => Ok(()),
-            Some(index) => Err(NcError::NotFinite {
-                path: path.to_path_buf(),
-                variable: self.variable.clone(),
-                index,
-                column,
-            }),
-        }
-    }
-}
-
-fn decode_times(time_var: &netcdf::Variable, path: &Path, name: &str) -> Result<Vec<i64>, NcError> {
-    let units = text_attribute(time_var, "units").unwrap_or_default();
-    let calendar = text_attribute(time_var, "calendar");
-    let raw = f64s(time_var, path)?;
-    cftime::decode(&units, calendar.as_deref(), &raw).map_err(|source| NcError::Time {
-        path: path.to_path_buf(),
-        variable: name.to_string(),
-        source,
-    })
-}
-
-fn shape(path: &Path, variable: &str, expected: &str, found: &[String]) -> NcError {
-    NcError::Shape {
-        path: path.to_path_buf(),
-        variable: variable.to_string(),
-        expected: expected.to_string(),
-        found: found.to_vec(),
-    }
 }

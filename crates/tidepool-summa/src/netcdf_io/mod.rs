@@ -3,7 +3,8 @@
 //! Inputs: `attributes.nc` (HRU and GRU ids, the HRU-to-GRU map, HRU areas) and
 //! `trialParams.nc` (the parameters SUMMA reads: `hruId(hru)`, `gruId(gru)`, one `f64`
 //! variable per parameter on `hru` or `gru`), written atomically: a temporary file in the
-//! same directory, renamed over the target, so SUMMA never sees half a file.
+//! same directory, renamed over the target, so SUMMA never sees half a file; in a
+//! classic format, which opens without HDF5's file locks (see `write`).
 //!
 //! Outputs: a variable indexed along one dimension by a coordinate value (`series_at`:
 //! the mizuRoute flow of reach 71028585 is found by its id in `reachID`, never by
@@ -13,6 +14,7 @@ mod attributes;
 pub mod cftime;
 mod flow;
 mod read;
+mod table;
 mod trial_params;
 mod write;
 

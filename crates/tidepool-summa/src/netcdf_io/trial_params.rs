@@ -51,6 +51,13 @@ impl TrialParams {
         }
     }
 
+    /// Takes the ids (values and integer type) from `attributes.nc`, as SUMMA matches
+    /// trialParams to its HRUs and GRUs by them. Lengths are checked when writing.
+    pub fn set_ids(&mut self, attributes: &Attributes) {
+        self.hru_ids = attributes.hru_ids.clone();
+        self.gru_ids = attributes.gru_ids.clone();
+    }
+
     pub fn read(path: &Path) -> Result<TrialParams, NcError> {
         let file = open(path)?;
         let hru_ids = read_ids(&file, path, "hruId", "hru")?;

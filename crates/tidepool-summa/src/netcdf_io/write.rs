@@ -3,8 +3,16 @@
 //! the target. When the target already holds every variable with the same dimensions,
 //! the temporary file starts as a copy of it and only the values are written (the
 //! variables' attributes and any extra variables stay); otherwise it is built afresh.
+//!
+//! The file is written in a classic format (64-bit offset; CDF-5 when the ids are
+//! int64), never NetCDF-4: HDF5 opens files under an `flock`, and libnetcdf opens them
+//! without close-on-exec, so a program another slot of the same process starts while
+//! the file is open inherits the lock, and SUMMA cannot open its trialParams.nc until
+//! that program ends. A NetCDF-4 target (such as a setup's own trialParams.nc) is
+//! therefore rebuilt rather than updated in place; classic files, which libnetcdf opens
+//! without locks, are updated in place from then on.
 
-use super::attributes::{IdKind, Ids};
+use super::attributes::{id_kind, IdKind, Ids};
 use super::read::dims;
 use super::trial_params::{ParamDim, TrialParams};
 use super::NcError;
@@ -32,8 +40,12 @@ impl TrialParams {
         result
     }
 
-    /// True when `path` has every variable of ours on the same dimension and length.
+    /// True when `path` is a classic file with every variable of ours on the same
+    /// dimension and length, the ids in the same integer type, parameters as doubles.
     fn fits(&self, path: &Path) -> bool {
+        if !is_classic(path) {
+            return false;
+        }
         let Ok(file) = netcdf::open(path) else {
             return false;
         };
@@ -41,12 +53,16 @@ impl TrialParams {
             file.variable(name)
                 .is_some_and(|v| dims(&v) == [dim] && v.len() == len)
         };
-        same("hruId", "hru", self.hru_ids.values.len())
-            && same("gruId", "gru", self.gru_ids.values.len())
-            && self
-                .params
-                .iter()
-                .all(|p| same(&p.name, p.dim.name(), p.values.len()))
+        let same_ids = |name: &str, dim: &str, ids: &Ids| {
+            same(name, dim, ids.values.len())
+                && file.variable(name).is_some_and(|v| id_kind(&v) == ids.kind)
+        };
+        same_ids("hruId", "hru", &self.hru_ids)
+            && same_ids("gruId", "gru", &self.gru_ids)
+            && self.params.iter().all(|p| {
+                same(&p.name, p.dim.name(), p.values.len())
+                    && file.variable(&p.name).is_some_and(|v| is_double(&v))
+            })
     }
 
     fn update(&self, temp: &Path) -> Result<(), NcError> {
@@ -61,22 +77,50 @@ impl TrialParams {
 
     fn rebuild(&self, temp: &Path) -> Result<(), NcError> {
         let err = |source| write_error(temp, source);
-        let mut file = netcdf::create_with(temp, netcdf::Options::NETCDF4).map_err(err)?;
+        let int64 = [&self.hru_ids, &self.gru_ids]
+            .iter()
+            .any(|i| i.kind == IdKind::Int64);
+        let format = match int64 {
+            true => netcdf::Options::_64BIT_DATA,
+            false => netcdf::Options::_64BIT_OFFSET,
+        };
+        let mut file = netcdf::create_with(temp, format).map_err(err)?;
         file.add_dimension("hru", self.hru_ids.values.len())
             .map_err(err)?;
         file.add_dimension("gru", self.gru_ids.values.len())
             .map_err(err)?;
-        add_ids(&mut file, temp, "hruId", ParamDim::Hru, &self.hru_ids)?;
-        add_ids(&mut file, temp, "gruId", ParamDim::Gru, &self.gru_ids)?;
+        add_ids(&mut file, temp, "hruId", ParamDim::Hru, self.hru_ids.kind)?;
+        add_ids(&mut file, temp, "gruId", ParamDim::Gru, self.gru_ids.kind)?;
         for var in &self.params {
             let mut v = file
                 .add_variable::<f64>(&var.name, &[var.dim.name()])
                 .map_err(err)?;
             v.set_fill_value(f64::NAN).map_err(err)?;
-            v.put_values(&var.values, ..).map_err(err)?;
+        }
+        // Everything defined first: a classic file leaves define mode once.
+        file.enddef().map_err(err)?;
+        put_ids(&mut file, temp, "hruId", &self.hru_ids)?;
+        put_ids(&mut file, temp, "gruId", &self.gru_ids)?;
+        for var in &self.params {
+            put(&mut file, temp, &var.name, &var.values)?;
         }
         file.close().map_err(err)
     }
+}
+
+fn is_double(var: &netcdf::Variable) -> bool {
+    use netcdf::types::{FloatType, NcVariableType};
+    matches!(var.vartype(), NcVariableType::Float(FloatType::F64))
+}
+
+/// A classic-format file (`CDF\x01`, `\x02`, `\x05`), which libnetcdf opens without
+/// HDF5 and its locks.
+fn is_classic(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic[..3] == *b"CDF" && matches!(magic[3], 1 | 2 | 5))
 }
 
 fn add_ids(
@@ -84,22 +128,21 @@ fn add_ids(
     temp: &Path,
     name: &str,
     dim: ParamDim,
-    ids: &Ids,
+    kind: IdKind,
 ) -> Result<(), NcError> {
     let err = |source| write_error(temp, source);
     let long_name = match dim {
         ParamDim::Hru => "Index of hydrological response unit (HRU)",
         ParamDim::Gru => "Index of grouped response unit (GRU)",
     };
-    let mut var = match ids.kind {
+    let mut var = match kind {
         IdKind::Int => file.add_variable::<i32>(name, &[dim.name()]),
         IdKind::Int64 => file.add_variable::<i64>(name, &[dim.name()]),
     }
     .map_err(err)?;
     var.put_attribute("units", "-").map_err(err)?;
     var.put_attribute("long_name", long_name).map_err(err)?;
-    drop(var);
-    put_ids(file, temp, name, ids)
+    Ok(())
 }
 
 fn put_ids(file: &mut netcdf::FileMut, temp: &Path, name: &str, ids: &Ids) -> Result<(), NcError> {

@@ -8,8 +8,8 @@
 //! a-priori x multiplier`, applied after `heightCanopyBottom_multp`. Names that follow
 //! no convention are mapped explicitly ([`MapEntry`]).
 //!
-//! [`Plan::resolve`] does the lookups once ([`resolve`]); [`Plan::apply`] turns one
-//! trial's values into a `trialParams` and a `param.nml` ([`apply`]), starting from the
+//! [`Plan::resolve`] does the lookups once (module `resolve`); [`Plan::apply`] turns one
+//! trial's values into a `trialParams` and a `param.nml` (module `apply`), starting from the
 //! a-priori ones so that every parameter not calibrated keeps its value.
 
 mod apply;

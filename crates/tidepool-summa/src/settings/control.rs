@@ -2,65 +2,24 @@
 //! starting with `!` (also `!<key>`) are comments. The value may hold spaces
 //! (`<restart_date> yyyy-mm-dd hh:mm:ss`): it is the text between `>` and `!`, trimmed.
 
-use super::lines::{trimmed_range, Entry, Line, Lines};
-use super::{read_text, write_text, SettingsError};
-use std::path::Path;
+use super::lines::{trimmed_range, Edited, Entry, Format};
 
 /// A mizuRoute control file, every line kept as read.
+pub type ControlFile = Edited<Control>;
+
+/// The control file's format.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ControlFile {
-    lines: Lines,
-}
+pub struct Control;
 
-impl ControlFile {
-    pub fn parse(text: &str) -> ControlFile {
-        ControlFile {
-            lines: Lines::parse(text, entry),
-        }
+impl Format for Control {
+    const FILE: &'static str = "mizuRoute control file";
+
+    fn entry(line: &str) -> Option<Entry> {
+        entry(line)
     }
 
-    pub fn read(path: &Path) -> Result<ControlFile, SettingsError> {
-        Ok(ControlFile::parse(&read_text(path)?))
-    }
-
-    pub fn write(&self, path: &Path) -> Result<(), SettingsError> {
-        write_text(path, &self.render())
-    }
-
-    /// The value of `key`, given without its angle brackets (`input_dir`).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.lines.get(key)
-    }
-
-    /// Replaces the value of an existing key; the padding and comment stay.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
-        match self.lines.set(key, value) {
-            true => Ok(()),
-            false => Err(SettingsError::MissingKey {
-                key: key.to_string(),
-                file: "mizuRoute control file",
-            }),
-        }
-    }
-
-    /// Sets `key`, adding a line `<key> value` after the last key if it is absent.
-    pub fn insert(&mut self, key: &str, value: &str) {
-        if !self.lines.set(key, value) {
-            let text = format!("{:<23} {value}\n", format!("<{key}>"));
-            self.lines.append(Line {
-                entry: entry(text.trim_end()),
-                text,
-            });
-        }
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.lines.keys()
-    }
-
-    /// The file as read, with the edits made since.
-    pub fn render(&self) -> String {
-        self.lines.render()
+    fn new_line(key: &str, value: &str) -> String {
+        format!("{:<23} {value}\n", format!("<{key}>"))
     }
 }
 

@@ -1,65 +1,24 @@
 //! SUMMA's fileManager: lines `key 'value' ! comment`; lines starting with `!` are
 //! comments. The value is what lies between the quotes (a bare word is accepted too).
 
-use super::lines::{Entry, Line, Lines};
-use super::{read_text, write_text, SettingsError};
-use std::path::Path;
+use super::lines::{Edited, Entry, Format};
 
 /// A SUMMA fileManager, every line kept as read.
+pub type KeyFile = Edited<FileManager>;
+
+/// The fileManager's format.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KeyFile {
-    lines: Lines,
-}
+pub struct FileManager;
 
-impl KeyFile {
-    pub fn parse(text: &str) -> KeyFile {
-        KeyFile {
-            lines: Lines::parse(text, entry),
-        }
+impl Format for FileManager {
+    const FILE: &'static str = "SUMMA fileManager";
+
+    fn entry(line: &str) -> Option<Entry> {
+        entry(line)
     }
 
-    pub fn read(path: &Path) -> Result<KeyFile, SettingsError> {
-        Ok(KeyFile::parse(&read_text(path)?))
-    }
-
-    pub fn write(&self, path: &Path) -> Result<(), SettingsError> {
-        write_text(path, &self.render())
-    }
-
-    /// The value of `key` without its quotes.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.lines.get(key)
-    }
-
-    /// Replaces the value of an existing key (between its quotes).
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
-        match self.lines.set(key, value) {
-            true => Ok(()),
-            false => Err(SettingsError::MissingKey {
-                key: key.to_string(),
-                file: "SUMMA fileManager",
-            }),
-        }
-    }
-
-    /// Sets `key`, adding a line `key 'value'` after the last key if it is absent.
-    pub fn insert(&mut self, key: &str, value: &str) {
-        if !self.lines.set(key, value) {
-            let text = format!("{key:<20} '{value}'\n");
-            self.lines.append(Line {
-                entry: entry(text.trim_end()),
-                text,
-            });
-        }
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.lines.keys()
-    }
-
-    /// The file as read, with the edits made since.
-    pub fn render(&self) -> String {
-        self.lines.render()
+    fn new_line(key: &str, value: &str) -> String {
+        format!("{key:<20} '{value}'\n")
     }
 }
 
@@ -94,6 +53,7 @@ fn entry(line: &str) -> Option<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::SettingsError;
 
     #[test]
     fn reads_quoted_values_and_keeps_the_comment_when_set() {

@@ -1,7 +1,82 @@
-//! The line model shared by the three settings formats: each line kept verbatim (with
-//! its line ending), plus, for lines that set a key, where the key's value sits.
+//! The line model shared by the settings formats: each line kept verbatim (with its
+//! line ending), plus, for lines that set a key, where the key's value sits; and
+//! [`Edited`], a file of such lines in a [`Format`] (the fileManager's, the control
+//! file's), with the reading, editing and writing they share.
 
+use super::{read_text, write_text, SettingsError};
+use std::marker::PhantomData;
 use std::ops::Range;
+use std::path::Path;
+
+/// How one settings format finds a key's value in a line, and writes a new line.
+pub trait Format {
+    /// The file's name in errors ("SUMMA fileManager").
+    const FILE: &'static str;
+    /// The key and value span of a line (without its line ending), if it sets a key.
+    fn entry(line: &str) -> Option<Entry>;
+    /// A new line setting `key` to `value` (with its line ending).
+    fn new_line(key: &str, value: &str) -> String;
+}
+
+/// A settings file in format `F`, every line kept as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edited<F> {
+    lines: Lines,
+    format: PhantomData<F>,
+}
+
+impl<F: Format> Edited<F> {
+    pub fn parse(text: &str) -> Self {
+        Edited {
+            lines: Lines::parse(text, F::entry),
+            format: PhantomData,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Self, SettingsError> {
+        Ok(Self::parse(&read_text(path)?))
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), SettingsError> {
+        write_text(path, &self.render())
+    }
+
+    /// The value of `key` (without quotes or angle brackets).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.lines.get(key)
+    }
+
+    /// Replaces the value of an existing key; the padding and comment stay.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
+        match self.lines.set(key, value) {
+            true => Ok(()),
+            false => Err(SettingsError::MissingKey {
+                key: key.to_string(),
+                file: F::FILE,
+            }),
+        }
+    }
+
+    /// Sets `key`, adding a line for it after the last key if it is absent.
+    pub fn insert(&mut self, key: &str, value: &str) {
+        if !self.lines.set(key, value) {
+            let text = F::new_line(key, value);
+            self.lines.append(Line {
+                entry: F::entry(text.trim_end()),
+                text,
+            });
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.lines.keys()
+    }
+
+    /// The file as read, with the edits made since.
+    pub fn render(&self) -> String {
+        self.lines.render()
+    }
+}
 
 /// One line of a settings file, verbatim, and the value span if it sets a key.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,7 +87,7 @@ pub(crate) struct Line {
 
 /// A key and the byte range of its value inside the line's text.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Entry {
+pub struct Entry {
     pub key: String,
     pub value: Range<usize>,
 }

@@ -14,8 +14,9 @@ mod keyfile;
 mod lines;
 mod namelist;
 
-pub use control::ControlFile;
-pub use keyfile::KeyFile;
+pub use control::{Control, ControlFile};
+pub use keyfile::{FileManager, KeyFile};
+pub use lines::{Edited, Entry, Format};
 pub use namelist::Namelist;
 
 use std::path::PathBuf;

@@ -14,9 +14,10 @@
 //! linked read-only to the source (the node's staged copy): forcing, attributes and
 //! topology are large and never written. The trial parameter file is the exception: it
 //! is copied, as each trial rewrites it. The fileManager and control file are then
-//! rewritten for the slot ([`rewrite`]).
+//! rewritten for the slot (module `rewrite`).
 
 mod copy;
+mod period;
 mod rewrite;
 
 pub use rewrite::{file_manager_time, FILE_MANAGER_KEYS};
@@ -66,6 +67,9 @@ pub struct SlotFiles {
     pub trial_params: PathBuf,
     /// The slot's param.nml (rewritten each trial when mizuRoute parameters are searched).
     pub param_nml: Option<PathBuf>,
+    /// The SUMMA output mizuRoute reads (`<input_dir>/<fname_qsim>`): what must exist
+    /// after SUMMA for mizuRoute to run.
+    pub mizu_input: Option<PathBuf>,
     pub prefix: String,
 }
 

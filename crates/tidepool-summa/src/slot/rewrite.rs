@@ -3,13 +3,16 @@
 //! period, and on request the forcing path and the runoff variable).
 
 use super::copy::{clear, io, settings_dir};
+use super::period::{control_time, routing_period};
 use super::{SlotError, SlotFiles, SlotSpec};
 use crate::settings::{ControlFile, KeyFile};
 use chrono::DateTime;
 use std::path::{Path, PathBuf};
 
 /// The fileManager keys a slot rewrites (`forcingPath` only when asked, `statePath`
-/// only when present).
+/// only when present). `statePath` goes to the slot's settings dir: it holds the linked
+/// initial conditions, should a SUMMA read them from there, and restart files written
+/// there are new files of the slot, never written through a link.
 pub const FILE_MANAGER_KEYS: [&str; 7] = [
     "settingsPath",
     "outputPath",
@@ -27,14 +30,6 @@ pub fn file_manager_time(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0).map_or_else(
         || seconds.to_string(),
         |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
-}
-
-/// `YYYY-MM-DD hh:mm:ss`, the control file's time format (UTC).
-fn control_time(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0).map_or_else(
-        || seconds.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
     )
 }
 
@@ -80,6 +75,7 @@ pub(crate) fn prepare(spec: &SlotSpec) -> Result<SlotFiles, SlotError> {
         file_manager,
         control: None,
         param_nml: None,
+        mizu_input: None,
         prefix: spec.prefix.clone(),
     };
     if let Some(control) = &spec.control {
@@ -141,16 +137,18 @@ fn prepare_mizuroute(
     set(&mut control, "output_dir", dir_text(&output))?;
     set(&mut control, "case_name", spec.prefix.clone())?;
     let qsim = qsim_file(control.get("fname_qsim"), old_prefix, &spec.prefix);
-    set(&mut control, "fname_qsim", qsim)?;
+    files.mizu_input = Some(files.summa_output.join(&qsim));
+    set(&mut control, "fname_qsim", qsim.clone())?;
     if let Some(variable) = &spec.qsim_variable {
         set(&mut control, "vname_qsim", variable.clone())?;
     }
     if let Some(dt) = spec.dt_qsim {
         set(&mut control, "dt_qsim", dt.to_string())?;
     }
-    for (key, time) in [("sim_start", spec.sim_start), ("sim_end", spec.sim_end)] {
-        if control.get(key).is_some() {
-            set(&mut control, key, control_time(time))?;
+    let (start, end) = routing_period(spec.sim_start, spec.sim_end, &qsim);
+    for (key, time) in [("sim_start", start), ("sim_end", end)] {
+        if let Some(current) = control.get(key).map(str::to_string) {
+            set(&mut control, key, control_time(time, &current))?;
         }
     }
     if let Some(name) = control
@@ -226,6 +224,5 @@ mod tests {
     fn times() {
         // date -u -d '2008-07-15 06:30' +%s
         assert_eq!(file_manager_time(1_216_103_400), "2008-07-15 06:30");
-        assert_eq!(control_time(1_216_103_400), "2008-07-15 06:30:00");
     }
 }

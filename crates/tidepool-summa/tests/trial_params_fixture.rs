@@ -1,9 +1,9 @@
-//! The fixture's NetCDF files: attributes, trialParams written and read back (by this
-//! crate and by `ncdump`), and the mizuRoute routed flow by reach id.
+//! The fixture's `attributes.nc` and `trialParams.nc`: read, written and read back (by
+//! this crate and by `ncdump`) with the same shape, ids and values.
 
 mod util;
 
-use tidepool_summa::netcdf_io::{self, Attributes, IdKind, NcError, ParamDim, TrialParams};
+use tidepool_summa::netcdf_io::{Attributes, IdKind, NcError, ParamDim, TrialParams};
 
 fn priori() -> TrialParams {
     TrialParams::read(&util::summa_settings().join("trialParams.priori.nc")).unwrap()
@@ -74,14 +74,15 @@ fn trial_params_rebuilt_then_read_back_the_same() {
 fn trial_params_updated_in_place_keep_extra_variables_and_attributes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trialParams.nc");
-    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let first = priori();
+    first.write_atomic(&path).unwrap();
     let mut params = changed(priori());
     let dropped = params.params.remove(0);
     params.write_atomic(&path).unwrap();
     let back = TrialParams::read(&path).unwrap();
-    // The variable we did not write is still there, with the file's value.
-    let original = TrialParams::read(&util::summa_settings().join("trialParams.nc")).unwrap();
-    assert_eq!(back.get(&dropped.name), original.get(&dropped.name));
+    // The variable this write left out is still there, with the first write's values:
+    // the file was updated, not rebuilt.
+    assert_eq!(back.get(&dropped.name), first.get(&dropped.name));
     for var in &params.params {
         assert_eq!(back.get(&var.name), Some(var), "{}", var.name);
     }
@@ -89,6 +90,20 @@ fn trial_params_updated_in_place_keep_extra_variables_and_attributes() {
         return;
     };
     assert!(cdl.contains("hruId:long_name = \"Index of hydrological response unit (HRU)\""));
+}
+
+#[test]
+fn a_netcdf4_target_is_rebuilt_in_a_classic_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trialParams.nc");
+    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let params = changed(priori());
+    params.write_atomic(&path).unwrap();
+    assert_eq!(TrialParams::read(&path).unwrap(), params);
+    let Some(kind) = util::ncdump(&["-k"], &path) else {
+        return;
+    };
+    assert_eq!(kind.trim(), "64-bit offset");
 }
 
 #[test]
@@ -158,76 +173,25 @@ fn check_with_ncdump(path: &std::path::Path, params: &TrialParams) {
 }
 
 #[test]
-fn routed_flow_finds_the_outlet_by_id_at_index_0() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let flow = netcdf_io::routed_flow(&path, Some(71028585)).unwrap();
-    assert_eq!(flow.variable, "IRFroutedRunoff");
-    assert_eq!(flow.reach_id, 71028585);
-    let series = &flow.series;
-    assert_eq!(series.values().len(), 16);
-    // `ncdump -t -v time`: "2008-07-15", ..., "2008-07-30" (daily).
-    let days: Vec<String> = series
-        .times()
-        .iter()
-        .map(|&t| tidepool_metrics::format_time(t))
-        .collect();
-    let want: Vec<String> = (15..=30).map(|d| format!("2008-07-{d}")).collect();
-    assert_eq!(days, want);
-    // `ncdump -p 9 -v IRFroutedRunoff`: the first value of the data section (reach index 0).
-    assert_eq!(series.values()[0], f64::from(18617.9785_f32));
-    let Some(cdl) = util::ncdump(&["-p", "9,17", "-v", "IRFroutedRunoff"], &path) else {
+fn int64_ids_from_attributes_make_int64_ids_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trialParams.nc");
+    // Start from the fixture's file (int ids): ids of another type force a rebuild.
+    std::fs::copy(util::summa_settings().join("trialParams.nc"), &path).unwrap();
+    let mut attrs = Attributes::read(&util::summa_settings().join("attributes.nc")).unwrap();
+    attrs.hru_ids.kind = IdKind::Int64;
+    attrs.gru_ids.kind = IdKind::Int64;
+    let mut params = priori();
+    params.set_ids(&attrs);
+    params.write_atomic(&path).unwrap();
+    let back = TrialParams::read(&path).unwrap();
+    assert_eq!(back.hru_ids.kind, IdKind::Int64);
+    assert_eq!(back, params);
+    let Some(cdl) = util::ncdump(&["-h"], &path) else {
         return;
     };
-    let all = util::cdl_values(&cdl, "IRFroutedRunoff");
-    let column0: Vec<f64> = all.iter().step_by(51).copied().collect();
-    assert_eq!(as_f32(series.values()), as_f32(&column0));
-}
-
-#[test]
-fn routed_flow_defaults_to_the_reach_with_the_highest_mean() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let flow = netcdf_io::routed_flow(&path, None).unwrap();
-    assert_eq!(flow.reach_id, 71028585);
-}
-
-#[test]
-fn an_unknown_reach_is_an_error_naming_it() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let err = netcdf_io::routed_flow(&path, Some(42)).unwrap_err();
     assert!(
-        matches!(
-            err,
-            NcError::CoordNotFound {
-                value: 42,
-                count: 51,
-                ..
-            }
-        ),
-        "{err}"
+        cdl.contains("\tint64 hruId(hru) ;") && cdl.contains("\tint64 gruId(gru) ;"),
+        "{cdl}"
     );
-}
-
-#[test]
-fn series_at_reads_any_variable_by_coordinate() {
-    let path = util::fixture().join("outputs/mizuRoute/run1.h.2008.nc");
-    let dlay = netcdf_io::series_at(&path, "dlayRunoff", "reachID", 71028597).unwrap();
-    assert_eq!(dlay.values().len(), 16);
-    let Some(cdl) = util::ncdump(&["-p", "9,17", "-v", "dlayRunoff"], &path) else {
-        return;
-    };
-    let all = util::cdl_values(&cdl, "dlayRunoff");
-    let column1: Vec<f64> = all.iter().skip(1).step_by(51).copied().collect();
-    assert_eq!(as_f32(dlay.values()), as_f32(&column1));
-}
-
-#[test]
-fn lumped_flow_refuses_a_many_gru_output() {
-    let path = util::fixture().join("outputs/SUMMA/run1_day.nc");
-    let err = netcdf_io::lumped_flow(&path, 1.0).unwrap_err();
-    assert!(matches!(err, NcError::NotLumped { grus: 51, .. }), "{err}");
-}
-
-/// The file stores `float`s: 9 digits (`ncdump -p 9`) name each exactly as an f32.
-fn as_f32(values: &[f64]) -> Vec<f32> {
-    values.iter().map(|&v| v as f32).collect()
 }
