@@ -162,7 +162,10 @@ async fn summa_without_its_output_fails_naming_summa_with_its_stderr() {
         reason.starts_with("SUMMA: exited 0 but wrote no "),
         "{reason}"
     );
-    assert!(reason.contains("tidepool_03_timestep.nc"), "{reason}");
+    assert!(
+        reason.contains("tidepool_03_day.nc"),
+        "the file the control names for mizuRoute: {reason}"
+    );
     assert!(stderr_tail.contains("wrote nothing"), "{stderr_tail}");
 }
 

@@ -31,9 +31,13 @@ pub(crate) fn write_inputs(
     slot.files.clean_outputs().map_err(|e| chain(&e))
 }
 
-/// SUMMA's output exists (mizuRoute reads it; a lumped domain is scored on it).
+/// SUMMA's output exists: the file mizuRoute reads (its control's `<fname_qsim>`),
+/// or for a lumped domain the `_timestep.nc` it is scored on.
 pub(crate) fn check_summa_output(slot: &Slot) -> Result<(), String> {
-    let path = slot.files.summa_timestep();
+    let path = match (&slot.area_m2, &slot.files.mizu_input) {
+        (None, Some(input)) => input.clone(),
+        _ => slot.files.summa_timestep(),
+    };
     match path.is_file() {
         true => Ok(()),
         false => Err(format!(
