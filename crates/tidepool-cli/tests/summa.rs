@@ -265,14 +265,25 @@ fn a_summa_run_with_two_agents_and_staging_calibrates_the_multiplier() {
     }
     let project = Project::new(SUMMA);
     project.write_config(10, "failed");
+    let check = util::tidepool(&["check", project.root().join("run.toml").to_str().unwrap()]);
+    assert!(check.status.success(), "{}", show(&check));
+    let root = project.root().display().to_string();
+    let fixture = fixture().display().to_string();
+    insta::assert_snapshot!(
+        "summa_check",
+        String::from_utf8_lossy(&check.stdout)
+            .replace(&root, "[PROJECT]")
+            .replace(&fixture, "[FIXTURE]")
+    );
     let out = project.run();
     let trials = exported(&project.run_dir());
     let context = format!("{}\n{trials:#?}", show(&out));
     assert!(out.status.success(), "{context}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("outlet: reach 71028585, the reach with the highest mean flow"),
-        "{context}"
+    let outlet = stdout.lines().find(|l| l.starts_with("outlet:"));
+    insta::assert_snapshot!(
+        outlet.unwrap_or_else(|| panic!("{context}")),
+        @"outlet: reach 71028585, the reach with the highest mean flow (set [model] outlet_reach to choose another)"
     );
 
     assert_eq!(trials.len(), 10, "every trial recorded: {trials:?}");
