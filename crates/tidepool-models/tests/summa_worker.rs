@@ -68,6 +68,17 @@ async fn run(slot: &mut Slot, k: f64) -> TrialOutcome {
         .await
 }
 
+/// The reason and stderr tail of a failed trial.
+fn failure(outcome: TrialOutcome) -> (String, String) {
+    match outcome {
+        TrialOutcome::Failed {
+            reason,
+            stderr_tail,
+        } => (reason, stderr_tail),
+        other => panic!("must fail: {other:?}"),
+    }
+}
+
 /// SUMMA: the fixture's outputs under the slot's prefix, with the fileManager and the
 /// trialParams file it got copied next to them for the test to read.
 const SUMMA_OK: &str = r#"fm=$2
@@ -151,13 +162,7 @@ async fn summa_without_its_output_fails_naming_summa_with_its_stderr() {
         None,
     )
     .await;
-    let TrialOutcome::Failed {
-        reason,
-        stderr_tail,
-    } = run(&mut slot, 1.0).await
-    else {
-        panic!("must fail");
-    };
+    let (reason, stderr_tail) = failure(run(&mut slot, 1.0).await);
     assert!(
         reason.starts_with("SUMMA: exited 0 but wrote no "),
         "{reason}"
@@ -178,13 +183,7 @@ async fn mizuroute_over_its_time_limit_fails_naming_it_and_the_key() {
         None,
     )
     .await;
-    let TrialOutcome::Failed {
-        reason,
-        stderr_tail,
-    } = run(&mut slot, 1.0).await
-    else {
-        panic!("must fail");
-    };
+    let (reason, stderr_tail) = failure(run(&mut slot, 1.0).await);
     assert!(reason.starts_with("mizuRoute: `"), "{reason}");
     assert!(
         reason.contains("mizuRoute.exe` ran over its time limit of 1 s (`mizuroute_timeout`)"),
@@ -207,10 +206,7 @@ async fn a_non_finite_flow_fails_the_trial() {
     }
     // The outlet's first value is NaN (a default outlet would be another reach).
     let mut slot = slot(&with_fixture(SUMMA_OK), &nan, (60, 60), Some(71028585)).await;
-    let outcome = run(&mut slot, 1.0).await;
-    let TrialOutcome::Failed { reason, .. } = &outcome else {
-        panic!("must fail: {outcome:?}");
-    };
+    let (reason, _) = failure(run(&mut slot, 1.0).await);
     assert!(reason.starts_with("mizuRoute: "), "{reason}");
     assert!(
         reason.contains("`IRFroutedRunoff` is not finite at time index 0"),
