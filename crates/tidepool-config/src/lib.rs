@@ -30,6 +30,8 @@
 //! - `model_keys`: unknown-key check for `[model]` (whose type lives in tidepool-models).
 //! - `model_files`: pre-flight of a command model from files (template directory,
 //!   templates, formats, steps, responses) and its paths as the agents use them.
+//! - `model_summa`: a summa model's paths, simulation window and pre-flight;
+//!   `summa_params`: its parameter names resolved, omitted bounds from the tables.
 //! - `trials_csv`: parameter sets read from a CSV file, one per row.
 //! - `error`: [`ConfigError`].
 
@@ -39,10 +41,12 @@ pub mod keyspan;
 pub mod locate;
 mod model_files;
 pub mod model_keys;
+mod model_summa;
 mod plain;
 mod preflight;
 pub mod sections;
 mod stage_inputs;
+mod summa_params;
 pub mod trials_csv;
 
 pub use error::{ConfigError, KeyProblem, Location};

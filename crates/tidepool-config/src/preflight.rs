@@ -27,6 +27,8 @@ impl RunConfig {
             .and_then(|()| self.check_programs())
             .and_then(|()| self.check_inputs())
             .and_then(|()| self.check_model_files())
+            .and_then(|()| self.check_summa())
+            .and_then(|()| self.check_summa_params())
             .and_then(|()| self.load_objective().map(|_| ()))
             .and_then(|()| self.check_stage_inputs())
             .map_err(|e| e.located_in(&self.text))
@@ -254,6 +256,9 @@ impl RunConfig {
             if python.python.components().count() > 1 && python.python.is_relative() {
                 python.python = tidy(&self.resolve(&python.python));
             }
+        }
+        if let WorkerSpec::Summa(summa) = &mut spec {
+            self.resolve_summa(summa);
         }
         spec
     }

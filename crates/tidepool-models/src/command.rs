@@ -16,23 +16,19 @@
 //! the declared responses winning on a name clash.
 
 use crate::inputs::{Inputs, Values};
+use crate::keep::KeptFailures;
 use crate::responses::ResponseSet;
 use crate::stage::{Limits, Preparation, Stage};
 use crate::template::{expand, format_value, param_env_name, Vars};
-use crate::trialdir::{finish, off_thread, remove, stage_file, trial_dir_name};
+use crate::trialdir::{finish, off_thread, remove, remove_all, stage_file, trial_dir_name};
 use crate::workdir::{populate, CopyGlobs, WORK_DIR};
 use crate::{
     CommandSpec, KeepWorkdirs, ModelError, SlotContext, StepSpec, TrialInput, TrialOutcome,
-    STDERR_TAIL_BYTES,
 };
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// How many failed trial directories a slot keeps for inspection; older ones go.
-pub const KEEP_FAILED_TRIALS: usize = 8;
 
 /// A slot that runs command pipelines.
 #[derive(Debug)]
@@ -44,7 +40,7 @@ pub struct CommandWorker {
     responses: Arc<ResponseSet>,
     /// The slot's work directory (with `template_dir`).
     work: Option<PathBuf>,
-    kept_failures: VecDeque<PathBuf>,
+    kept_failures: KeptFailures,
     /// An emptied directory of an earlier successful trial, ready for reuse.
     spare: Option<PathBuf>,
 }
@@ -82,7 +78,7 @@ impl CommandWorker {
             inputs: Arc::new(inputs),
             responses: Arc::new(responses),
             work,
-            kept_failures: VecDeque::new(),
+            kept_failures: KeptFailures::default(),
             spare: None,
         })
     }
@@ -94,10 +90,10 @@ impl CommandWorker {
     ) -> TrialOutcome {
         let trial_dir = self.ctx.scratch.join(trial_dir_name(trial));
         let mut outcome = self.run_trial(&trial_dir, trial, cancel).await;
-        let doomed = self.settle(trial_dir, &mut outcome);
-        if !doomed.is_empty() {
-            off_thread(move || doomed.iter().for_each(|dir| remove(dir))).await;
-        }
+        let doomed = self
+            .kept_failures
+            .settle(self.ctx.keep, trial_dir, &mut outcome);
+        remove_all(doomed).await;
         outcome
     }
 
@@ -235,49 +231,6 @@ impl CommandWorker {
             env.push((param_env_name(name), format_value(*value)));
         }
         env
-    }
-
-    /// Which directories to remove now. With `all` none. Otherwise a cancelled trial's
-    /// (a successful one's is already recycled or gone); a failed one is removed with
-    /// `none`, or kept with its path noted in the failure, the oldest kept beyond
-    /// [`KEEP_FAILED_TRIALS`] going.
-    fn settle(&mut self, workdir: PathBuf, outcome: &mut TrialOutcome) -> Vec<PathBuf> {
-        let keep = self.ctx.keep;
-        match outcome {
-            _ if keep == KeepWorkdirs::All => Vec::new(),
-            TrialOutcome::Ok { .. } => Vec::new(),
-            TrialOutcome::Cancelled => vec![workdir],
-            _ if keep == KeepWorkdirs::None => vec![workdir],
-            TrialOutcome::Failed { stderr_tail, .. }
-            | TrialOutcome::TimedOut { stderr_tail }
-            | TrialOutcome::Crashed { stderr_tail, .. } => {
-                note_kept(stderr_tail, &workdir);
-                self.kept_failures.retain(|kept| kept != &workdir);
-                self.kept_failures.push_back(workdir);
-                let excess = self.kept_failures.len().saturating_sub(KEEP_FAILED_TRIALS);
-                self.kept_failures.drain(..excess).collect()
-            }
-        }
-    }
-}
-
-/// Appends where a failed trial's directory was kept to its stderr tail, as the last
-/// line, cutting the tail's start so that it stays within [`STDERR_TAIL_BYTES`].
-fn note_kept(stderr_tail: &mut String, workdir: &Path) {
-    if !stderr_tail.is_empty() && !stderr_tail.ends_with('\n') {
-        stderr_tail.push('\n');
-    }
-    stderr_tail.push_str(&format!(
-        "[tidepool] trial directory kept: {}\n",
-        workdir.display()
-    ));
-    let excess = stderr_tail.len().saturating_sub(STDERR_TAIL_BYTES as usize);
-    if excess > 0 {
-        let mut cut = excess;
-        while !stderr_tail.is_char_boundary(cut) {
-            cut += 1;
-        }
-        stderr_tail.drain(..cut);
     }
 }
 

@@ -65,6 +65,7 @@
 //! - `stage`: starting and awaiting one stage of a pipeline;
 //! - `staged`: original path -> node-local copy of staged inputs ([`StagedPaths`]);
 //! - `trialdir`: the trial directory: preparation, result, removal;
+//! - `keep`: which failed trial directories stay on scratch;
 //! - `python`: one interpreter per slot driving the embedded shim;
 //! - `shim` (+ `shim.py`): the shim's source and its JSON-lines protocol;
 //! - `group`: process groups, SIGTERM-then-SIGKILL;
@@ -76,7 +77,9 @@
 //! - `filetemplate`, `format`, `inputs`: templated input files, value formats
 //!   (printf, Fortran), and what a trial's directory gets before its first step;
 //! - `responses`: extractors reading responses (scalars, series) from output files;
-//! - `duration`: step timeouts as written in the config.
+//! - `duration`: step timeouts as written in the config;
+//! - `summa`: SUMMA + mizuRoute run natively (slot files once, per trial the parameter
+//!   files, the two executables and the routed flow read back as the series `q`).
 
 mod command;
 mod duration;
@@ -85,6 +88,7 @@ mod filetemplate;
 mod format;
 mod group;
 mod inputs;
+mod keep;
 mod noop;
 mod objective;
 mod python;
@@ -94,26 +98,32 @@ mod shim;
 mod spec;
 mod stage;
 mod staged;
+mod summa;
 mod tail;
 mod template;
 mod trial;
 mod trialdir;
 mod workdir;
 
-pub use command::{CommandWorker, KEEP_FAILED_TRIALS};
+pub use command::CommandWorker;
 pub use duration::parse as parse_duration;
 pub use error::ModelError;
 pub use filetemplate::{check_template, template_placeholders, Placeholder, TemplateFileError};
 pub use format::{FormatError, ValueFormat};
+pub use keep::KEEP_FAILED_TRIALS;
 pub use python::PythonWorker;
 pub use responses::{
-    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, Occurrence, RegexResponse,
-    ResponseError,
+    Column, CsvResponse, Delimiter, Extracted, KeywordResponse, NetcdfResponse, Occurrence,
+    RegexResponse, ResponseError,
 };
 pub use shim::SHIM_SOURCE;
 pub use spec::{
     CommandSpec, KeepWorkdirs, PythonSpec, ResponseSpec, Sentinel, SlotContext, StagedPaths,
     StepSpec, TemplateFile, TemplateStyle, WorkerSpec,
+};
+pub use summa::{
+    ParamKind, ParamMode, ParamTarget, SummaSpec, SummaWorker, Tables as SummaTables,
+    DEFAULT_MIZUROUTE_TIMEOUT, DEFAULT_SUMMA_TIMEOUT, OUTLET_REACH_RESPONSE,
 };
 pub use tail::{MAX_RESULT_LINE_BYTES, STDERR_TAIL_BYTES};
 pub use template::{placeholder_names, BUILTIN_PLACEHOLDERS};
@@ -126,6 +136,7 @@ pub enum Worker {
     Noop,
     Command(Box<CommandWorker>),
     Python(Box<PythonWorker>),
+    Summa(Box<SummaWorker>),
 }
 
 impl Worker {
@@ -140,6 +151,9 @@ impl Worker {
             WorkerSpec::Python(spec) => PythonWorker::start(spec, ctx)
                 .await
                 .map(|worker| Worker::Python(Box::new(worker))),
+            WorkerSpec::Summa(spec) => SummaWorker::start(spec, ctx)
+                .await
+                .map(|worker| Worker::Summa(Box::new(worker))),
         }
     }
 
@@ -154,6 +168,7 @@ impl Worker {
             Worker::Noop => noop::outcome(),
             Worker::Command(worker) => worker.evaluate(trial, cancel).await,
             Worker::Python(worker) => worker.evaluate(trial, cancel).await,
+            Worker::Summa(worker) => worker.evaluate(trial, cancel).await,
         }
     }
 
@@ -161,7 +176,7 @@ impl Worker {
     /// whose interpreter crashed or was killed by a timeout or a cancel.
     pub fn is_alive(&self) -> bool {
         match self {
-            Worker::Noop | Worker::Command(_) => true,
+            Worker::Noop | Worker::Command(_) | Worker::Summa(_) => true,
             Worker::Python(worker) => worker.is_alive(),
         }
     }
@@ -172,6 +187,7 @@ impl Worker {
             Worker::Noop => {}
             Worker::Command(worker) => (*worker).shutdown().await,
             Worker::Python(worker) => worker.shutdown().await,
+            Worker::Summa(worker) => (*worker).shutdown().await,
         }
     }
 }

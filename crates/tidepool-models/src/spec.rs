@@ -21,6 +21,8 @@ pub enum WorkerSpec {
     Command(CommandSpec),
     /// One long-lived interpreter per slot evaluating `module:function`.
     Python(PythonSpec),
+    /// SUMMA (+ mizuRoute) run natively: parameters into NetCDF, flow back as `q`.
+    Summa(crate::summa::SummaSpec),
 }
 
 /// A command pipeline: each stage is argv; `{name}` in an argument is replaced by the

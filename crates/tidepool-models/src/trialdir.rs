@@ -141,6 +141,13 @@ pub(crate) fn remove(dir: &Path) {
     }
 }
 
+/// Removes `dirs` off the async threads (see [`remove`]).
+pub(crate) async fn remove_all(dirs: Vec<PathBuf>) {
+    if !dirs.is_empty() {
+        off_thread(move || dirs.iter().for_each(|dir| remove(dir))).await;
+    }
+}
+
 /// Runs synchronous file and process work on tokio's blocking threads, so that slow
 /// scratch I/O or a process start in one slot does not hold up the others.
 pub(crate) async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {

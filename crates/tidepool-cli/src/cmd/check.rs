@@ -169,7 +169,24 @@ fn model_text(spec: &WorkerSpec) -> String {
         WorkerSpec::Noop => "noop (returns at once)".into(),
         WorkerSpec::Command(c) => command_text(c),
         WorkerSpec::Python(p) => format!("python: {} in {}", p.function, p.python.display()),
+        WorkerSpec::Summa(s) => summa_text(s),
     }
+}
+
+fn summa_text(s: &tidepool_models::SummaSpec) -> String {
+    let routing = match &s.mizuroute_exe {
+        Some(exe) => format!(" + mizuRoute {}", exe.display()),
+        None => " (lumped, no routing)".into(),
+    };
+    let outlet = match s.outlet_reach {
+        Some(reach) => format!("reach {reach}"),
+        None => "the reach with the highest mean flow".into(),
+    };
+    format!(
+        "summa: {}{routing}, fileManager {}; flow `q` at {outlet}",
+        s.summa_exe.display(),
+        s.file_manager.display()
+    )
 }
 
 fn command_text(c: &tidepool_models::CommandSpec) -> String {

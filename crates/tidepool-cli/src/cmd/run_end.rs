@@ -31,6 +31,9 @@ pub struct FinalLine<'a> {
     pub report: Option<PathBuf>,
     /// Directory holding the best parameters (TOML, JSON) and the best trial's files.
     pub best_dir: Option<PathBuf>,
+    /// A summa model's outlet reach when tidepool chose it (the highest mean flow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_outlet: Option<i64>,
 }
 
 /// The best observed trial: its id, minimised objective and parameters by name.
@@ -138,6 +141,11 @@ pub fn print_final(out: &Output, line: &FinalLine<'_>) -> anyhow::Result<()> {
                 .map(|(k, v)| format!("{k} {}", tidepool_objective::number(*v)))
                 .collect();
             text.push_str(&format!("\nbest trial's terms: {}", terms.join(", ")));
+        }
+        if let Some(reach) = line.chosen_outlet {
+            text.push_str(&format!(
+                "\noutlet: reach {reach}, the reach with the highest mean flow (set [model] outlet_reach to choose another)"
+            ));
         }
         if let Some(dir) = &line.best_dir {
             text.push_str(&format!("\nbest trial's files: {}", dir.display()));

@@ -24,7 +24,9 @@ impl Ended<'_> {
         let run_dir = self.cfg.run_dir();
         let mut best_dir = None;
         let mut best_terms = BTreeMap::new();
+        let mut chosen_outlet = None;
         if let Some(best) = run_end::best_trial(&self.reader)? {
+            chosen_outlet = self.chosen_outlet(&best);
             if let Some(objective) = self.objective {
                 for name in objective.term_names() {
                     for key in [name.clone(), format!("{name}_eval")] {
@@ -74,7 +76,19 @@ impl Ended<'_> {
             report,
             best_dir,
             best_terms,
+            chosen_outlet,
         })
+    }
+
+    /// The reach a summa model read its flow at, when the config left it to tidepool.
+    fn chosen_outlet(&self, best: &run_end::BestTrial) -> Option<i64> {
+        match &self.cfg.model {
+            tidepool_models::WorkerSpec::Summa(spec) if spec.outlet_reach.is_none() => best
+                .responses
+                .get(tidepool_models::OUTLET_REACH_RESPONSE)
+                .map(|reach| *reach as i64),
+            _ => None,
+        }
     }
 }
 

@@ -41,7 +41,7 @@ impl RunConfig {
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str, path: &Path) -> Result<RunConfig, ConfigError> {
         let shared: Arc<str> = Arc::from(text);
-        let table: toml::Table =
+        let mut table: toml::Table =
             toml::from_str(text).map_err(|e| parse_error(&shared, path, &e, SYNTAX))?;
         if table.is_empty() {
             return Err(ConfigError::Empty {
@@ -55,7 +55,12 @@ impl RunConfig {
                 hint: hint.to_string(),
             });
         }
-        let mut cfg: RunConfig = toml::from_str(text).map_err(|e| {
+        let filled = crate::summa_params::fill_bounds(&mut table, path)?;
+        let typed = match filled {
+            false => toml::from_str(text),
+            true => table.clone().try_into(),
+        };
+        let mut cfg: RunConfig = typed.map_err(|e| {
             model_keys::refine(parse_error(&shared, path, &e, KEYS), &table, &shared)
         })?;
         model_keys::check(&table, &shared, path, &cfg.model)?;

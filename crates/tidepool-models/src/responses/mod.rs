@@ -2,13 +2,17 @@
 //! (`[model.responses.NAME]`). Each kind is an [`Extractor`]: given the text of its file
 //! it yields a scalar or a time series. Kinds: `csv` (a column of a CSV or whitespace
 //! table, a series when it has a date column), `regex` (one capture group), `keyword`
-//! (OSTRICH: the line holding a keyword, a line offset, a whitespace token). A new kind
-//! (a NetCDF variable) is one more variant of [`ResponseSpec`] and one more extractor.
+//! (OSTRICH: the line holding a keyword, a line offset, a whitespace token), `netcdf` (a
+//! variable at a coordinate value, e.g. a reach id: a series on the file's CF time axis;
+//! read from the file's path, not its text). A new kind is one more variant of
+//! [`ResponseSpec`] and one more extractor.
 
 mod csv;
+mod netcdf;
 mod text;
 
 pub use self::csv::{Column, CsvResponse, Delimiter};
+pub use self::netcdf::NetcdfResponse;
 pub use self::text::{KeywordResponse, Occurrence, RegexResponse};
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +27,7 @@ pub enum ResponseSpec {
     Csv(CsvResponse),
     Regex(RegexResponse),
     Keyword(KeywordResponse),
+    Netcdf(NetcdfResponse),
 }
 
 /// What one response gave.
@@ -35,6 +40,12 @@ pub enum Extracted {
 /// Reads one response from the text of its file; `Err` says what is missing.
 pub(crate) trait Extractor: Send + Sync + std::fmt::Debug {
     fn extract(&self, name: &str, text: &str) -> Result<Extracted, String>;
+
+    /// A kind that reads a binary file itself does so here from its path; the text
+    /// kinds give `None` and get the file's text through [`Extractor::extract`].
+    fn extract_path(&self, _name: &str, _path: &Path) -> Option<Result<Extracted, String>> {
+        None
+    }
 }
 
 impl ResponseSpec {
@@ -44,6 +55,7 @@ impl ResponseSpec {
             ResponseSpec::Csv(r) => &r.file,
             ResponseSpec::Regex(r) => &r.file,
             ResponseSpec::Keyword(r) => &r.file,
+            ResponseSpec::Netcdf(r) => &r.file,
         }
     }
 
@@ -54,6 +66,7 @@ impl ResponseSpec {
             ResponseSpec::Csv(r) => Box::new(r.clone()),
             ResponseSpec::Regex(r) => Box::new(r.compile()?),
             ResponseSpec::Keyword(r) => Box::new(r.clone()),
+            ResponseSpec::Netcdf(r) => Box::new(r.clone()),
         })
     }
 
@@ -85,6 +98,15 @@ pub(crate) struct Readings {
     pub series: BTreeMap<String, Series>,
 }
 
+impl Readings {
+    fn add(&mut self, name: &str, extracted: Extracted) {
+        match extracted {
+            Extracted::Scalar(x) => drop(self.scalars.insert(name.to_string(), x)),
+            Extracted::Series(s) => drop(self.series.insert(name.to_string(), s)),
+        }
+    }
+}
+
 impl ResponseSet {
     pub(crate) fn build(specs: &BTreeMap<String, ResponseSpec>) -> Result<ResponseSet, String> {
         let mut extractors = Vec::new();
@@ -107,6 +129,10 @@ impl ResponseSet {
                 file: workdir.join(file),
                 reason,
             };
+            if let Some(read) = extractor.extract_path(name, &workdir.join(file)) {
+                readings.add(name, read.map_err(fail)?);
+                continue;
+            }
             if !texts.contains_key(file.as_path()) {
                 let text = std::fs::read_to_string(workdir.join(file)).map_err(|err| {
                     fail(match err.kind() {
@@ -118,13 +144,10 @@ impl ResponseSet {
                 })?;
                 texts.insert(file.as_path(), text);
             }
-            match extractor
+            let extracted = extractor
                 .extract(name, &texts[file.as_path()])
-                .map_err(fail)?
-            {
-                Extracted::Scalar(x) => readings.scalars.insert(name.clone(), x).map(|_| ()),
-                Extracted::Series(s) => readings.series.insert(name.clone(), s).map(|_| ()),
-            };
+                .map_err(fail)?;
+            readings.add(name, extracted);
         }
         Ok(readings)
     }

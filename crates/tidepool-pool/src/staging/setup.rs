@@ -2,7 +2,8 @@
 //! inherited one, and every path the model names that was packed rewritten into the
 //! staged copy through the archives' prefix mapping ([`StagedPaths`]): the Python
 //! interpreter and its `path` entries, and each command stage's program (a packed
-//! executable, or a script under a packed tree). The mapping itself goes to the slot
+//! executable, or a script under a packed tree), and a summa model's SUMMA and mizuRoute
+//! executables. The mapping itself goes to the slot
 //! ([`tidepool_models::SlotContext::staged`]) for paths the model reads later.
 
 use crate::protocol::ArchiveMeta;
@@ -112,6 +113,16 @@ fn remap_spec(
                 }
             }
         }
+        WorkerSpec::Summa(summa) => {
+            // The executables from `[stage] exe`, and settings or forcing under a
+            // packed `dirs` tree; the slot links large inputs through `paths` itself.
+            for exe in std::iter::once(&mut summa.summa_exe).chain(summa.mizuroute_exe.as_mut()) {
+                let text = exe.display().to_string();
+                if let Some(staged) = staged_program(&text, paths, canonical) {
+                    *exe = staged;
+                }
+            }
+        }
         WorkerSpec::Noop => {}
     }
     spec
@@ -206,6 +217,31 @@ mod tests {
             setup.paths.map(Path::new("/proj/data/tpl")),
             Some("/stage/abc/data/data/tpl".into()),
             "the slot gets the mapping"
+        );
+    }
+
+    #[test]
+    fn summa_and_mizuroute_run_from_the_staged_copy_and_settings_stay() {
+        let spec = WorkerSpec::Summa(tidepool_models::SummaSpec {
+            summa_exe: "/proj/bin/hymod".into(),
+            mizuroute_exe: Some("/proj/data/route.exe".into()),
+            file_manager: "/proj/data/fileManager.txt".into(),
+            ..Default::default()
+        });
+        let staged = [(meta(), staged_env("/stage/abc"))];
+        let setup = SlotSetup::new(&spec, &staged, |_| None, canonical);
+        let WorkerSpec::Summa(got) = setup.spec else {
+            panic!("a summa spec stays one")
+        };
+        assert_eq!(got.summa_exe, Path::new("/stage/abc/exe/bin/hymod"));
+        assert_eq!(
+            got.mizuroute_exe.as_deref(),
+            Some(Path::new("/stage/abc/data/data/route.exe"))
+        );
+        assert_eq!(
+            got.file_manager,
+            Path::new("/proj/data/fileManager.txt"),
+            "the slot maps its settings itself, through the mapping"
         );
     }
 
