@@ -72,9 +72,13 @@ impl<'f> Table<'f> {
             })
     }
 
-    /// The column with the highest mean (a column with a non-finite value loses).
+    /// The column with the highest mean. A non-finite value in any column is an error:
+    /// a NaN at the true outlet must fail the trial, not move the outlet elsewhere.
     pub fn highest_mean(&self, path: &Path) -> Result<usize, NcError> {
         let sums = self.column_sums(path)?;
+        if let Some(c) = sums.iter().position(|s| !s.is_finite()) {
+            self.check_finite(path, &self.column(path, c)?, c)?;
+        }
         let best = sums.iter().enumerate().filter(|(_, s)| s.is_finite()).fold(
             None,
             |best: Option<(usize, f64)>, (c, &s)| match best {
@@ -169,6 +173,11 @@ mod tests {
 
     /// `q(time, seg)` = 10 x t + seg id, 5 steps, 3 reaches (ids 10, 20, 30).
     fn write(path: &Path) {
+        write_with(path, None);
+    }
+
+    /// The same, with NaN at (time 1, reach index `nan_in`) if given.
+    fn write_with(path: &Path, nan_in: Option<usize>) {
         let mut file = netcdf::create_with(path, netcdf::Options::_64BIT_OFFSET).unwrap();
         file.add_dimension("time", 5).unwrap();
         file.add_dimension("seg", 3).unwrap();
@@ -182,6 +191,10 @@ mod tests {
         let q: Vec<f64> = (0..15)
             .map(|i| (10 * (i / 3) + 10 * (i % 3 + 1)) as f64)
             .collect();
+        let mut q = q;
+        if let Some(c) = nan_in {
+            q[3 + c] = f64::NAN;
+        }
         file.variable_mut("q").unwrap().put_values(&q, ..).unwrap();
         let ids = [10, 20, 30];
         file.variable_mut("reachID")
@@ -217,5 +230,18 @@ mod tests {
             table.column(&path, 1).unwrap(),
             vec![20.0, 30.0, 40.0, 50.0, 60.0]
         );
+    }
+
+    #[test]
+    fn a_nan_in_the_highest_reach_is_an_error_not_another_outlet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.nc");
+        write_with(&path, Some(2));
+        let file = netcdf::open(&path).unwrap();
+        let table = Table::read(&file, &path, "q", "reachID").unwrap();
+        match table.highest_mean(&path) {
+            Err(NcError::NotFinite { index, column, .. }) => assert_eq!((index, column), (1, 2)),
+            other => panic!("expected NotFinite at (1, 2), got {other:?}"),
+        }
     }
 }

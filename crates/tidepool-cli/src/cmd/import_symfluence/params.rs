@@ -163,34 +163,21 @@ fn overrides(src: &Source) -> Result<Overrides, ImportError> {
         .collect()
 }
 
-/// A parameter's bounds in a `name | default | lower | upper` table, as SYMFLUENCE
-/// reads them (swapped when reversed, widened when equal).
+/// A parameter's bounds in a `name | default | lower | upper` table (read by
+/// `tidepool_summa::paraminfo`), as SYMFLUENCE takes them: swapped when reversed,
+/// widened by 10 % when equal. A table that does not parse gives no bounds.
 pub fn info_bounds(table: &str, name: &str) -> Option<Bounds> {
-    table.lines().find_map(|line| {
-        let line = line.trim();
-        if line.starts_with('!') || line.starts_with('\'') {
-            return None;
-        }
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        if parts.len() < 4 || parts[0] != name {
-            return None;
-        }
-        let (mut lo, mut hi) = (fortran(parts[2])?, fortran(parts[3])?);
-        if lo > hi {
-            std::mem::swap(&mut lo, &mut hi);
-        }
-        if lo == hi {
-            let pad = if lo == 0.0 { 0.1 } else { lo.abs() * 0.1 };
-            (lo, hi) = (lo - pad, hi + pad);
-        }
-        Some((lo, hi))
-    })
-}
-
-/// A Fortran real (`1.d-07`, `100.D-7`, `273.16`).
-fn fortran(text: &str) -> Option<f64> {
-    let t = text.split('!').next()?.trim().replace(['d', 'D'], "e");
-    t.parse().ok()
+    let rows = tidepool_summa::paraminfo::parse(table).ok()?;
+    let row = rows.iter().find(|p| p.name == name)?;
+    let (mut lo, mut hi) = (row.lower, row.upper);
+    if lo > hi {
+        std::mem::swap(&mut lo, &mut hi);
+    }
+    if lo == hi {
+        let pad = if lo == 0.0 { 0.1 } else { lo.abs() * 0.1 };
+        (lo, hi) = (lo - pad, hi + pad);
+    }
+    Some((lo, hi))
 }
 
 #[cfg(test)]
