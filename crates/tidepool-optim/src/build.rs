@@ -11,6 +11,7 @@ use crate::params::ParamSpace;
 use crate::perturb::BoundRule;
 use crate::pool_dds::{BatchRecord, PoolDds, PoolOptions};
 use crate::samplers::Sampler;
+use crate::sce_ua::{SceUa, SceUaOptions};
 use crate::{Optimizer, Outcome, Proposal, Trial, TrialId};
 
 /// The algorithms a run config can name.
@@ -24,6 +25,7 @@ pub enum Algorithm {
     Lhs,
     Sobol,
     List,
+    SceUa,
 }
 
 /// Algorithm settings; `Settings::new(budget)` gives the documented defaults.
@@ -42,6 +44,9 @@ pub struct Settings {
     pub stagnation_limit: u32,
     /// Rows for `list`, in the space's parameter order (read by the config's trials CSV reader).
     pub list_rows: Option<Vec<Vec<f64>>>,
+    /// `sce-ua`: complexes, their sizes and the convergence criteria.
+    #[serde(default)]
+    pub sce_ua: SceUaOptions,
 }
 
 impl Settings {
@@ -54,6 +59,7 @@ impl Settings {
             batch_size: None,
             stagnation_limit: 10,
             list_rows: None,
+            sce_ua: SceUaOptions::default(),
         }
     }
 
@@ -71,6 +77,7 @@ impl Settings {
         if self.stagnation_limit == 0 {
             return bad("stagnation_limit", "0".into(), "must be at least 1");
         }
+        self.sce_ua.check()?;
         Ok(())
     }
 }
@@ -117,6 +124,7 @@ pub fn build(
             list.check(&space)?;
             State::List(list)
         }
+        Algorithm::SceUa => State::SceUa(SceUa::new(space, n, &settings.sce_ua, seed)?),
     };
     Ok(Box::new(state))
 }
@@ -135,6 +143,7 @@ enum State {
     PoolDds(PoolDds),
     Sampler(Sampler),
     List(ListSampler),
+    SceUa(SceUa),
 }
 
 macro_rules! each {
@@ -145,6 +154,7 @@ macro_rules! each {
             State::PoolDds($x) => $body,
             State::Sampler($x) => $body,
             State::List($x) => $body,
+            State::SceUa($x) => $body,
         }
     };
 }
@@ -171,6 +181,7 @@ impl Optimizer for State {
             State::AsyncDds(x) => x.ledger().best_trial(),
             State::PoolDds(x) => x.ledger().best_trial(),
             State::Sampler(x) => x.ledger().best_trial(),
+            State::SceUa(x) => x.ledger().best_trial(),
         }
     }
 
