@@ -41,8 +41,7 @@ use crate::ledger::Ledger;
 use crate::params::ParamSpace;
 use crate::{Outcome, Proposal, TrialId};
 use complex::{sort_members, Complex, Member};
-pub use options::SceUaOptions;
-use options::Sizes;
+pub use options::{SceUaOptions, Sizes};
 use population::{gather, partition, Convergence};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::OptimError;
 
-/// SCE-UA settings (`[optimizer.sce_ua]`); `None` sizes follow the dimension n.
+/// SCE-UA settings (`[optimizer.sce_ua]` in a run config; a key left out keeps its
+/// default); `None` sizes follow the dimension n.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SceUaOptions {
     /// Number of complexes (ngs).
     pub complexes: usize,
@@ -41,7 +43,7 @@ impl Default for SceUaOptions {
 
 /// The sizes of one run, resolved for its dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Sizes {
+pub struct Sizes {
     pub ngs: usize,
     pub npg: usize,
     pub nps: usize,
@@ -64,40 +66,50 @@ fn bad(key: &'static str, value: impl ToString, reason: &'static str) -> OptimEr
 }
 
 impl SceUaOptions {
-    /// Refuses values no dimension could use.
-    pub(crate) fn check(&self) -> Result<(), OptimError> {
-        if self.complexes == 0 {
-            return Err(bad("sce_ua.complexes", 0, "give at least one complex"));
+    /// Refuses values no dimension could use; the error names the key
+    /// (`sce_ua.complexes`, ...).
+    pub fn check(&self) -> Result<(), OptimError> {
+        let size = |key, v: Option<usize>, least: usize, reason| match v {
+            Some(n) if n < least => Err(bad(key, n, reason)),
+            _ => Ok(()),
+        };
+        size(
+            "sce_ua.complexes",
+            Some(self.complexes),
+            1,
+            "give at least one complex",
+        )?;
+        size(
+            "sce_ua.complex_size",
+            self.complex_size,
+            2,
+            "a complex needs at least 2 points",
+        )?;
+        size(
+            "sce_ua.simplex_size",
+            self.simplex_size,
+            2,
+            "a simplex needs at least 2 points (a best and a worst)",
+        )?;
+        size(
+            "sce_ua.evolution_steps",
+            self.evolution_steps,
+            1,
+            "must be at least 1",
+        )?;
+        if self.kstop == 0 {
+            return Err(bad("sce_ua.kstop", 0, "must be at least 1"));
         }
-        if self.complex_size.is_some_and(|m| m < 2) {
-            return Err(bad(
-                "sce_ua.complex_size",
-                self.complex_size.unwrap_or(0),
-                "a complex needs at least 2 points",
-            ));
-        }
-        if self.simplex_size.is_some_and(|q| q < 2) {
-            return Err(bad(
-                "sce_ua.simplex_size",
-                self.simplex_size.unwrap_or(0),
-                "a simplex needs at least 2 points (a best and a worst)",
-            ));
-        }
-        if self.evolution_steps == Some(0) || self.kstop == 0 {
-            return Err(bad("sce_ua.evolution_steps/kstop", 0, "must be at least 1"));
-        }
-        if !(self.pcento >= 0.0 && self.peps >= 0.0) {
-            return Err(bad(
-                "sce_ua.pcento/peps",
-                format!("{}/{}", self.pcento, self.peps),
-                "must be non-negative numbers",
-            ));
+        for (key, v) in [("sce_ua.pcento", self.pcento), ("sce_ua.peps", self.peps)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(bad(key, v, "must be a non-negative number"));
+            }
         }
         Ok(())
     }
 
     /// The sizes for `dim` parameters; a simplex larger than its complex is refused.
-    pub(crate) fn sizes(&self, dim: usize) -> Result<Sizes, OptimError> {
+    pub fn sizes(&self, dim: usize) -> Result<Sizes, OptimError> {
         let npg = self.complex_size.unwrap_or(2 * dim + 1);
         let nps = self.simplex_size.unwrap_or(dim + 1);
         if nps > npg {
