@@ -1,5 +1,5 @@
 //! Quality benchmark driver for bench/optim: runs `dds` (1 slot), `async-dds` and
-//! `pool-dds` (16 slots each) on the 10-D benchmark functions for 30 seeds, in a
+//! `pool-dds` (16 slots each), and `sce-ua` (16 slots and 1, `optim_bench/sceua.rs`) on the 10-D benchmark functions for 30 seeds, in a
 //! discrete-event simulation of slots with random evaluation times, and prints one
 //! JSON object: per function, the best value of each seed per algorithm and the
 //! fraction of slot time left idle.
@@ -14,6 +14,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 use tidepool_optim::bench_fns::BenchFunction;
 use tidepool_optim::{build, Algorithm, Optimizer, Outcome, Param, ParamSpace, Proposal, Settings};
+
+#[path = "optim_bench/sceua.rs"]
+mod sceua;
 
 /// A running evaluation: when it ends, its trial and value.
 struct Running {
@@ -152,6 +155,7 @@ fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Valu
             );
         }
     }
+    sceua::add_runs(f, seeds, budget, slots, &mut out);
     Value::Object(out)
 }
 
