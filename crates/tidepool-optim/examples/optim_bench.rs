@@ -118,6 +118,23 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// One algorithm's seeds into a function's entry: the best values, the evaluations
+/// and the median idle fraction, under `key`, `key_evaluations`, `key_idle_fraction_median`.
+fn record(out: &mut serde_json::Map<String, Value>, key: &str, stats: &[RunStats]) {
+    out.insert(
+        key.into(),
+        json!(stats.iter().map(|s| s.best).collect::<Vec<_>>()),
+    );
+    out.insert(
+        format!("{key}_evaluations"),
+        json!(stats.iter().map(|s| s.evaluations).collect::<Vec<_>>()),
+    );
+    out.insert(
+        format!("{key}_idle_fraction_median"),
+        json!(median(stats.iter().map(|s| s.idle_fraction).collect())),
+    );
+}
+
 fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Value {
     let settings = Settings::new(budget);
     let mut out = serde_json::Map::new();
@@ -134,18 +151,7 @@ fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Valu
                 simulate(opt.as_mut(), f, n_slots, seed)
             })
             .collect();
-        out.insert(
-            key.into(),
-            json!(stats.iter().map(|s| s.best).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_evaluations"),
-            json!(stats.iter().map(|s| s.evaluations).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_idle_fraction_median"),
-            json!(median(stats.iter().map(|s| s.idle_fraction).collect())),
-        );
+        record(&mut out, key, &stats);
         if alg == Algorithm::PoolDds {
             out.insert(
                 "pool_barrier_lost_fraction_median".into(),

@@ -2,11 +2,11 @@
 //! ("sceua", asynchronous across complexes) and with one slot ("sceua_serial", the
 //! order SPOTPY's serial loop evaluates in), at the same budget as the other runs.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tidepool_optim::bench_fns::BenchFunction;
 use tidepool_optim::{build, Algorithm, Settings};
 
-use super::{median, simulate, space};
+use super::{record, simulate, space};
 
 /// Adds `sceua`, `sceua_serial` (best per seed), their evaluations and the median idle
 /// fraction of the slots to one function's entry.
@@ -26,17 +26,6 @@ pub fn add_runs(
                 simulate(opt.as_mut(), f, n_slots, seed)
             })
             .collect();
-        out.insert(
-            key.into(),
-            json!(stats.iter().map(|s| s.best).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_evaluations"),
-            json!(stats.iter().map(|s| s.evaluations).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_idle_fraction_median"),
-            json!(median(stats.iter().map(|s| s.idle_fraction).collect())),
-        );
+        record(out, key, &stats);
     }
 }

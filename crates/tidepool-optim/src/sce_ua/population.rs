@@ -66,7 +66,8 @@ impl Convergence {
     pub fn proceed_after_loop(&mut self, population: &[Member]) -> bool {
         self.criter.push(population[0].f);
         // a NaN change (every point failed) does not stop the search
-        geometric_range(population) > self.peps && !(self.change_percent() <= self.pcento)
+        let change = self.change_percent();
+        geometric_range(population) > self.peps && (change.is_nan() || change > self.pcento)
     }
 
     /// |best now - best kstop - 1 loops ago| * 100 / mean |best| over the last kstop
