@@ -4,7 +4,8 @@ KGE maximised, three sides per seed, interleaved so each sees the same machine l
 - "spotpy": SPOTPY 1.6.7's DDS on its own HYMOD python setup (hymod_spotpy.py);
 - "python": tidepool's dds driving that same SPOTPY `hymod` through a python slot
   (hymod_slot.py), observations scored by tidepool's `[objective]`;
-- "exe": tidepool's dds on examples/hymod-exe (the tidepool-hymod binary).
+- "exe": tidepool's dds on examples/hymod-exe (the tidepool-hymod binary);
+- "spotpy-sceua", "sceua-exe": SPOTPY's sceua and tidepool's sce-ua (hymod_sceua.py).
 
 Usage: hymod.py TIDEPOOL_BIN SEEDS EVALS SIDES WORKDIR   (SIDES: comma-separated)
 Prints one JSON line; progress on stderr. A tidepool run's best KGE is 1 - its
@@ -22,6 +23,7 @@ import tomllib
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+import hymod_sceua
 from hymod_spotpy import BOUNDS, calibrate
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -81,9 +83,9 @@ algorithm = "dds"
 """ + parameters_toml()
 
 
-def tidepool(binary, side, seed, evals, workdir):
+def tidepool(binary, side, seed, evals, workdir, make=None):
     """One calibration with `tidepool run --json`: (best KGE, wall seconds)."""
-    make = exe_config if side == "exe" else python_config
+    make = make or (exe_config if side == "exe" else python_config)
     config = os.path.join(workdir, f"{side}-{seed}.toml")
     with open(config, "w") as f:
         f.write(make(seed, evals))
@@ -122,6 +124,11 @@ def main():
         for side in sides:
             if side == "spotpy":
                 kge, wall = calibrate(seed, evals)
+            elif side == "spotpy-sceua":
+                kge, wall = hymod_sceua.spotpy_sceua(seed, evals)
+            elif side == "sceua-exe":
+                make = hymod_sceua.sceua_exe_config(exe_config)
+                kge, wall = tidepool(binary, side, seed, evals, workdir, make)
             else:
                 kge, wall = tidepool(binary, side, seed, evals, workdir)
             results[side][0].append(kge)
@@ -142,6 +149,7 @@ def main():
     if ref is not None and "python" in results:
         out["goal_python_not_worse"] = bool(out["python_vs_spotpy_p"] > 0.05
                                             or out["python_kge_mean"] >= out["spotpy_kge_mean"])
+    out.update(hymod_sceua.summary(results, ref))
     out["test"] = "Mann-Whitney U, two-sided"
     out["seeds"], out["evaluations"], out["sides"] = seeds, evals, sides
     out["spotpy_kge"] = results.get("spotpy", ([],))[0]

@@ -1,4 +1,5 @@
-"""SPOTPY's DDS on the benchmark functions, compared with tidepool's results.
+"""SPOTPY's DDS (and sceua, optim_sceua.py) on the benchmark functions, compared with
+tidepool's results.
 
 Usage: optim-spotpy.py TIDEPOOL_JSON SEEDS EVALS JOURNAL_TRIALS_PER_SEC|null
 Prints the bench/optim JSON line. SPOTPY maximises: its objective is -f.
@@ -15,6 +16,7 @@ import spotpy
 from scipy.stats import mannwhitneyu
 
 import optim_par
+from optim_sceua import sceua_fields
 
 D = 10
 
@@ -110,6 +112,7 @@ def main():
             "pool_barrier_lost_fraction": ours["pool_barrier_lost_fraction_median"],
         }
         out[name].update(optim_par.figures(ours))
+        out[name].update(sceua_fields(ours, lambda: Setup(*FUNCTIONS[name]), seeds, evals))
     out["test"] = "Mann-Whitney U, two-sided, p > 0.05"
     out["seeds"] = seeds
     out["evaluations"] = evals

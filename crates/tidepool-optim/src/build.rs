@@ -12,6 +12,7 @@ use crate::params::ParamSpace;
 use crate::perturb::BoundRule;
 use crate::pool_dds::{BatchRecord, PoolDds, PoolOptions};
 use crate::samplers::Sampler;
+use crate::sce_ua::{SceUa, SceUaOptions};
 use crate::{Optimizer, Outcome, Proposal, Trial, TrialId};
 
 /// The algorithms a run config can name.
@@ -26,6 +27,7 @@ pub enum Algorithm {
     Lhs,
     Sobol,
     List,
+    SceUa,
 }
 
 /// Algorithm settings; `Settings::new(budget)` gives the documented defaults.
@@ -44,6 +46,9 @@ pub struct Settings {
     pub stagnation_limit: u32,
     /// Rows for `list`, in the space's parameter order (read by the config's trials CSV reader).
     pub list_rows: Option<Vec<Vec<f64>>>,
+    /// `sce-ua`: complexes, their sizes and the convergence criteria.
+    #[serde(default)]
+    pub sce_ua: SceUaOptions,
 }
 
 impl Settings {
@@ -56,6 +61,7 @@ impl Settings {
             batch_size: None,
             stagnation_limit: 10,
             list_rows: None,
+            sce_ua: SceUaOptions::default(),
         }
     }
 
@@ -73,6 +79,7 @@ impl Settings {
         if self.stagnation_limit == 0 {
             return bad("stagnation_limit", "0".into(), "must be at least 1");
         }
+        self.sce_ua.check()?;
         Ok(())
     }
 }
@@ -126,6 +133,7 @@ pub fn build(
             list.check(&space)?;
             State::List(list)
         }
+        Algorithm::SceUa => State::SceUa(SceUa::new(space, n, &settings.sce_ua, seed)?),
     };
     Ok(Box::new(state))
 }
@@ -163,6 +171,7 @@ enum State {
     ParDds(ParDds),
     Sampler(Sampler),
     List(ListSampler),
+    SceUa(SceUa),
 }
 
 macro_rules! each {
@@ -174,6 +183,7 @@ macro_rules! each {
             State::ParDds($x) => $body,
             State::Sampler($x) => $body,
             State::List($x) => $body,
+            State::SceUa($x) => $body,
         }
     };
 }
@@ -201,6 +211,7 @@ impl Optimizer for State {
             State::PoolDds(x) => x.ledger().best_trial(),
             State::ParDds(x) => x.ledger().best_trial(),
             State::Sampler(x) => x.ledger().best_trial(),
+            State::SceUa(x) => x.ledger().best_trial(),
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::bench_fns::BenchFunction;
 use crate::{build, restore, Algorithm, Optimizer, Outcome, Param, ParamSpace, Proposal, Settings};
 
-const ALL: [Algorithm; 8] = [
+const ALL: [Algorithm; 9] = [
     Algorithm::Dds,
     Algorithm::AsyncDds,
     Algorithm::PoolDds,
@@ -12,6 +12,7 @@ const ALL: [Algorithm; 8] = [
     Algorithm::Lhs,
     Algorithm::Sobol,
     Algorithm::List,
+    Algorithm::SceUa,
 ];
 
 fn space() -> ParamSpace {
@@ -24,6 +25,7 @@ fn space() -> ParamSpace {
 
 fn settings() -> Settings {
     let mut s = Settings::new(120);
+    s.sce_ua.complexes = 2; // a burn-in of 22, so sce-ua evolves within the budget
     s.list_rows = Some(
         (0..50)
             .map(|k| vec![0.1 * k as f64 - 2.0, 0.0, 1.0, -1.0, 3.0])
@@ -152,7 +154,8 @@ fn algorithm_names_follow_the_config() {
             "\"uniform\"",
             "\"lhs\"",
             "\"sobol\"",
-            "\"list\""
+            "\"list\"",
+            "\"sce-ua\""
         ]
     );
 }

@@ -1,4 +1,4 @@
-//! Pure optimisers and samplers (ask/tell): DDS family, uniform, LHS, Sobol, list.
+//! Pure optimisers and samplers (ask/tell): DDS family, SCE-UA, uniform, LHS, Sobol, list.
 //! No I/O, no clock, no global RNG: the same seed and the same order of observed
 //! results give the same proposals, bit for bit.
 //!
@@ -20,6 +20,7 @@
 //! - `ledger`: trial ids, trials in flight, best result;
 //! - `dds`, `async_dds`, `pool_dds`, `par_dds`: the DDS family;
 //! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows;
+//! - `sce_ua`: shuffled complex evolution (complexes stepping concurrently);
 //! - `build`: selection by name, settings, checkpoints;
 //! - `bench_fns`: Griewank, Ackley, Rastrigin, Rosenbrock;
 //! - `error`: refused definitions and set-ups.
@@ -36,6 +37,7 @@ mod params;
 mod perturb;
 mod pool_dds;
 mod samplers;
+mod sce_ua;
 
 #[cfg(test)]
 mod determinism_tests;
@@ -50,6 +52,7 @@ pub use params::{Param, ParamSpace, Transform};
 pub use perturb::{async_probability, dds_probability, reflect, BoundRule};
 pub use pool_dds::{barrier_slot_time_lost, BatchRecord, PoolDds, PoolOptions};
 pub use samplers::Sampler;
+pub use sce_ua::{SceUa, SceUaOptions};
 
 use serde::{Deserialize, Serialize};
 

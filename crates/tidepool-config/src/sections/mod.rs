@@ -359,6 +359,7 @@ impl RunConfig {
                 format!("must be in (0, 1] (0.2 is usual), got {r}"),
             ));
         }
+        self.validate_sce_ua()?;
         self.validate_parameters()
     }
 

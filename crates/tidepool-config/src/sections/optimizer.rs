@@ -1,7 +1,10 @@
 //! `[optimizer]`: which search algorithm proposes the trials, and its settings.
 
 use serde::Deserialize;
-use tidepool_optim::{Algorithm, BoundRule, Settings};
+use tidepool_optim::{Algorithm, BoundRule, OptimError, SceUaOptions, Settings};
+
+use super::RunConfig;
+use crate::ConfigError;
 
 /// `[optimizer]`: the algorithm and its settings; `[run] budget` and `seed` feed it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -25,6 +28,9 @@ pub struct OptimizerSection {
     /// `pool-dds`: batches without improvement before stopping.
     #[serde(default = "default_stagnation")]
     pub stagnation_limit: u32,
+    /// `sce-ua`: `[optimizer.sce_ua]`, complexes, their sizes and convergence criteria.
+    #[serde(default)]
+    pub sce_ua: SceUaOptions,
 }
 
 fn default_r() -> f64 {
@@ -43,6 +49,7 @@ impl Default for OptimizerSection {
             pool_size: None,
             batch_size: None,
             stagnation_limit: default_stagnation(),
+            sce_ua: SceUaOptions::default(),
         }
     }
 }
@@ -67,6 +74,7 @@ impl OptimizerSection {
             pool_size: self.pool_size,
             batch_size: self.batch_size,
             stagnation_limit: self.stagnation_limit,
+            sce_ua: self.sce_ua,
             ..Settings::new(budget)
         }
     }
@@ -83,5 +91,21 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::Lhs => "lhs",
         Algorithm::Sobol => "sobol",
         Algorithm::List => "list",
+        Algorithm::SceUa => "sce-ua",
+    }
+}
+
+impl RunConfig {
+    /// `[optimizer.sce_ua]`: values no run could use, refused at the key.
+    pub(super) fn validate_sce_ua(&self) -> Result<(), ConfigError> {
+        let opts = &self.optimizer.sce_ua;
+        let dim = self.parameters.len().max(1);
+        match opts.check().and_then(|()| opts.sizes(dim).map(|_| ())) {
+            Err(OptimError::Setting { key, value, reason }) => Err(self.invalid(
+                &format!("optimizer.{key}"),
+                format!("{reason}, got {value}"),
+            )),
+            _ => Ok(()),
+        }
     }
 }

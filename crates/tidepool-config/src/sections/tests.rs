@@ -478,3 +478,28 @@ fn fail_fast_can_be_set_or_turned_off() {
     let cfg = parse(&format!("{MINIMAL}[slots]\nfail_fast = 12\n")).unwrap();
     assert_eq!(cfg.slots.fail_fast, 12);
 }
+
+#[test]
+fn sce_ua_settings_are_read_and_bad_ones_refused_by_key() {
+    let text = CALIB.replace(
+        "algorithm = \"dds\"",
+        "algorithm = \"sce-ua\"\nsce_ua = { complexes = 4, kstop = 3, pcento = 0.1 }",
+    );
+    let cfg = calib(&text).unwrap();
+    assert_eq!(
+        cfg.optimizer.algorithm,
+        Some(tidepool_optim::Algorithm::SceUa)
+    );
+    let s = cfg.optimizer.settings(500).sce_ua;
+    assert_eq!((s.complexes, s.kstop, s.pcento, s.peps), (4, 3, 0.1, 1e-7));
+    assert_eq!(s.complex_size, None);
+    let zero = text.replace("complexes = 4", "complexes = 0");
+    let err = calib(&zero).unwrap_err().to_string();
+    assert!(err.contains("optimizer.sce_ua.complexes"), "{err}");
+    // two parameters: a simplex of 4 cannot fit complexes of 3
+    let big = text.replace("kstop = 3", "kstop = 3, complex_size = 3, simplex_size = 4");
+    let err = calib(&big).unwrap_err().to_string();
+    assert!(err.contains("optimizer.sce_ua.simplex_size"), "{err}");
+    let typo = text.replace("kstop = 3", "k_stop = 3");
+    assert!(calib(&typo).unwrap_err().to_string().contains("k_stop"));
+}

@@ -1,5 +1,5 @@
 //! Quality benchmark driver for bench/optim: runs `dds` (1 slot), `async-dds` and
-//! `pool-dds` (16 slots each) on the 10-D benchmark functions for 30 seeds, in a
+//! `pool-dds` (16 slots each), and `sce-ua` (16 slots and 1, `sceua`) on the 10-D benchmark functions for 30 seeds, in a
 //! discrete-event simulation of slots with random evaluation times, and prints one
 //! JSON object: per function, the best value of each seed per algorithm and the
 //! fraction of slot time left idle; under `par`, the parallel DDS comparisons (`par`:
@@ -8,6 +8,7 @@
 //! Usage: `optim_bench [seeds] [evaluations] [slots]` (defaults 30, 1000, 16).
 
 mod par;
+mod sceua;
 mod sim;
 
 use serde_json::{json, Value};
@@ -15,6 +16,23 @@ use tidepool_optim::bench_fns::BenchFunction;
 use tidepool_optim::{build, Algorithm, Settings};
 
 use sim::{median, simulate, space, RunStats};
+
+/// One algorithm's seeds into a function's entry: the best values, the evaluations
+/// and the median idle fraction, under `key`, `key_evaluations`, `key_idle_fraction_median`.
+fn record(out: &mut serde_json::Map<String, Value>, key: &str, stats: &[RunStats]) {
+    out.insert(
+        key.into(),
+        json!(stats.iter().map(|s| s.best).collect::<Vec<_>>()),
+    );
+    out.insert(
+        format!("{key}_evaluations"),
+        json!(stats.iter().map(|s| s.evaluations).collect::<Vec<_>>()),
+    );
+    out.insert(
+        format!("{key}_idle_fraction_median"),
+        json!(median(stats.iter().map(|s| s.idle_fraction).collect())),
+    );
+}
 
 fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Value {
     let settings = Settings::new(budget);
@@ -32,18 +50,7 @@ fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Valu
                 simulate(opt.as_mut(), f, n_slots, seed, f64::INFINITY)
             })
             .collect();
-        out.insert(
-            key.into(),
-            json!(stats.iter().map(|s| s.best).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_evaluations"),
-            json!(stats.iter().map(|s| s.evaluations).collect::<Vec<_>>()),
-        );
-        out.insert(
-            format!("{key}_idle_fraction_median"),
-            json!(median(stats.iter().map(|s| s.idle_fraction).collect())),
-        );
+        record(&mut out, key, &stats);
         if alg == Algorithm::PoolDds {
             out.insert(
                 "pool_barrier_lost_fraction_median".into(),
@@ -53,6 +60,7 @@ fn run_function(f: BenchFunction, seeds: u64, budget: u64, slots: usize) -> Valu
             );
         }
     }
+    sceua::add_runs(f, seeds, budget, slots, &mut out);
     Value::Object(out)
 }
 
