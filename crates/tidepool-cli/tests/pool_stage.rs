@@ -56,7 +56,13 @@ impl StagedRun {
             csv.push_str(&format!("{i}\n"));
         }
         std::fs::write(self.tmp.path().join("trials.csv"), csv).unwrap();
-        self.write("", "[trials]\ncsv = \"trials.csv\"\n", agents, slots, stage_extra);
+        self.write(
+            "",
+            "[trials]\ncsv = \"trials.csv\"\n",
+            agents,
+            slots,
+            stage_extra,
+        );
     }
 
     /// A search of `budget` trials (so the run ends by re-running the best trial).
@@ -233,7 +239,10 @@ fn the_best_trial_is_re_run_from_a_staged_copy_not_the_venv() {
     assert!(venv_ops <= 20, "{venv_ops} operations under the venv");
     assert!(base_ops <= 20, "{base_ops} operations under the base");
     let leftovers: Vec<_> = walk_stage_dirs(&run.scratch());
-    assert!(leftovers.is_empty(), "staged data left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "staged data left behind: {leftovers:?}"
+    );
 }
 
 #[test]

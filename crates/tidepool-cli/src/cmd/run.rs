@@ -5,10 +5,10 @@
 
 #[path = "run_best.rs"]
 mod run_best;
-#[path = "run_best_stage.rs"]
-mod run_best_stage;
 #[path = "run_best_files.rs"]
 mod run_best_files;
+#[path = "run_best_stage.rs"]
+mod run_best_stage;
 #[path = "run_end.rs"]
 mod run_end;
 #[path = "run_finish.rs"]

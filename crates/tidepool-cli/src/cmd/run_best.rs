@@ -31,9 +31,14 @@ pub async fn rerun(
     let local = local_scratch();
     let _ = std::fs::remove_dir_all(&local); // a leftover of an earlier process
     let outcome = rerun_in(cfg, best, stage, &local).await;
-    let copied = outcome.is_ok().then(|| publish(&local.join(WORK_DIR), &work_dir(cfg)));
+    let copied = outcome
+        .is_ok()
+        .then(|| publish(&local.join(WORK_DIR), &work_dir(cfg)));
     if let Err(e) = std::fs::remove_dir_all(&local) {
-        tracing::warn!("cannot remove the re-run's scratch {}: {e}", local.display());
+        tracing::warn!(
+            "cannot remove the re-run's scratch {}: {e}",
+            local.display()
+        );
     }
     copied.transpose()?;
     outcome
@@ -103,7 +108,8 @@ fn publish(from: &Path, to: &Path) -> anyhow::Result<()> {
     if to.exists() {
         std::fs::remove_dir_all(to).with_context(|| format!("cannot empty {}", to.display()))?;
     }
-    copy_tree(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
+    copy_tree(from, to)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {

@@ -43,8 +43,8 @@ impl StagedRerun {
         };
         let mut staged = Vec::new();
         for (meta, path) in plan.archives.into_iter().zip(&stage.archives) {
-            let done = tidepool_stage::stage_file(path, &rerun.dir, &mut |_| {})
-                .with_context(|| {
+            let done =
+                tidepool_stage::stage_file(path, &rerun.dir, &mut |_| {}).with_context(|| {
                     format!(
                         "cannot stage {} in {} for the re-run",
                         path.display(),

@@ -90,7 +90,10 @@ impl Ended<'_> {
             best.trial,
             dir.display()
         ));
-        match self.runtime.block_on(run_best::rerun(self.cfg, best, self.stage)) {
+        match self
+            .runtime
+            .block_on(run_best::rerun(self.cfg, best, self.stage))
+        {
             Ok(ok @ tidepool_models::TrialOutcome::Ok { .. }) => Some(ok),
             Ok(other) => {
                 self.out.warn(&format!(

@@ -173,7 +173,10 @@ pub fn hymod_project(dir: &Path, budget: u64, sleep: Option<f64>) -> PathBuf {
     let mut edits = vec![
         ("../../target/release/tidepool-hymod".to_string(), hymod),
         ("budget = 1000".into(), format!("budget = {budget}")),
-        ("algorithm = \"dds\"".into(), "algorithm = \"async-dds\"".into()),
+        (
+            "algorithm = \"dds\"".into(),
+            "algorithm = \"async-dds\"".into(),
+        ),
         (
             "[slots]\n".into(),
             "[slots]\nprefetch = 0\nheartbeat = \"500ms\"\n".into(),
