@@ -237,8 +237,11 @@ fn peak_rss_mb(pid: u32) -> f64 {
 #[test]
 fn unauthenticated_connections_cannot_exhaust_the_coordinator() {
     use std::io::Write;
+    // 40 trials of 0.5 s on two slots: ~10 s of run after the slots are ready, so the
+    // flood below meets a running coordinator (status.json, which says the first trials
+    // are done, is rewritten every 5 s).
     let dir = RunDir::new(40, 1, "[slots]\nper_node = 2\n");
-    with_model(&dir, r#"["sh", "-c", "sleep 0.2; echo 1"]"#);
+    with_model(&dir, r#"["sh", "-c", "sleep 0.5; echo 1"]"#);
     let coordinator = dir.spawn(&[]);
     let status = dir.wait_status(Duration::from_secs(60), |s| {
         s["trials_done"].as_u64().unwrap_or(0) > 0

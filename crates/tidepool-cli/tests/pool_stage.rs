@@ -56,14 +56,30 @@ impl StagedRun {
             csv.push_str(&format!("{i}\n"));
         }
         std::fs::write(self.tmp.path().join("trials.csv"), csv).unwrap();
+        self.write(
+            "",
+            "[trials]\ncsv = \"trials.csv\"\n",
+            agents,
+            slots,
+            stage_extra,
+        );
+    }
+
+    /// A search of `budget` trials (so the run ends by re-running the best trial).
+    fn write_search_config(&self, agents: usize, slots: u32, budget: usize) {
+        let search = "[optimizer]\nalgorithm = \"async-dds\"\n";
+        self.write(&format!("budget = {budget}\n"), search, agents, slots, "");
+    }
+
+    fn write(&self, run: &str, what: &str, agents: usize, slots: u32, stage_extra: &str) {
         let config = format!(
-            "[run]\nname = \"staged\"\ndir = \"run\"\n\
+            "[run]\nname = \"staged\"\ndir = \"run\"\n{run}\
              [launch]\nmode = \"local\"\nagents = {agents}\n\
              [slots]\nper_node = {slots}\nheartbeat = \"20s\"\n\
              [model]\nkind = \"python\"\nfunction = \"probe:objective\"\n\
              python = {python:?}\npath = [{model:?}]\n\
              [[parameters]]\nname = \"x\"\nlower = 0\nupper = 1e9\n\
-             [trials]\ncsv = \"trials.csv\"\n\
+             {what}\
              [stage]\narchives = [\"env.tpk\"]\n{stage_extra}",
             python = self.venv.join("bin/python").display().to_string(),
             model = self.tmp.path().join("model").display().to_string(),
@@ -139,22 +155,16 @@ fn staging_parts() -> Option<PathBuf> {
     venv
 }
 
-#[test]
-fn slots_run_from_the_staged_venv_and_the_run_barely_touches_the_original() {
-    let _serial = serial();
-    let Some(venv) = staging_parts() else { return };
-    if !util::require(util::which("strace").is_some(), "strace") {
-        return;
-    }
-    let run = StagedRun::new(venv.clone());
-    run.write_config(2, 3, 12, "");
+/// `tidepool run` under `tidepool profile --shared VENV --shared BASE`: the operations
+/// under the venv and under its base installation over the whole run.
+fn profiled_run(run: &StagedRun, venv: &Path) -> (u64, u64) {
     let report = run.tmp.path().join("profile.json");
-    let base = base_prefix(&venv);
-    let mut profile = Command::new(util::bin());
-    profile
+    let base = base_prefix(venv);
+    std::fs::create_dir_all(run.scratch()).unwrap();
+    let out = Command::new(util::bin())
         .arg("profile")
         .arg("--shared")
-        .arg(&venv)
+        .arg(venv)
         .arg("--shared")
         .arg(&base)
         .arg("--json")
@@ -164,30 +174,70 @@ fn slots_run_from_the_staged_venv_and_the_run_barely_touches_the_original() {
         .arg("run")
         .arg(run.config())
         .arg("--json")
-        .env("TMPDIR", {
-            std::fs::create_dir_all(run.scratch()).unwrap();
-            run.scratch()
-        });
-    let out = profile.output().unwrap();
+        .env("TMPDIR", run.scratch())
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    run.assert_ran_staged();
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let venv_ops = report["shared"][venv.to_str().unwrap()]["total"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no count for the venv in {}", report["shared"]));
-    let base_ops = report["shared"][base.to_str().unwrap()]["total"]
-        .as_u64()
-        .unwrap();
+    let ops = |prefix: &Path| {
+        report["shared"][prefix.to_str().unwrap()]["total"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no count for {prefix:?} in {}", report["shared"]))
+    };
+    (ops(venv), ops(&base))
+}
+
+#[test]
+fn slots_run_from_the_staged_venv_and_the_run_barely_touches_the_original() {
+    let _serial = serial();
+    let Some(venv) = staging_parts() else { return };
+    if !util::require(util::which("strace").is_some(), "strace") {
+        return;
+    }
+    let run = StagedRun::new(venv.clone());
+    run.write_config(2, 3, 12, "");
+    let (venv_ops, base_ops) = profiled_run(&run, &venv);
+    run.assert_ran_staged();
     eprintln!("whole run: {venv_ops} operations under the venv, {base_ops} under the base");
     assert!(venv_ops <= 20, "{venv_ops} operations under the venv");
     assert!(
         base_ops <= 20,
         "{base_ops} operations under the base prefix"
     );
+    let leftovers: Vec<_> = walk_stage_dirs(&run.scratch());
+    assert!(
+        leftovers.is_empty(),
+        "staged data left behind: {leftovers:?}"
+    );
+}
+
+/// A search ends by re-running its best trial on the coordinator: that re-run, too,
+/// imports from a staged copy on node-local scratch (it once started the venv's own
+/// interpreter: thousands of operations on the shared filesystem at every run's end),
+/// and leaves no staged copy behind; its files still land in `RUNDIR/best/work`.
+#[test]
+fn the_best_trial_is_re_run_from_a_staged_copy_not_the_venv() {
+    let _serial = serial();
+    let Some(venv) = staging_parts() else { return };
+    let run = StagedRun::new(venv.clone());
+    run.write_search_config(1, 2, 6);
+    let (venv_ops, base_ops) = profiled_run(&run, &venv);
+    assert!(run.tmp.path().join("run/best/work/python.err").is_file());
+    // the slots and the re-run, each from a staged copy under TMPDIR
+    let probes = run.probes();
+    let rerun = probes
+        .iter()
+        .filter(|(prefix, _)| prefix.to_string_lossy().contains("/tidepool-best-"))
+        .count();
+    assert_eq!(rerun, 1, "the re-run's interpreter: {probes:?}");
+    run.assert_ran_staged();
+    eprintln!("whole run: {venv_ops} operations under the venv, {base_ops} under the base");
+    assert!(venv_ops <= 20, "{venv_ops} operations under the venv");
+    assert!(base_ops <= 20, "{base_ops} operations under the base");
     let leftovers: Vec<_> = walk_stage_dirs(&run.scratch());
     assert!(
         leftovers.is_empty(),

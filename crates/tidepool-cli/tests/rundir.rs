@@ -174,7 +174,9 @@ fn a_second_run_on_the_same_directory_is_refused() {
     if !have_tools() {
         return;
     }
-    let budget = 60;
+    // Long enough (~15 s of trials) that status.json, rewritten every 5 s, shows the
+    // first run running with trials done before it ends.
+    let budget = 400;
     let calib = Calib::new(budget);
     let first = calib.spawn();
     calib.wait_running();

@@ -1,7 +1,8 @@
 //! Real jobs under real Slurm: a private two-node cluster (`scripts/slurm-up`, nodes
 //! tp1 and tp2, through `tidepool_testkit::slurm`) runs the script `tidepool
 //! slurm-script` prints, submitted with `sbatch` and watched with `squeue`, the way a
-//! user submits a calibration. The journal then shows the budget reached, trials run
+//! user submits a calibration of the hymod example (`examples/hymod-exe`, its model
+//! program the `tidepool-hymod` built for the tests). The journal then shows the budget reached, trials run
 //! on both nodes (agents started by `srun`; an agent announces Slurm's node name) and
 //! none lost. A job whose time limit is too short gets Slurm's SIGTERM, records the run
 //! as interrupted, and the same run resubmitted resumes and finishes. Skips visibly
@@ -10,54 +11,18 @@
 mod slurm_util;
 mod util;
 
-use slurm_util::{assert_nothing_lost, journal, show, Job};
+use slurm_util::{assert_nothing_lost, hymod_project, journal, show, Job};
 use std::collections::BTreeSet;
 use std::process::Command;
 use tidepool_journal::EventKind;
 use tidepool_testkit::slurm::SlurmCluster;
-
-/// A DDS calibration of the 2-d Rosenbrock function, computed by awk after a sleep of
-/// `sleep` seconds per trial. No `[launch] mode`: inside the job it is `slurm`. One
-/// slot per node (each test node has one CPU). To calibrate the hymod example instead,
-/// make the job with `Job::copy_of(&cluster, "examples/hymod-exe", "tidepool.toml")`.
-fn calibration(budget: u64, sleep: f64) -> String {
-    format!(
-        r#"[run]
-name = "rosen"
-dir = "run"
-budget = {budget}
-seed = 5
-[slots]
-per_node = 1
-prefetch = 0
-heartbeat = "500ms"
-[model]
-kind = "command"
-stages = [[
-  "sh", "-c",
-  'sleep {sleep}; awk -v a="$0" -v b="$1" "BEGIN {{ printf \"%.17g\\n\", 100*(b-a*a)^2 + (1-a)^2 }}"',
-  "{{x0}}", "{{x1}}",
-]]
-[optimizer]
-algorithm = "async-dds"
-[[parameters]]
-name = "x0"
-lower = -2.0
-upper = 2.0
-[[parameters]]
-name = "x1"
-lower = -2.0
-upper = 2.0
-"#
-    )
-}
 
 #[test]
 fn a_submitted_job_reaches_its_budget_on_both_nodes() {
     let Some(cluster) = SlurmCluster::start() else {
         return;
     };
-    let job = Job::new(&cluster, &calibration(24, 0.1));
+    let job = Job::hymod(&cluster, 24, Some(0.1));
     let budget = job.budget();
     let script = job.script("job.sh", &["--time", "5"]);
     let id = job.submit(&script);
@@ -96,7 +61,7 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
     // Two slots, a second per trial: at least 60 s of work, more than the one-minute
     // limit allows. Slurm signals 20 s before the limit (up to its 30 s check period
     // earlier).
-    let job = Job::new(&cluster, &calibration(120, 1.0));
+    let job = Job::hymod(&cluster, 120, Some(1.0));
     let budget = job.budget();
     let short = job.script("short.sh", &["--time", "1", "--signal-lead", "20"]);
     let first = job.submit(&short);
@@ -147,8 +112,7 @@ fn a_job_past_its_time_limit_is_interrupted_and_resumes_when_resubmitted() {
 #[test]
 fn slurm_script_takes_a_signal_lead_that_fits_the_limit() {
     let project = tempfile::tempdir().unwrap();
-    let config = project.path().join("calib.toml");
-    std::fs::write(&config, calibration(10, 0.0)).unwrap();
+    let config = hymod_project(project.path(), 10, None);
     let script = |args: &[&str]| {
         Command::new(util::bin())
             .arg("slurm-script")

@@ -7,6 +7,8 @@
 mod run_best;
 #[path = "run_best_files.rs"]
 mod run_best_files;
+#[path = "run_best_stage.rs"]
+mod run_best_stage;
 #[path = "run_end.rs"]
 mod run_end;
 #[path = "run_finish.rs"]
@@ -98,6 +100,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let timeout = args.join_timeout;
     let mut opts = coordinator_options(&cfg, &mode, names, total, timeout, archives)?;
     opts.objective = objective.clone();
+    let stage = opts.stage.clone();
     opts.scheduler.observed_before = ready.search.observed();
     let counts = ready.journal.reader()?.counts()?;
     opts.done_before = (counts.observed, counts.failed + counts.timed_out);
@@ -139,6 +142,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         runtime: &runtime,
         out,
         objective: objective.as_ref(),
+        stage: stage.as_ref(),
     };
     report(result, &ended, out)
 }

@@ -16,6 +16,8 @@ pub(super) struct Ended<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     pub out: &'a Output,
     pub objective: Option<&'a tidepool_objective::Objective>,
+    /// What the run staged (the re-run stages it too).
+    pub stage: Option<&'a tidepool_pool::staging::StageOptions>,
 }
 
 impl Ended<'_> {
@@ -102,7 +104,10 @@ impl Ended<'_> {
             best.trial,
             dir.display()
         ));
-        match self.runtime.block_on(run_best::rerun(self.cfg, best)) {
+        match self
+            .runtime
+            .block_on(run_best::rerun(self.cfg, best, self.stage))
+        {
             Ok(ok @ tidepool_models::TrialOutcome::Ok { .. }) => Some(ok),
             Ok(other) => {
                 self.out.warn(&format!(

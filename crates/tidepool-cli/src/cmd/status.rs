@@ -87,6 +87,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         status.state = RunState::Interrupted;
         status.eta_s = None;
     }
+    status.eta_s = eta_now(&status, now_unix());
     let report = StatusReport {
         status,
         journal,
@@ -194,10 +195,7 @@ fn describe(s: &RunStatus, gone: Option<String>) -> String {
         text += &format!("\nerror: {err}");
     }
     text += &slot_times(s);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
+    let now = now_unix();
     if s.state == RunState::Running && now - s.updated_unix > STALE_AFTER_S {
         text += &format!(
             "\nnote: no update for {:.0} s; the coordinator may be gone",
@@ -205,6 +203,20 @@ fn describe(s: &RunStatus, gone: Option<String>) -> String {
         );
     }
     text
+}
+
+fn now_unix() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// The ETA as of `now`: status.json is rewritten every few seconds (and at once on
+/// notable changes), so the ETA it holds was computed `now - updated_unix` seconds ago.
+fn eta_now(s: &RunStatus, now: f64) -> Option<f64> {
+    let age = (now - s.updated_unix).max(0.0);
+    s.eta_s.map(|eta| (eta - age).max(0.0))
 }
 
 /// Slot start-up: first and last ready time, slowest start.
@@ -245,4 +257,31 @@ fn slot_table(s: &RunStatus) -> String {
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(eta_s: Option<f64>, updated_unix: f64) -> RunStatus {
+        let mut s: RunStatus = serde_json::from_value(serde_json::json!({
+            "name": "r", "run_id": "id", "state": "running", "trials_done": 10,
+            "trials_failed": 0, "budget": 20, "agents": 1, "slots_total": 2,
+            "slots_ready": 2, "slots_busy": 2, "trials_per_sec": 1.0,
+            "elapsed_s": 10.0, "updated_unix": 0.0, "slots": []
+        }))
+        .unwrap();
+        s.eta_s = eta_s;
+        s.updated_unix = updated_unix;
+        s
+    }
+
+    /// Written 4 s ago with 10 s to go: 6 s to go now; never below zero; none stays none.
+    #[test]
+    fn the_eta_is_aged_by_the_time_since_the_status_was_written() {
+        assert_eq!(eta_now(&status(Some(10.0), 1000.0), 1004.0), Some(6.0));
+        assert_eq!(eta_now(&status(Some(3.0), 1000.0), 1004.0), Some(0.0));
+        assert_eq!(eta_now(&status(Some(3.0), 1000.0), 999.0), Some(3.0));
+        assert_eq!(eta_now(&status(None, 1000.0), 1004.0), None);
+    }
 }

@@ -20,31 +20,14 @@ pub struct Job<'c> {
 }
 
 impl<'c> Job<'c> {
-    /// A project holding only `calib.toml` with `config`.
-    pub fn new(cluster: &'c SlurmCluster, config: &str) -> Self {
+    /// The hymod example ([`hymod_project`]) in a temporary project directory.
+    pub fn hymod(cluster: &'c SlurmCluster, budget: u64, sleep: Option<f64>) -> Self {
         let project = tempfile::Builder::new().prefix("tp-job").tempdir().unwrap();
-        let path = project.path().join("calib.toml");
-        std::fs::write(&path, config).unwrap();
+        let config = hymod_project(project.path(), budget, sleep);
         Job {
             cluster,
             project,
-            config: path,
-        }
-    }
-
-    /// A copy of a project directory of the repository (e.g. an example), with its
-    /// config file `config`.
-    pub fn copy_of(cluster: &'c SlurmCluster, dir: &str, config: &str) -> Self {
-        let project = tempfile::Builder::new().prefix("tp-job").tempdir().unwrap();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir);
-        copy_tree(&from, project.path());
-        let path = project.path().join(config);
-        Job {
-            cluster,
-            project,
-            config: path,
+            config,
         }
     }
 
@@ -67,7 +50,7 @@ impl<'c> Job<'c> {
         self.loaded().run_dir()
     }
 
-    /// `tidepool slurm-script calib.toml --nodes 2 ARGS`, written to `name`.
+    /// `tidepool slurm-script CONFIG --nodes 2 ARGS`, written to `name`.
     pub fn script(&self, name: &str, args: &[&str]) -> PathBuf {
         let out = Command::new(util::bin())
             .arg("slurm-script")
@@ -155,6 +138,63 @@ impl<'c> Job<'c> {
             .unwrap_or("unknown")
             .to_string()
     }
+}
+
+/// `tidepool-hymod` built beside the `tidepool` under test (`cargo build -p
+/// tidepool-hymod`).
+pub fn hymod_binary() -> PathBuf {
+    let path = util::bin().with_file_name("tidepool-hymod");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with cargo build -p tidepool-hymod",
+        path.display()
+    );
+    path
+}
+
+/// `examples/hymod-exe` and `examples/hymod-data` copied into `dir`, as
+/// tests/examples.rs does: the model program made the `tidepool-hymod` built beside
+/// the binary under test, with `budget` trials of `async-dds` on one slot per node
+/// (each test node has one CPU), a short heartbeat, and with `sleep` a step that
+/// sleeps that long before each trial's model (a run long enough to meet a time
+/// limit; hymod itself takes milliseconds). No `[launch] mode`: inside the job it is
+/// `slurm`. Returns the copied config.
+pub fn hymod_project(dir: &Path, budget: u64, sleep: Option<f64>) -> PathBuf {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    for part in ["hymod-data", "hymod-exe"] {
+        let target = dir.join(part);
+        std::fs::create_dir(&target).unwrap();
+        copy_tree(&examples.join(part), &target);
+    }
+    let _ = std::fs::remove_dir_all(dir.join("hymod-exe/runs"));
+    let config = dir.join("hymod-exe/tidepool.toml");
+    let hymod = hymod_binary().display().to_string();
+    let text = std::fs::read_to_string(&config).unwrap();
+    let mut edits = vec![
+        ("../../target/release/tidepool-hymod".to_string(), hymod),
+        ("budget = 1000".into(), format!("budget = {budget}")),
+        (
+            "algorithm = \"dds\"".into(),
+            "algorithm = \"async-dds\"".into(),
+        ),
+        (
+            "[slots]\n".into(),
+            "[slots]\nprefetch = 0\nheartbeat = \"500ms\"\n".into(),
+        ),
+    ];
+    if let Some(sleep) = sleep {
+        edits.push((
+            "steps = [{ run = [".into(),
+            format!("steps = [{{ run = [\"sleep\", \"{sleep}\"] }}, {{ run = ["),
+        ));
+    }
+    let mut text = text;
+    for (from, to) in edits {
+        assert!(text.contains(&from), "the hymod example has no {from:?}");
+        text = text.replace(&from, &to);
+    }
+    std::fs::write(&config, text).unwrap();
+    config
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -1,6 +1,7 @@
 //! The event loop: network events and ticks in, scheduler actions out.
 
 mod actions;
+mod cadence;
 mod shutdown;
 
 use super::report::{snapshot, ProgressSink, SnapshotInput};
@@ -16,7 +17,9 @@ use tidepool_launch::LaunchedAgents;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 const TICK: Duration = Duration::from_millis(100);
-const STATUS_EVERY: Duration = Duration::from_secs(1);
+/// Progress (a terminal bar or log lines, not the shared filesystem) is shown this often;
+/// `status.json` follows its own rule (`cadence`).
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// Most events handled before outgoing batches are flushed.
 const BATCH_EVENTS: usize = 4096;
 
@@ -38,7 +41,8 @@ pub(super) struct Driver<'a> {
     actions: Vec<Action>,
     start: Instant,
     last_agent_seen: Instant,
-    last_status: Instant,
+    status_cadence: cadence::Cadence,
+    last_progress: Instant,
     last_beat: Instant,
     ended: Option<RunEnd>,
     failure: Option<String>,
@@ -72,7 +76,8 @@ impl<'a> Driver<'a> {
             actions: Vec::new(),
             start: now,
             last_agent_seen: now,
-            last_status: now,
+            status_cadence: cadence::Cadence::started(Duration::ZERO),
+            last_progress: now,
             last_beat: now,
             ended: None,
             failure: None,
@@ -246,13 +251,28 @@ impl<'a> Driver<'a> {
             }
         }
         self.check_liveness();
-        if self.last_status.elapsed() >= STATUS_EVERY {
-            self.last_status = Instant::now();
+        let write = self.status_cadence.due(self.now(), self.mark());
+        let show = self.last_progress.elapsed() >= PROGRESS_EVERY;
+        if write || show {
             let status = self.status(RunState::Running);
-            if let Err(e) = status.write(&self.opts.run_dir) {
-                tracing::warn!("{e}");
+            if write {
+                if let Err(e) = status.write(&self.opts.run_dir) {
+                    tracing::warn!("{e}");
+                }
             }
-            self.progress.progress(&status);
+            if show {
+                self.last_progress = Instant::now();
+                self.progress.progress(&status);
+            }
+        }
+    }
+
+    /// What makes `status.json` due at once when it changes.
+    fn mark(&self) -> cadence::Mark {
+        let p = self.sched.progress();
+        cadence::Mark {
+            all_ready: p.slots_total > 0 && p.slots_ready == p.slots_total,
+            failed: self.failure.is_some(),
         }
     }
 
