@@ -7,6 +7,7 @@ use crate::async_dds::AsyncDds;
 use crate::dds::{Dds, DdsOptions};
 use crate::error::OptimError;
 use crate::list::ListSampler;
+use crate::padds::{Padds, Selection};
 use crate::params::ParamSpace;
 use crate::perturb::BoundRule;
 use crate::pool_dds::{BatchRecord, PoolDds, PoolOptions};
@@ -24,6 +25,7 @@ pub enum Algorithm {
     Lhs,
     Sobol,
     List,
+    Padds,
 }
 
 /// Algorithm settings; `Settings::new(budget)` gives the documented defaults.
@@ -42,6 +44,10 @@ pub struct Settings {
     pub stagnation_limit: u32,
     /// Rows for `list`, in the space's parameter order (read by the config's trials CSV reader).
     pub list_rows: Option<Vec<Vec<f64>>>,
+    /// `padds`: how many objectives (the `[objective]` terms), at least 2.
+    pub objectives: usize,
+    /// `padds`: the archive member a dominated candidate's successor starts from.
+    pub selection: Selection,
 }
 
 impl Settings {
@@ -54,6 +60,8 @@ impl Settings {
             batch_size: None,
             stagnation_limit: 10,
             list_rows: None,
+            objectives: 0,
+            selection: Selection::default(),
         }
     }
 
@@ -70,6 +78,10 @@ impl Settings {
         }
         if self.stagnation_limit == 0 {
             return bad("stagnation_limit", "0".into(), "must be at least 1");
+        }
+        if algorithm == Algorithm::Padds && self.objectives < 2 {
+            let value = self.objectives.to_string();
+            return bad("objectives", value, "padds needs at least two objectives");
         }
         Ok(())
     }
@@ -104,6 +116,13 @@ pub fn build(
             };
             State::PoolDds(PoolDds::new(space, opts, seed))
         }
+        Algorithm::Padds => State::Padds(Padds::new(
+            space,
+            dds,
+            settings.selection,
+            settings.objectives,
+            seed,
+        )),
         Algorithm::Uniform => State::Sampler(Sampler::uniform(space, n, seed)),
         Algorithm::Lhs => State::Sampler(Sampler::lhs(space, n, seed)),
         Algorithm::Sobol => State::Sampler(Sampler::sobol(space, n, seed)?),
@@ -135,6 +154,7 @@ enum State {
     PoolDds(PoolDds),
     Sampler(Sampler),
     List(ListSampler),
+    Padds(Padds),
 }
 
 macro_rules! each {
@@ -145,6 +165,7 @@ macro_rules! each {
             State::PoolDds($x) => $body,
             State::Sampler($x) => $body,
             State::List($x) => $body,
+            State::Padds($x) => $body,
         }
     };
 }
@@ -171,7 +192,37 @@ impl Optimizer for State {
             State::AsyncDds(x) => x.ledger().best_trial(),
             State::PoolDds(x) => x.ledger().best_trial(),
             State::Sampler(x) => x.ledger().best_trial(),
+            State::Padds(x) => x.ledger().best_trial(),
         }
+    }
+
+    fn try_observe_many(&mut self, id: TrialId, values: &[f64]) -> Result<(), OptimError> {
+        match self {
+            State::Padds(x) => x.try_observe_many(id, values),
+            _ => Err(OptimError::NotMultiObjective { id }),
+        }
+    }
+
+    fn objectives(&self) -> Option<usize> {
+        match self {
+            State::Padds(x) => Some(x.objectives()),
+            _ => None,
+        }
+    }
+
+    fn pareto(&self) -> Option<Vec<(Trial, Vec<f64>)>> {
+        let State::Padds(x) = self else {
+            return None;
+        };
+        let space = &x.ledger().space;
+        let front = x.archive().members().iter().map(|m| {
+            let trial = Trial {
+                id: m.id,
+                values: space.denormalise(&m.unit),
+            };
+            (trial, m.objectives.clone())
+        });
+        Some(front.collect())
     }
 
     fn save(&self) -> Result<Vec<u8>, OptimError> {
