@@ -3,7 +3,8 @@
 //!
 //! It holds the config snapshot and its hash, every trial (parameters, status, objective,
 //! named responses, node, slot, attempt, times, failure reason, stderr tail), the order
-//! in which the optimiser observed results, opaque optimiser checkpoints, run events, and each
+//! in which the optimiser observed results (with each vector of objectives for the
+//! multi-objective `padds`), the archive of non-dominated trials, opaque optimiser checkpoints, run events, and each
 //! slot's starts and readiness (the start gate at work, shown by `tidepool report`).
 //!
 //! Writes go through a batching writer: a thread fed by a bounded channel commits all
@@ -42,6 +43,7 @@
 //! - `writer`: the batching writer thread;
 //! - `apply`: each record as SQL, and the rules records follow;
 //! - `reader`: [`JournalReader`], the read-only queries for resume, status and export;
+//! - `pareto`: the archive of non-dominated trials and the objective vectors;
 //! - `records`: the record and row types;
 //! - `schema`: tables, schema version and upgrades, connection set-up, the file's path
 //!   (below both `journal` and `reader`, which do not depend on each other's insides);
@@ -52,6 +54,7 @@ mod apply;
 mod error;
 mod export;
 mod journal;
+mod pareto;
 mod reader;
 mod records;
 mod schema;
@@ -63,7 +66,7 @@ pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{
     unix_now, Checkpoint, ConfigSnapshot, Counts, EventKind, FinishedTrial, Observation,
-    ProposedTrial, ReplayStep, RunEvent, SlotEvent, SlotEventKind, StartedTrial, TrialId,
-    TrialRecord, TrialStatus,
+    ParetoMember, ProposedTrial, ReplayStep, RunEvent, SlotEvent, SlotEventKind, StartedTrial,
+    TrialId, TrialRecord, TrialStatus,
 };
 pub use schema::{journal_path, SCHEMA_VERSION};

@@ -359,7 +359,33 @@ impl RunConfig {
                 format!("must be in (0, 1] (0.2 is usual), got {r}"),
             ));
         }
+        self.validate_padds()?;
         self.validate_parameters()
+    }
+
+    /// How many `[objective]` terms a run has (0 without `[objective]`, 1 for the
+    /// shorthand): the objectives `padds` keeps apart.
+    pub fn objective_term_count(&self) -> usize {
+        self.objective
+            .as_ref()
+            .map_or(0, |spec| spec.terms.len().max(1))
+    }
+
+    /// `padds` keeps the `[objective]` terms apart: it needs two or more.
+    fn validate_padds(&self) -> Result<(), ConfigError> {
+        let terms = self.objective_term_count();
+        if self.optimizer.algorithm != Some(tidepool_optim::Algorithm::Padds) || terms >= 2 {
+            return Ok(());
+        }
+        Err(self.invalid_with_hint(
+            "optimizer.algorithm",
+            format!(
+                "`padds` minimises each `[objective]` term as its own objective and needs at \
+                 least two terms; this config has {terms}"
+            ),
+            "give two or more `[[objective.terms]]` (e.g. kge of the flows and kge of their \
+             logarithms), or choose a single-objective algorithm such as `dds`",
+        ))
     }
 
     fn validate_parameters(&self) -> Result<(), ConfigError> {

@@ -1,7 +1,7 @@
 //! `[optimizer]`: which search algorithm proposes the trials, and its settings.
 
 use serde::Deserialize;
-use tidepool_optim::{Algorithm, BoundRule, Settings};
+use tidepool_optim::{Algorithm, BoundRule, Selection, Settings};
 
 /// `[optimizer]`: the algorithm and its settings; `[run] budget` and `seed` feed it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -25,6 +25,10 @@ pub struct OptimizerSection {
     /// `pool-dds`: batches without improvement before stopping.
     #[serde(default = "default_stagnation")]
     pub stagnation_limit: u32,
+    /// `padds`: how the archive member to perturb after a dominated candidate is
+    /// drawn: `hvc` (hypervolume contribution), `crowding` or `ones`.
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 fn default_r() -> f64 {
@@ -43,6 +47,7 @@ impl Default for OptimizerSection {
             pool_size: None,
             batch_size: None,
             stagnation_limit: default_stagnation(),
+            selection: Selection::default(),
         }
     }
 }
@@ -67,6 +72,7 @@ impl OptimizerSection {
             pool_size: self.pool_size,
             batch_size: self.batch_size,
             stagnation_limit: self.stagnation_limit,
+            selection: self.selection,
             ..Settings::new(budget)
         }
     }
@@ -82,5 +88,6 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::Lhs => "lhs",
         Algorithm::Sobol => "sobol",
         Algorithm::List => "list",
+        Algorithm::Padds => "padds",
     }
 }

@@ -25,6 +25,7 @@ impl RunConfig {
         put("optimizer.pool_size", format!("{:?}", o.pool_size));
         put("optimizer.batch_size", format!("{:?}", o.batch_size));
         put("optimizer.stagnation_limit", o.stagnation_limit.to_string());
+        put("optimizer.selection", format!("{:?}", o.selection));
         put(
             "trials.csv",
             format!("{:?}", self.trials.as_ref().map(|t| &t.csv)),
