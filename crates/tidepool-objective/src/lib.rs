@@ -35,10 +35,12 @@
 //! - `observed`: reading an observed series from a CSV or whitespace table;
 //! - `coverage`: the periods against the observed data;
 //! - `objective`: [`Objective`], its terms and [`Score`];
+//! - `distances`: [`Distances`], the terms' distances kept apart (multi-objective);
 //! - `sense`: [`Sense`], the minimised objective as shown;
 //! - `error`: [`ObjectiveError`].
 
 mod coverage;
+mod distances;
 mod error;
 mod objective;
 mod observed;
@@ -47,6 +49,7 @@ mod sense;
 mod spec;
 mod validate;
 
+pub use distances::Distances;
 pub use error::ObjectiveError;
 pub use objective::{MetricTerm, Objective, Score, Term, TermKind};
 pub use periods::{Periods, Window};
