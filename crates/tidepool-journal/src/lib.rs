@@ -47,12 +47,13 @@
 //! - `records`: the record and row types;
 //! - `schema`: tables, schema version and upgrades, connection set-up, the file's path
 //!   (below both `journal` and `reader`, which do not depend on each other's insides);
-//! - `export`: the trials table as CSV;
+//! - `export`: the trials table as CSV; `export_pareto`: the archive as a table;
 //! - `error`: [`JournalError`].
 
 mod apply;
 mod error;
 mod export;
+mod export_pareto;
 mod journal;
 mod pareto;
 mod reader;
@@ -62,6 +63,7 @@ mod writer;
 
 pub use error::{JournalError, Result};
 pub use export::{write_csv, ShownColumn};
+pub use export_pareto::{Front, FrontMember};
 pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{

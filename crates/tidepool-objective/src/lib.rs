@@ -55,4 +55,4 @@ pub use objective::{MetricTerm, Objective, Score, Term, TermKind};
 pub use periods::{Periods, Window};
 pub use sense::{number, Sense};
 pub use spec::{Column, Daily, Goal, ObjectiveSpec, ObservedSpec, TermSpec};
-pub use validate::validate;
+pub use validate::{term_names, validate};

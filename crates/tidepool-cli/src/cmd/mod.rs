@@ -8,6 +8,7 @@ use std::process::ExitCode;
 pub mod agent;
 pub mod check;
 pub mod export;
+mod export_pareto;
 pub mod pack;
 pub mod profile;
 pub mod report;

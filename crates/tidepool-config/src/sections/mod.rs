@@ -425,11 +425,22 @@ mod tests;
 /// run's journal), without checking the rest of it: `objective` when the text has no
 /// readable `[objective]`.
 pub fn sense_of_text(text: &str) -> tidepool_objective::Sense {
+    objective_of_text(text).map_or_else(tidepool_objective::Sense::minimised, |spec| {
+            tidepool_objective::Sense::of(&spec)
+        })
+}
+
+/// The `[objective]` terms' names of a config's text, in order (empty when it has no
+/// readable `[objective]`): the objectives of a multi-objective run.
+pub fn objective_names_of_text(text: &str) -> Vec<String> {
+    objective_of_text(text)
+        .and_then(|spec| tidepool_objective::term_names(&spec).ok())
+        .unwrap_or_default()
+}
+
+fn objective_of_text(text: &str) -> Option<tidepool_objective::ObjectiveSpec> {
     toml::from_str::<toml::Table>(text)
         .ok()
         .and_then(|mut table| table.remove("objective"))
         .and_then(|value| value.try_into::<tidepool_objective::ObjectiveSpec>().ok())
-        .map_or_else(tidepool_objective::Sense::minimised, |spec| {
-            tidepool_objective::Sense::of(&spec)
-        })
 }
