@@ -383,8 +383,8 @@ impl RunConfig {
                 "`padds` minimises each `[objective]` term as its own objective and needs at \
                  least two terms; this config has {terms}"
             ),
-            "give two or more `[[objective.terms]]` (e.g. kge of the flows and kge of their \
-             logarithms), or choose a single-objective algorithm such as `dds`",
+            "give two or more `[[objective.terms]]` (e.g. metrics `kge_high` and \
+             `kge_low`), or choose a single-objective algorithm such as `dds`",
         ))
     }
 
