@@ -426,8 +426,8 @@ mod tests;
 /// readable `[objective]`.
 pub fn sense_of_text(text: &str) -> tidepool_objective::Sense {
     objective_of_text(text).map_or_else(tidepool_objective::Sense::minimised, |spec| {
-            tidepool_objective::Sense::of(&spec)
-        })
+        tidepool_objective::Sense::of(&spec)
+    })
 }
 
 /// The `[objective]` terms' names of a config's text, in order (empty when it has no
