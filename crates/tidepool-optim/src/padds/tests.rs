@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::perturb::BoundRule;
-use crate::{build, restore, Algorithm, Optimizer as _, Param, Settings, Trial};
+use crate::{build, restore, Algorithm, Param, Settings, Trial};
 
 fn space(d: usize) -> ParamSpace {
     ParamSpace::new(
