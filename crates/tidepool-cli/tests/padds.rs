@@ -9,16 +9,6 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `tidepool-hymod` built beside the `tidepool` under test.
-fn hymod_binary() -> Option<PathBuf> {
-    let path = util::bin().with_file_name("tidepool-hymod");
-    util::require(
-        path.is_file(),
-        "tidepool-hymod (build it: cargo build -p tidepool-hymod)",
-    )
-    .then_some(path)
-}
-
 const OBSERVED: &str = r#"observed = { csv = "../hymod-data/hymod_input.csv", date = "Date", value = "Discharge[ls-1]", date_format = "%d.%m.%Y", delimiter = ";", factor = 0.048457655636567586 }"#;
 
 /// The example with `[objective]` replaced by two terms and `[optimizer]` by padds.
@@ -78,7 +68,9 @@ fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
 
 #[test]
 fn padds_calibrates_hymod_on_two_objectives_exports_its_front_and_reports_it() {
-    let Some(hymod) = hymod_binary() else { return };
+    let Some(hymod) = util::hymod_binary() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let config = padds_example(dir.path(), &hymod, 60);
     let run_dir = dir.path().join("run");

@@ -29,12 +29,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::dds::{uniform_unit, DdsOptions};
+use crate::dds::{start, start_proposal, uniform_unit, DdsOptions};
 use crate::error::OptimError;
 use crate::ledger::Ledger;
 use crate::params::ParamSpace;
 use crate::perturb::{dds_candidate, dds_probability};
-use crate::{initial_samples, Outcome, Proposal, TrialId};
+use crate::{Outcome, Proposal, TrialId};
 
 /// The search candidate in flight and the objectives of the point it perturbs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,12 +68,7 @@ impl Padds {
         objectives: usize,
         seed: u64,
     ) -> Self {
-        let initial = space.initial_point().map(|x| space.normalise(&x));
-        let n0 = if initial.is_some() {
-            1.min(opts.budget)
-        } else {
-            initial_samples(opts.budget)
-        };
+        let (initial, n0) = start(&space, opts.budget);
         Padds {
             ledger: Ledger::new(space),
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -90,18 +85,12 @@ impl Padds {
     }
 
     pub fn propose(&mut self) -> Proposal {
-        let proposed = self.ledger.proposed();
-        if proposed >= self.opts.budget {
-            return Proposal::Done;
+        let limits = (self.n0, self.opts.budget);
+        let initial = self.initial.as_ref();
+        if let Some(p) = start_proposal(&mut self.ledger, &mut self.rng, initial, limits) {
+            return p;
         }
-        let d = self.ledger.space.dim();
-        if proposed < self.n0 {
-            let unit = match (&self.initial, proposed) {
-                (Some(x), 0) => x.clone(),
-                _ => uniform_unit(d, &mut self.rng),
-            };
-            return Proposal::Trial(self.ledger.issue(unit));
-        }
+        let (proposed, d) = (self.ledger.proposed(), self.ledger.space.dim());
         if self.ledger.in_flight() > 0 {
             return Proposal::Wait;
         }
