@@ -80,7 +80,8 @@ def spotpy_side(seed, evals):
 def tidepool_config(tmp, seed, evals, selection):
     text = open(os.path.join(tmp, "hymod-exe", "base.toml")).read()
     text = text.replace("budget = 1000", f"budget = {evals}").replace("seed = 1", f"seed = {seed}")
-    return text.replace('algorithm = "padds"', f'algorithm = "padds"\nselection = "{selection}"')
+    rule = os.environ.get("BOUND_RULE", "reflect")
+    return text.replace('algorithm = "padds"', f'algorithm = "padds"\nselection = "{selection}"\nbound_rule = "{rule}"')
 
 
 def tidepool_side(tidepool, tmp, seed, evals, selection):
@@ -139,7 +140,7 @@ def main():
               f"hvc {hv['hvc'][-1]:.4f} ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     p = lambda a, b: float(mannwhitneyu(hv[a], hv[b], alternative="two-sided").pvalue)
     print(json.dumps({
-        "evals": evals, "seeds": seeds, "reference": REF,
+        "evals": evals, "seeds": seeds, "reference": REF, "bound_rule": os.environ.get("BOUND_RULE", "reflect"),
         "spotpy_padds_hv_median": summary(hv["spotpy"]),
         "padds_ones_hv_median": summary(hv["ones"]),
         "padds_hvc_hv_median": summary(hv["hvc"]),
