@@ -18,17 +18,6 @@ use tidepool_journal::{EventKind, JournalReader};
 /// (bench/hymod); both examples must come within 0.01 of it.
 const SPOTPY_KGE: f64 = 0.8153;
 
-/// `tidepool-hymod` built beside the `tidepool` under test (`cargo test --workspace`
-/// builds it for its own tests).
-fn hymod_binary() -> Option<PathBuf> {
-    let path = util::bin().with_file_name("tidepool-hymod");
-    util::require(
-        path.is_file(),
-        "tidepool-hymod (build it: cargo build -p tidepool-hymod)",
-    )
-    .then_some(path)
-}
-
 /// The examples tree copied into `dir` (`hymod-data`, and `name`), the exe path in
 /// `name/tidepool.toml` replaced by `hymod`. Returns the copied config.
 fn copy_example(dir: &Path, name: &str, hymod: &Path) -> PathBuf {
@@ -85,7 +74,9 @@ fn check_reaches_spotpy(line: &serde_json::Value, context: &str) {
 
 #[test]
 fn hymod_exe_calibrates_from_its_files_staged_on_two_agents() {
-    let Some(hymod) = hymod_binary() else { return };
+    let Some(hymod) = util::hymod_binary() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let config = copy_example(dir.path(), "hymod-exe", &hymod);
     let run_dir = dir.path().join("run");
@@ -122,7 +113,9 @@ fn hymod_exe_calibrates_from_its_files_staged_on_two_agents() {
 #[test]
 fn hymod_python_returns_its_series_to_the_objective() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(hymod) = hymod_binary() else { return };
+    let Some(hymod) = util::hymod_binary() else {
+        return;
+    };
     let config = copy_example(dir.path(), "hymod-python", &hymod);
     let (code, line, context) = run(&config, &[]);
     assert_eq!(code, Some(0), "{context}");
@@ -131,7 +124,9 @@ fn hymod_python_returns_its_series_to_the_objective() {
 
 #[test]
 fn a_hymod_run_stopped_by_sigterm_resumes_to_the_budget_with_nothing_lost() {
-    let Some(hymod) = hymod_binary() else { return };
+    let Some(hymod) = util::hymod_binary() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let config = copy_example(dir.path(), "hymod-exe", &hymod);
     let run_dir = dir.path().join("hymod-exe/runs/hymod-exe");
@@ -177,7 +172,9 @@ fn observed(run_dir: &Path) -> usize {
 
 #[test]
 fn check_prints_what_the_hymod_run_would_do_without_touching_anything() {
-    let Some(hymod) = hymod_binary() else { return };
+    let Some(hymod) = util::hymod_binary() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let config = copy_example(dir.path(), "hymod-exe", &hymod);
     let out = util::tidepool(&["check", config.to_str().unwrap()]);

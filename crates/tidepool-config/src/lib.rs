@@ -51,7 +51,7 @@ pub mod trials_csv;
 
 pub use error::{ConfigError, KeyProblem, Location};
 pub use sections::{
-    algorithm_name, sense_of_text, LaunchSection, OptimizerSection, ParameterDef, RunConfig,
-    RunSection, SlotsSection, StageSection, TrialsSection,
+    algorithm_name, objective_names_of_text, sense_of_text, LaunchSection, OptimizerSection,
+    ParameterDef, RunConfig, RunSection, SlotsSection, StageSection, TrialsSection,
 };
 pub use trials_csv::read_trials_csv;

@@ -22,7 +22,11 @@ pub(crate) enum Record {
     Observed {
         id: TrialId,
         objective: Option<f64>,
+        /// The objective vector as JSON (multi-objective optimisers only).
+        objectives_json: Option<String>,
     },
+    /// The archive of non-dominated trials, replacing the one recorded before.
+    Front(Vec<TrialId>),
     Checkpoint {
         observation_count: u64,
         state: Vec<u8>,
@@ -79,8 +83,8 @@ const PROPOSE: &str = "INSERT OR IGNORE INTO trials
 const REQUEUE: &str = "UPDATE trials SET status = 'queued', queued_at = ?2
   WHERE id = ?1 AND params = ?3
     AND NOT EXISTS (SELECT 1 FROM observations WHERE trial_id = ?1)";
-const OBSERVE: &str = "INSERT OR IGNORE INTO observations (seq, trial_id, objective)
-  SELECT ?1, id, ?3 FROM trials WHERE id = ?2";
+const OBSERVE: &str = "INSERT OR IGNORE INTO observations (seq, trial_id, objective, objectives)
+  SELECT ?1, id, ?3, ?4 FROM trials WHERE id = ?2";
 
 impl Apply<'_> {
     /// Write one record.
@@ -109,7 +113,12 @@ impl Apply<'_> {
                 let changed = self.execute(FINISH, row, "record a finished trial")?;
                 self.require(changed, f.id, "finished but never proposed")
             }
-            Record::Observed { id, objective } => self.observed(id, objective),
+            Record::Observed {
+                id,
+                objective,
+                objectives_json,
+            } => self.observed(id, objective, objectives_json),
+            Record::Front(ids) => self.front(&ids),
             Record::Checkpoint {
                 observation_count,
                 state,
@@ -167,12 +176,34 @@ impl Apply<'_> {
         )
     }
 
-    fn observed(&mut self, id: TrialId, objective: Option<f64>) -> Result<()> {
-        let row = params![self.seq.next_observation, id as i64, objective];
+    fn observed(
+        &mut self,
+        id: TrialId,
+        objective: Option<f64>,
+        objectives_json: Option<String>,
+    ) -> Result<()> {
+        let row = params![
+            self.seq.next_observation,
+            id as i64,
+            objective,
+            objectives_json
+        ];
         if self.execute(OBSERVE, row, "record an observation")? == 0 {
             return Err(self.not_observable(id));
         }
         self.seq.next_observation += 1;
+        Ok(())
+    }
+
+    /// Replace the archive; every member must be an observed trial.
+    fn front(&mut self, ids: &[TrialId]) -> Result<()> {
+        self.execute("DELETE FROM pareto", [], "clear the archive")?;
+        let insert = "INSERT INTO pareto (trial_id)
+            SELECT trial_id FROM observations WHERE trial_id = ?1";
+        for &id in ids {
+            let changed = self.execute(insert, [id as i64], "record the archive")?;
+            self.require(changed, id, "archived but never observed")?;
+        }
         Ok(())
     }
 

@@ -132,7 +132,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 
 /// Shortest form that reads back exactly (exponent for very large or small numbers);
 /// NaN and absent values are empty cells.
-fn number(value: Option<f64>) -> String {
+pub(crate) fn number(value: Option<f64>) -> String {
     value
         .filter(|v| !v.is_nan())
         .map(|v| format!("{v:?}"))

@@ -156,7 +156,30 @@ impl Journal {
 
     /// The optimiser took this result (`None`: a failure); numbered in arrival order.
     pub fn observed(&self, id: TrialId, objective: Option<f64>) -> Result<()> {
-        self.send(Record::Observed { id, objective })
+        self.observed_vector(id, objective, None)
+    }
+
+    /// Like [`Journal::observed`], with the vector of objectives a multi-objective
+    /// optimiser (`padds`) was told (`None`: one objective, or a failure).
+    pub fn observed_vector(
+        &self,
+        id: TrialId,
+        objective: Option<f64>,
+        objectives: Option<&[f64]>,
+    ) -> Result<()> {
+        let objectives_json = objectives
+            .map(|v| self.json(id, "the objectives", &v))
+            .transpose()?;
+        self.send(Record::Observed {
+            id,
+            objective,
+            objectives_json,
+        })
+    }
+
+    /// The archive of non-dominated trials now (replacing the one recorded before).
+    pub fn front(&self, trials: &[TrialId]) -> Result<()> {
+        self.send(Record::Front(trials.to_vec()))
     }
 
     /// Opaque optimiser state, valid after `observation_count` observations.

@@ -434,8 +434,8 @@ fn opening_refuses_missing_foreign_and_newer_journals() {
         matches!(
             err,
             JournalError::NewerSchema {
-                found: 4,
-                supported: 3,
+                found: 5,
+                supported: 4,
                 ..
             }
         ),
@@ -461,6 +461,8 @@ fn a_version_1_journal_is_upgraded_and_takes_failed_events() {
     conn.execute_batch(
         "DROP TABLE events;
          DROP TABLE slot_events;
+         DROP TABLE pareto;
+         ALTER TABLE observations DROP COLUMN objectives;
          CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,
            kind TEXT NOT NULL CHECK (kind IN ('started','interrupted','resumed','finished')),
            at REAL NOT NULL, detail TEXT NOT NULL);
@@ -571,6 +573,7 @@ fn replay_interleaves_proposals_and_observations_as_they_happened() {
             seq,
             trial_id,
             objective,
+            objectives: None,
         })
     };
     let steps = journal.reader().unwrap().replay().unwrap();
@@ -634,8 +637,11 @@ fn a_version_2_journal_is_upgraded_and_takes_slot_events() {
     journal.close().unwrap();
     let path = crate::schema::journal_path(dir.path());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE slot_events; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE slot_events; DROP TABLE pareto;
+         ALTER TABLE observations DROP COLUMN objectives; PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let reader = JournalReader::open(dir.path()).unwrap();
     assert_eq!(reader.slot_events().unwrap(), vec![]);
@@ -651,5 +657,5 @@ fn a_version_2_journal_is_upgraded_and_takes_slot_events() {
         .unwrap()
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, SCHEMA_VERSION);
 }

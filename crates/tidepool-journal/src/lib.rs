@@ -3,7 +3,8 @@
 //!
 //! It holds the config snapshot and its hash, every trial (parameters, status, objective,
 //! named responses, node, slot, attempt, times, failure reason, stderr tail), the order
-//! in which the optimiser observed results, opaque optimiser checkpoints, run events, and each
+//! in which the optimiser observed results (with each vector of objectives for the
+//! multi-objective `padds`), the archive of non-dominated trials, opaque optimiser checkpoints, run events, and each
 //! slot's starts and readiness (the start gate at work, shown by `tidepool report`).
 //!
 //! Writes go through a batching writer: a thread fed by a bounded channel commits all
@@ -42,16 +43,19 @@
 //! - `writer`: the batching writer thread;
 //! - `apply`: each record as SQL, and the rules records follow;
 //! - `reader`: [`JournalReader`], the read-only queries for resume, status and export;
+//! - `pareto`: the archive of non-dominated trials and the objective vectors;
 //! - `records`: the record and row types;
 //! - `schema`: tables, schema version and upgrades, connection set-up, the file's path
 //!   (below both `journal` and `reader`, which do not depend on each other's insides);
-//! - `export`: the trials table as CSV;
+//! - `export`: the trials table as CSV; `export_pareto`: the archive as a table;
 //! - `error`: [`JournalError`].
 
 mod apply;
 mod error;
 mod export;
+mod export_pareto;
 mod journal;
+mod pareto;
 mod reader;
 mod records;
 mod schema;
@@ -59,11 +63,12 @@ mod writer;
 
 pub use error::{JournalError, Result};
 pub use export::{write_csv, ShownColumn};
+pub use export_pareto::{Front, FrontMember};
 pub use journal::Journal;
 pub use reader::JournalReader;
 pub use records::{
     unix_now, Checkpoint, ConfigSnapshot, Counts, EventKind, FinishedTrial, Observation,
-    ProposedTrial, ReplayStep, RunEvent, SlotEvent, SlotEventKind, StartedTrial, TrialId,
-    TrialRecord, TrialStatus,
+    ParetoMember, ProposedTrial, ReplayStep, RunEvent, SlotEvent, SlotEventKind, StartedTrial,
+    TrialId, TrialRecord, TrialStatus,
 };
 pub use schema::{journal_path, SCHEMA_VERSION};

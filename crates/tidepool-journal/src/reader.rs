@@ -139,16 +139,32 @@ impl JournalReader {
         Ok(steps)
     }
 
-    /// Every observation, in the order the optimiser saw them.
+    /// Every observation, in the order the optimiser saw them (with no vectors in a
+    /// journal older than schema version 4).
     pub fn observations(&self) -> Result<Vec<Observation>> {
-        let query = "SELECT seq, trial_id, objective FROM observations ORDER BY seq";
-        self.rows(query, "read observations", |row| {
-            Ok(Observation {
-                seq: row.get::<_, i64>(0)? as u64,
-                trial_id: row.get::<_, i64>(1)? as u64,
-                objective: row.get(2)?,
+        let vectors = schema::version(&self.conn, &self.path)? >= schema::PARETO_SINCE;
+        let query = match vectors {
+            true => "SELECT seq, trial_id, objective, objectives FROM observations ORDER BY seq",
+            false => "SELECT seq, trial_id, objective, NULL FROM observations ORDER BY seq",
+        };
+        let rows = self.rows(query, "read observations", |row| {
+            Ok((
+                row.get::<_, i64>(0)? as u64,
+                row.get::<_, i64>(1)? as u64,
+                row.get(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        rows.into_iter()
+            .map(|(seq, trial_id, objective, objectives)| {
+                Ok(Observation {
+                    seq,
+                    trial_id,
+                    objective,
+                    objectives: objectives.map(|v| self.parse_vector(&v)).transpose()?,
+                })
             })
-        })
+            .collect()
     }
 
     /// How many trials are in each status, and how many were observed.
@@ -277,7 +293,7 @@ impl JournalReader {
     }
 
     /// Every row of a query, mapped.
-    fn rows<T>(
+    pub(crate) fn rows<T>(
         &self,
         query: &str,
         action: &'static str,
@@ -319,8 +335,17 @@ impl JournalReader {
         })
     }
 
-    fn parse_params(&self, json: &str) -> Result<Vec<f64>> {
+    pub(crate) fn parse_params(&self, json: &str) -> Result<Vec<f64>> {
         serde_json::from_str(json).map_err(|e| self.corrupt("parameters", format!("{json}: {e}")))
+    }
+
+    /// The journal's schema version.
+    pub(crate) fn schema_version(&self) -> Result<i64> {
+        schema::version(&self.conn, &self.path)
+    }
+
+    pub(crate) fn parse_vector(&self, json: &str) -> Result<Vec<f64>> {
+        serde_json::from_str(json).map_err(|e| self.corrupt("objectives", format!("{json}: {e}")))
     }
 
     fn parse_status(&self, name: &str) -> Result<TrialStatus> {

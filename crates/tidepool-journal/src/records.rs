@@ -134,6 +134,18 @@ pub struct Observation {
     pub seq: u64,
     pub trial_id: TrialId,
     pub objective: Option<f64>,
+    /// The objectives a multi-objective optimiser was told (`None`: one objective, or
+    /// a failure).
+    #[serde(default)]
+    pub objectives: Option<Vec<f64>>,
+}
+
+/// A member of the archive of non-dominated trials: its parameters and objectives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParetoMember {
+    pub trial_id: TrialId,
+    pub params: Vec<f64>,
+    pub objectives: Vec<f64>,
 }
 
 /// One step of the history of the optimiser's calls, as [`crate::JournalReader::replay`]

@@ -3,9 +3,12 @@
 //!
 //! Versions: 1 had the event kinds started, interrupted, resumed, finished; 2 adds
 //! `failed` (a run that stopped on an error, resumable); 3 adds the `slot_events`
-//! table (each slot's starts, readiness, failed starts and removal from service). An
-//! older journal is read as it is (a version below 3 has no slot events) and upgraded
-//! when opened for writing; an older tidepool refuses a newer journal.
+//! table (each slot's starts, readiness, failed starts and removal from service); 4 adds
+//! each observation's vector of objectives (`observations.objectives`, a JSON array for
+//! the multi-objective `padds`) and the `pareto` table (the archive of non-dominated
+//! trials). An older journal is read as it is (a version below 3 has no slot events,
+//! below 4 no vectors and no archive) and upgraded when opened for writing; an older
+//! tidepool refuses a newer journal.
 
 use crate::error::{sql, JournalError, Result};
 use crate::records::{unix_now, ConfigSnapshot};
@@ -13,10 +16,19 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes and reads. A journal with a larger version is refused.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The first version with the `slot_events` table.
 pub const SLOT_EVENTS_SINCE: i64 = 3;
+
+/// The first version with objective vectors and the `pareto` table.
+pub const PARETO_SINCE: i64 = 4;
+
+/// The archive of non-dominated trials, as of version 4: replaced as a whole whenever
+/// the multi-objective optimiser's archive changes.
+const PARETO: &str = "CREATE TABLE pareto (
+    trial_id INTEGER PRIMARY KEY REFERENCES trials(id)
+);";
 
 /// The journal file inside a run directory.
 pub const FILE_NAME: &str = "journal.sqlite";
@@ -79,7 +91,8 @@ CREATE TABLE trials (
 CREATE TABLE observations (
     seq       INTEGER PRIMARY KEY,
     trial_id  INTEGER NOT NULL UNIQUE REFERENCES trials(id),
-    objective REAL
+    objective REAL,
+    objectives TEXT
 );
 CREATE TABLE checkpoints (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -124,6 +137,7 @@ pub fn create(
     tx.execute_batch(SCHEMA)
         .and_then(|()| tx.execute_batch(EVENTS))
         .and_then(|()| tx.execute_batch(SLOT_EVENTS))
+        .and_then(|()| tx.execute_batch(PARETO))
         .map_err(sql(path, "create tables"))?;
     for (position, name) in parameters.iter().enumerate() {
         tx.execute(
@@ -187,7 +201,8 @@ pub fn version(conn: &Connection, path: &Path) -> Result<i64> {
 
 /// Bring a checked journal up to [`SCHEMA_VERSION`] in one transaction: version 1's
 /// events table is rebuilt with the `failed` kind (SQLite cannot alter a CHECK), and
-/// versions before 3 get the (empty) `slot_events` table.
+/// versions before 3 get the (empty) `slot_events` table, versions before 4 the
+/// `observations.objectives` column (NULL: one objective) and the empty `pareto` table.
 pub fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
     let found = version(conn, path)?;
     if found >= SCHEMA_VERSION {
@@ -209,6 +224,14 @@ pub fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
     if found < SLOT_EVENTS_SINCE {
         tx.execute_batch(SLOT_EVENTS)
             .map_err(sql(path, "add the slot_events table of schema version 3"))?;
+    }
+    if found < PARETO_SINCE {
+        tx.execute_batch("ALTER TABLE observations ADD COLUMN objectives TEXT;")
+            .and_then(|()| tx.execute_batch(PARETO))
+            .map_err(sql(
+                path,
+                "add the objective vectors and archive of schema version 4",
+            ))?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(sql(path, "stamp schema version"))?;

@@ -73,6 +73,30 @@ pub fn kge(metric: Metric, sim: &[f64], obs: &[f64], cv_ratio: bool) -> Scored {
     Ok(1.0 - distance)
 }
 
+/// KGE over the pairs whose observed value is above (`high`) or at or below the
+/// median of the observed values (the middle value, or the mean of the two middle
+/// values of an even count).
+pub fn kge_split(metric: Metric, sim: &[f64], obs: &[f64], high: bool) -> Scored {
+    let median = median(obs);
+    let (s, o): (Vec<f64>, Vec<f64>) = sim
+        .iter()
+        .zip(obs)
+        .filter(|(_, &o)| (o > median) == high)
+        .map(|(&s, &o)| (s, o))
+        .unzip();
+    kge(metric, &s, &o, false)
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n % 2 {
+        1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// Coefficient of determination as the square of Pearson's r.
 pub fn r_squared(metric: Metric, sim: &[f64], obs: &[f64]) -> Scored {
     Ok(checked_moments(metric, sim, obs)?.pearson().powi(2))

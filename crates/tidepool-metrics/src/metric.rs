@@ -26,6 +26,14 @@ pub enum Metric {
     Pbias,
     /// Squared Pearson correlation. Perfect: 1.
     R2,
+    /// KGE over the days whose observed flow is above the observed median (high
+    /// flows). Perfect: 1.
+    #[serde(rename = "kge_high")]
+    KgeHigh,
+    /// KGE over the days whose observed flow is at or below the observed median (low
+    /// flows). Perfect: 1.
+    #[serde(rename = "kge_low")]
+    KgeLow,
 }
 
 /// Which way a metric improves.
@@ -42,7 +50,7 @@ pub enum Direction {
 
 impl Metric {
     /// Every metric, in a stable order.
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 10] = [
         Metric::Kge,
         Metric::Kge2012,
         Metric::Nse,
@@ -51,6 +59,8 @@ impl Metric {
         Metric::Mae,
         Metric::Pbias,
         Metric::R2,
+        Metric::KgeHigh,
+        Metric::KgeLow,
     ];
 
     /// The name used in configs and reports (`kge`, `kge2012`, ...).
@@ -64,15 +74,21 @@ impl Metric {
             Metric::Mae => "mae",
             Metric::Pbias => "pbias",
             Metric::R2 => "r2",
+            Metric::KgeHigh => "kge_high",
+            Metric::KgeLow => "kge_low",
         }
     }
 
     /// Which way the metric improves.
     pub fn direction(self) -> Direction {
         match self {
-            Metric::Kge | Metric::Kge2012 | Metric::Nse | Metric::LogNse | Metric::R2 => {
-                Direction::Maximise
-            }
+            Metric::Kge
+            | Metric::Kge2012
+            | Metric::Nse
+            | Metric::LogNse
+            | Metric::R2
+            | Metric::KgeHigh
+            | Metric::KgeLow => Direction::Maximise,
             Metric::Rmse | Metric::Mae => Direction::Minimise,
             Metric::Pbias => Direction::MinimiseAbsolute,
         }
@@ -122,6 +138,8 @@ impl Metric {
             Metric::Mae => Ok(formulas::mae(sim, obs)),
             Metric::Pbias => formulas::pbias(self, sim, obs),
             Metric::R2 => formulas::r_squared(self, sim, obs),
+            Metric::KgeHigh => formulas::kge_split(self, sim, obs, true),
+            Metric::KgeLow => formulas::kge_split(self, sim, obs, false),
         }
     }
 }
@@ -129,7 +147,8 @@ impl Metric {
 impl FromStr for Metric {
     type Err = MetricError;
 
-    /// Parse a config name (`kge`, `kge2012`, `nse`, `lognse`, `rmse`, `mae`, `pbias`, `r2`).
+    /// Parse a config name (`kge`, `kge2012`, `nse`, `lognse`, `rmse`, `mae`, `pbias`, `r2`,
+    /// `kge_high`, `kge_low`).
     fn from_str(name: &str) -> Result<Metric, MetricError> {
         Metric::ALL
             .into_iter()
@@ -175,6 +194,27 @@ mod tests {
             let got = metric.compute(&sim, &OBS).unwrap();
             assert!(close(got, value), "{metric}: got {got}, expected {value}");
         }
+    }
+
+    #[test]
+    fn high_and_low_flow_kge_split_at_the_observed_median_by_hand() {
+        // obs 1..6: median 3.5; high days obs (4,5,6), low days (1,2,3).
+        let obs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        // high days sim = 2 * obs (8,10,12): r 1, alpha 2, beta 2 -> 1 - sqrt(2)
+        // low days sim = obs + 1 (2,3,4): r 1, alpha 1, beta 3/2 -> 1/2
+        let sim = [2.0, 3.0, 4.0, 8.0, 10.0, 12.0];
+        let high = Metric::KgeHigh.compute(&sim, &obs).unwrap();
+        assert!(close(high, 1.0 - 2f64.sqrt()), "{high}");
+        let low = Metric::KgeLow.compute(&sim, &obs).unwrap();
+        assert!(close(low, 0.5), "{low}");
+        // an odd count: the middle value is a low day
+        let obs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let low = Metric::KgeLow
+            .compute(&[2.0, 3.0, 4.0, 0.0, 0.0], &obs)
+            .unwrap();
+        // low days obs (1,2,3), sim (2,3,4): 1 - |beta - 1| = 1/2
+        assert!(close(low, 0.5), "{low}");
+        assert_eq!("kge_high".parse::<Metric>().unwrap(), Metric::KgeHigh);
     }
 
     #[test]
@@ -277,7 +317,7 @@ mod tests {
             .collect();
         assert_eq!(
             names.join(","),
-            r#""kge","kge2012","nse","lognse","rmse","mae","pbias","r2""#
+            r#""kge","kge2012","nse","lognse","rmse","mae","pbias","r2","kge_high","kge_low""#
         );
         for metric in Metric::ALL {
             let back: Metric = serde_json::from_str(&format!("\"{}\"", metric.name())).unwrap();

@@ -35,10 +35,12 @@
 //! - `observed`: reading an observed series from a CSV or whitespace table;
 //! - `coverage`: the periods against the observed data;
 //! - `objective`: [`Objective`], its terms and [`Score`];
+//! - `distances`: [`Distances`], the terms' distances kept apart (multi-objective);
 //! - `sense`: [`Sense`], the minimised objective as shown;
 //! - `error`: [`ObjectiveError`].
 
 mod coverage;
+mod distances;
 mod error;
 mod objective;
 mod observed;
@@ -47,9 +49,10 @@ mod sense;
 mod spec;
 mod validate;
 
+pub use distances::Distances;
 pub use error::ObjectiveError;
 pub use objective::{MetricTerm, Objective, Score, Term, TermKind};
 pub use periods::{Periods, Window};
 pub use sense::{number, Sense};
 pub use spec::{Column, Daily, Goal, ObjectiveSpec, ObservedSpec, TermSpec};
-pub use validate::validate;
+pub use validate::{term_names, validate};

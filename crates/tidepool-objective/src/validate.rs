@@ -37,6 +37,13 @@ pub fn validate(spec: &ObjectiveSpec) -> Result<(), ObjectiveError> {
     plan(spec).map(|_| ())
 }
 
+/// The terms' names in order (the objectives a multi-objective run keeps apart),
+/// without reading any file.
+pub fn term_names(spec: &ObjectiveSpec) -> Result<Vec<String>, ObjectiveError> {
+    let terms = planned_terms(spec)?;
+    Ok(terms.into_iter().map(|t| t.name).collect())
+}
+
 /// The checked terms and the periods (`None` when no term is a metric).
 pub(crate) fn plan(
     spec: &ObjectiveSpec,

@@ -8,6 +8,7 @@ use crate::dds::{Dds, DdsOptions};
 use crate::error::OptimError;
 use crate::list::ListSampler;
 use crate::par_dds::{ParDds, ParVariant};
+use crate::padds::{Padds, Selection};
 use crate::params::ParamSpace;
 use crate::perturb::BoundRule;
 use crate::pool_dds::{BatchRecord, PoolDds, PoolOptions};
@@ -28,6 +29,7 @@ pub enum Algorithm {
     Sobol,
     List,
     SceUa,
+    Padds,
 }
 
 /// Algorithm settings; `Settings::new(budget)` gives the documented defaults.
@@ -49,6 +51,10 @@ pub struct Settings {
     /// `sce-ua`: complexes, their sizes and the convergence criteria.
     #[serde(default)]
     pub sce_ua: SceUaOptions,
+    /// `padds`: how many objectives (the `[objective]` terms), at least 2.
+    pub objectives: usize,
+    /// `padds`: the archive member a dominated candidate's successor starts from.
+    pub selection: Selection,
 }
 
 impl Settings {
@@ -62,6 +68,8 @@ impl Settings {
             stagnation_limit: 10,
             list_rows: None,
             sce_ua: SceUaOptions::default(),
+            objectives: 0,
+            selection: Selection::default(),
         }
     }
 
@@ -80,6 +88,10 @@ impl Settings {
             return bad("stagnation_limit", "0".into(), "must be at least 1");
         }
         self.sce_ua.check()?;
+        if algorithm == Algorithm::Padds && self.objectives < 2 {
+            let value = self.objectives.to_string();
+            return bad("objectives", value, "padds needs at least two objectives");
+        }
         Ok(())
     }
 }
@@ -120,6 +132,13 @@ pub fn build(
             };
             State::PoolDds(PoolDds::new(space, opts, seed))
         }
+        Algorithm::Padds => State::Padds(Padds::new(
+            space,
+            dds,
+            settings.selection,
+            settings.objectives,
+            seed,
+        )),
         Algorithm::Uniform => State::Sampler(Sampler::uniform(space, n, seed)),
         Algorithm::Lhs => State::Sampler(Sampler::lhs(space, n, seed)),
         Algorithm::Sobol => State::Sampler(Sampler::sobol(space, n, seed)?),
@@ -172,6 +191,7 @@ enum State {
     Sampler(Sampler),
     List(ListSampler),
     SceUa(SceUa),
+    Padds(Padds),
 }
 
 macro_rules! each {
@@ -184,6 +204,7 @@ macro_rules! each {
             State::Sampler($x) => $body,
             State::List($x) => $body,
             State::SceUa($x) => $body,
+            State::Padds($x) => $body,
         }
     };
 }
@@ -212,7 +233,37 @@ impl Optimizer for State {
             State::ParDds(x) => x.ledger().best_trial(),
             State::Sampler(x) => x.ledger().best_trial(),
             State::SceUa(x) => x.ledger().best_trial(),
+            State::Padds(x) => x.ledger().best_trial(),
         }
+    }
+
+    fn try_observe_many(&mut self, id: TrialId, values: &[f64]) -> Result<(), OptimError> {
+        match self {
+            State::Padds(x) => x.try_observe_many(id, values),
+            _ => Err(OptimError::NotMultiObjective { id }),
+        }
+    }
+
+    fn objectives(&self) -> Option<usize> {
+        match self {
+            State::Padds(x) => Some(x.objectives()),
+            _ => None,
+        }
+    }
+
+    fn pareto(&self) -> Option<Vec<(Trial, Vec<f64>)>> {
+        let State::Padds(x) = self else {
+            return None;
+        };
+        let space = &x.ledger().space;
+        let front = x.archive().members().iter().map(|m| {
+            let trial = Trial {
+                id: m.id,
+                values: space.denormalise(&m.unit),
+            };
+            (trial, m.objectives.clone())
+        });
+        Some(front.collect())
     }
 
     fn save(&self) -> Result<Vec<u8>, OptimError> {

@@ -35,6 +35,39 @@ pub(crate) fn uniform_unit(d: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
     (0..d).map(|_| rng.gen::<f64>()).collect()
 }
 
+/// The start of a serial DDS-like search: the initial point (unit box) if the space
+/// has one, and how many start samples: 1 with it, else `initial_samples`.
+pub(crate) fn start(space: &ParamSpace, budget: u64) -> (Option<Vec<f64>>, u64) {
+    let initial = space.initial_point().map(|x| space.normalise(&x));
+    let n0 = match initial {
+        Some(_) => 1.min(budget),
+        None => initial_samples(budget),
+    };
+    (initial, n0)
+}
+
+/// `Done` once `budget` trials were proposed, else the next start sample (the initial
+/// point first) while fewer than `n0` were; `None`: the search phase.
+pub(crate) fn start_proposal(
+    ledger: &mut Ledger,
+    rng: &mut ChaCha8Rng,
+    initial: Option<&Vec<f64>>,
+    (n0, budget): (u64, u64),
+) -> Option<Proposal> {
+    let proposed = ledger.proposed();
+    if proposed >= budget {
+        return Some(Proposal::Done);
+    }
+    if proposed >= n0 {
+        return None;
+    }
+    let unit = match (initial, proposed) {
+        (Some(x), 0) => x.clone(),
+        _ => uniform_unit(ledger.space.dim(), rng),
+    };
+    Some(Proposal::Trial(ledger.issue(unit)))
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dds {
     ledger: Ledger,
@@ -46,12 +79,7 @@ pub struct Dds {
 
 impl Dds {
     pub fn new(space: ParamSpace, opts: DdsOptions, seed: u64) -> Self {
-        let initial = space.initial_point().map(|x| space.normalise(&x));
-        let n0 = if initial.is_some() {
-            1.min(opts.budget)
-        } else {
-            initial_samples(opts.budget)
-        };
+        let (initial, n0) = start(&space, opts.budget);
         Dds {
             ledger: Ledger::new(space),
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -62,18 +90,12 @@ impl Dds {
     }
 
     pub fn propose(&mut self) -> Proposal {
-        let proposed = self.ledger.proposed();
-        if proposed >= self.opts.budget {
-            return Proposal::Done;
+        let limits = (self.n0, self.opts.budget);
+        let initial = self.initial.as_ref();
+        if let Some(p) = start_proposal(&mut self.ledger, &mut self.rng, initial, limits) {
+            return p;
         }
-        let d = self.ledger.space.dim();
-        if proposed < self.n0 {
-            let unit = match (&self.initial, proposed) {
-                (Some(x), 0) => x.clone(),
-                _ => uniform_unit(d, &mut self.rng),
-            };
-            return Proposal::Trial(self.ledger.issue(unit));
-        }
+        let (proposed, d) = (self.ledger.proposed(), self.ledger.space.dim());
         if self.ledger.in_flight() > 0 {
             return Proposal::Wait;
         }

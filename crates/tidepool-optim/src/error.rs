@@ -73,6 +73,16 @@ pub enum OptimError {
         "cannot decode the optimiser state: the checkpoint is damaged or from another version"
     )]
     Decode(#[source] postcard::Error),
+    #[error("trial {id}: this optimiser minimises {objectives} objectives kept apart; tell it the vector (try_observe_many), not one value")]
+    NeedsVector { id: TrialId, objectives: usize },
+    #[error("trial {id}: {got} objectives given, the optimiser minimises {expected}; pass one value per `[objective]` term")]
+    VectorLength {
+        id: TrialId,
+        got: usize,
+        expected: usize,
+    },
+    #[error("trial {id}: this optimiser minimises one objective; a vector of objectives needs a multi-objective algorithm (`padds`)")]
+    NotMultiObjective { id: TrialId },
     #[error("this optimiser cannot save its state; use one built by tidepool_optim::build")]
     NoCheckpoint,
 }

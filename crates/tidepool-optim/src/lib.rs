@@ -18,7 +18,7 @@
 //! - `params`: parameters, transforms, validation, the unit-box mapping;
 //! - `perturb`: the DDS move (probability schedules, bound rules, integer moves);
 //! - `ledger`: trial ids, trials in flight, best result;
-//! - `dds`, `async_dds`, `pool_dds`, `par_dds`: the DDS family;
+//! - `dds`, `async_dds`, `pool_dds`, `par_dds`: the DDS family; `padds`: multi-objective DDS;
 //! - `samplers`: uniform, Latin hypercube, Sobol; `list`: user-given rows;
 //! - `sce_ua`: shuffled complex evolution (complexes stepping concurrently);
 //! - `build`: selection by name, settings, checkpoints;
@@ -33,6 +33,7 @@ mod error;
 mod ledger;
 mod list;
 mod par_dds;
+mod padds;
 mod params;
 mod perturb;
 mod pool_dds;
@@ -48,6 +49,7 @@ pub use dds::{initial_samples, Dds, DdsOptions};
 pub use error::{OptimError, ParamError};
 pub use list::ListSampler;
 pub use par_dds::{ParDds, ParVariant};
+pub use padds::{hypervolume, Archive, Member, Padds, Selection};
 pub use params::{Param, ParamSpace, Transform};
 pub use perturb::{async_probability, dds_probability, reflect, BoundRule};
 pub use pool_dds::{barrier_slot_time_lost, BatchRecord, PoolDds, PoolOptions};
@@ -102,6 +104,25 @@ pub trait Optimizer: Send {
     /// The whole state as bytes, for [`restore`].
     fn save(&self) -> Result<Vec<u8>, OptimError> {
         Err(OptimError::NoCheckpoint)
+    }
+
+    /// Tell a multi-objective optimiser (`padds`) trial `id`'s objectives, each
+    /// minimised, in `[objective]` term order; failures go through `try_observe`.
+    /// Single-objective optimisers refuse.
+    fn try_observe_many(&mut self, id: TrialId, values: &[f64]) -> Result<(), OptimError> {
+        let _ = values;
+        Err(OptimError::NotMultiObjective { id })
+    }
+
+    /// How many objectives a multi-objective optimiser keeps apart; `None`: one.
+    fn objectives(&self) -> Option<usize> {
+        None
+    }
+
+    /// A multi-objective optimiser's archive of non-dominated trials with their
+    /// objectives, in the order they joined; `None` for the others.
+    fn pareto(&self) -> Option<Vec<(Trial, Vec<f64>)>> {
+        None
     }
 
     /// For batch algorithms (`pool-dds`): the closed batches, to account for the slot

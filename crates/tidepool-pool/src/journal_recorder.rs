@@ -121,6 +121,22 @@ impl RunRecorder for JournalRecorder {
         record(self.journal.observed(trial, objective))
     }
 
+    fn trial_observed_vector(
+        &mut self,
+        trial: TrialId,
+        objective: Option<f64>,
+        objectives: &[f64],
+    ) -> Result<(), RecordError> {
+        record(
+            self.journal
+                .observed_vector(trial, objective, Some(objectives)),
+        )
+    }
+
+    fn pareto_front(&mut self, trials: &[TrialId]) -> Result<(), RecordError> {
+        record(self.journal.front(trials))
+    }
+
     fn checkpoint(&mut self, observations: u64, state: &[u8]) -> Result<(), RecordError> {
         record(self.journal.checkpoint(observations, state.to_vec()))
     }

@@ -52,6 +52,21 @@ pub trait RunRecorder: Send {
     /// The source was told this result (`None`: failed); called in the order it was.
     fn trial_observed(&mut self, trial: TrialId, objective: Option<f64>)
         -> Result<(), RecordError>;
+    /// Like `trial_observed`, for a multi-objective source told `objectives`.
+    fn trial_observed_vector(
+        &mut self,
+        trial: TrialId,
+        objective: Option<f64>,
+        objectives: &[f64],
+    ) -> Result<(), RecordError> {
+        let _ = objectives;
+        self.trial_observed(trial, objective)
+    }
+    /// A multi-objective source's archive of non-dominated trials is now `trials`.
+    fn pareto_front(&mut self, trials: &[TrialId]) -> Result<(), RecordError> {
+        let _ = trials;
+        Ok(())
+    }
     /// The source's state after `observations` results.
     fn checkpoint(&mut self, observations: u64, state: &[u8]) -> Result<(), RecordError>;
     fn slot_started(&mut self, slot: SlotName<'_>, at: Duration) -> Result<(), RecordError>;

@@ -4,7 +4,9 @@
 use crate::best::{self, Best};
 use crate::error::Result;
 use std::path::Path;
-use tidepool_journal::{Counts, EventKind, JournalReader, RunEvent, SlotEvent, TrialRecord};
+use tidepool_journal::{
+    Counts, EventKind, JournalReader, RunEvent, SlotEvent, TrialId, TrialRecord,
+};
 
 /// A parameter with its bounds, from the config snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,26 +28,34 @@ pub struct RunData {
     pub slot_events: Vec<SlotEvent>,
     pub counts: Counts,
     pub best: Option<Best>,
+    /// A multi-objective run: every observed vector of objectives (as minimised)...
+    pub vectors: Vec<(TrialId, Vec<f64>)>,
+    /// ... the archive's trials, and the objectives' names (the `[objective]` terms).
+    pub front: Vec<TrialId>,
+    pub objective_names: Vec<String>,
 }
 
 impl RunData {
     /// Read the run in `run_dir`; `live` says whether a coordinator runs it now.
     pub fn load(run_dir: &Path, live: bool) -> Result<RunData> {
         let reader = JournalReader::open(run_dir)?;
-        let (config, trials, slot_events, counts, events) = reader.snapshot(|r| {
-            let mut trials = Vec::new();
-            r.for_each_trial(|t| {
-                trials.push(t);
-                Ok(())
+        let (config, trials, slot_events, counts, events, vectors, front) =
+            reader.snapshot(|r| {
+                let mut trials = Vec::new();
+                r.for_each_trial(|t| {
+                    trials.push(t);
+                    Ok(())
+                })?;
+                Ok((
+                    r.config()?,
+                    trials,
+                    r.slot_events()?,
+                    r.counts()?,
+                    r.events()?,
+                    r.objective_vectors()?,
+                    r.pareto()?.into_iter().map(|m| m.trial_id).collect(),
+                ))
             })?;
-            Ok((
-                r.config()?,
-                trials,
-                r.slot_events()?,
-                r.counts()?,
-                r.events()?,
-            ))
-        })?;
         let snapshot: toml::Table = config.text.parse().unwrap_or_default();
         Ok(RunData {
             name: run_name(&snapshot, run_dir),
@@ -56,8 +66,21 @@ impl RunData {
             slot_events,
             counts,
             best: best::read(run_dir)?,
+            objective_names: objective_names(&snapshot),
+            vectors,
+            front,
         })
     }
+}
+
+/// The `[objective]` terms' names of the config snapshot (empty without one).
+fn objective_names(config: &toml::Table) -> Vec<String> {
+    config
+        .get("objective")
+        .cloned()
+        .and_then(|o| o.try_into::<tidepool_objective::ObjectiveSpec>().ok())
+        .and_then(|spec| tidepool_objective::term_names(&spec).ok())
+        .unwrap_or_default()
 }
 
 fn run_name(config: &toml::Table, run_dir: &Path) -> String {

@@ -1,24 +1,27 @@
-//! The report's sections, in order: header, progress, parameters, hydrograph, slot
-//! utilisation, start gate, barrier loss (`pool-dds` only), failures.
+//! The report's sections, in order: header, progress, the Pareto front (multi-objective
+//! runs only), parameters, hydrograph, slot utilisation, start gate, barrier loss
+//! (`pool-dds` only), failures.
 
 use crate::data::RunData;
 use crate::error::Result;
 use crate::figures::{self, short};
 use crate::html::{figure, para, section, table};
-use crate::shape::{barrier, failures, progress, timeline::Timeline};
+use crate::shape::{barrier, failures, pareto::FrontPlot, progress, timeline::Timeline};
 use crate::view::ObjectiveView;
 
 /// Every section's HTML.
 pub fn all(data: &RunData, view: &ObjectiveView) -> Result<Vec<String>> {
     let timeline = Timeline::build(&data.trials, &data.slot_events);
-    let mut out = vec![
-        header(data, view),
-        progress_section(data, view)?,
+    let mut out = vec![header(data, view), progress_section(data, view)?];
+    if !data.front.is_empty() {
+        out.push(pareto(data)?);
+    }
+    out.extend([
         parameters(data)?,
         hydrograph(data)?,
         utilisation(&timeline)?,
         gate(&timeline)?,
-    ];
+    ]);
     if data.algorithm == "pool-dds" {
         out.push(barriers(&timeline)?);
     }
@@ -76,6 +79,17 @@ fn progress_section(data: &RunData, view: &ObjectiveView) -> Result<String> {
         "Best objective against evaluations",
         &figure(&svg),
     ))
+}
+
+fn pareto(data: &RunData) -> Result<String> {
+    let plot = FrontPlot::build(&data.objective_names, &data.vectors, &data.front);
+    let mut body = figure(&figures::pareto::figure(&plot)?);
+    body += &para(&format!(
+        "{} trials are on the front of non-dominated trials; `tidepool export --pareto` \
+         writes them with their parameters and objectives",
+        data.front.len()
+    ));
+    Ok(section("pareto", "Pareto front", &body))
 }
 
 fn parameters(data: &RunData) -> Result<String> {

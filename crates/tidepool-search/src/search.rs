@@ -3,7 +3,7 @@
 
 use crate::error::SearchError;
 use std::collections::VecDeque;
-use tidepool_journal::{JournalReader, ProposedTrial, ReplayStep};
+use tidepool_journal::{JournalReader, Observation, ProposedTrial, ReplayStep};
 use tidepool_optim::{BatchRecord, OptimError, Optimizer, Outcome, Proposal, Trial, TrialId};
 
 /// How closely a replayed proposal must match the recorded one.
@@ -47,13 +47,10 @@ impl Search {
             match step {
                 ReplayStep::Proposed(recorded) => check_same(inner.propose(), &recorded, replay)?,
                 ReplayStep::Observed(obs) => {
-                    let outcome = obs.objective.map_or(Outcome::Failed, Outcome::Value);
-                    inner
-                        .try_observe(obs.trial_id, outcome)
-                        .map_err(|e| SearchError::Replay {
-                            id: obs.trial_id,
-                            reason: e.to_string(),
-                        })?;
+                    replay_observation(inner.as_mut(), &obs).map_err(|e| SearchError::Replay {
+                        id: obs.trial_id,
+                        reason: e.to_string(),
+                    })?;
                     observed += 1;
                 }
             }
@@ -108,6 +105,20 @@ impl Optimizer for Search {
         Ok(())
     }
 
+    fn try_observe_many(&mut self, id: TrialId, values: &[f64]) -> Result<(), OptimError> {
+        self.inner.try_observe_many(id, values)?;
+        self.observed += 1;
+        Ok(())
+    }
+
+    fn objectives(&self) -> Option<usize> {
+        self.inner.objectives()
+    }
+
+    fn pareto(&self) -> Option<Vec<(Trial, Vec<f64>)>> {
+        self.inner.pareto()
+    }
+
     fn best(&self) -> Option<(Trial, f64)> {
         self.inner.best()
     }
@@ -118,6 +129,18 @@ impl Optimizer for Search {
 
     fn batches(&self) -> Option<&[BatchRecord]> {
         self.inner.batches()
+    }
+}
+
+/// Tell `inner` a recorded result as it was told first: the vector of objectives
+/// when one was recorded (multi-objective runs), else the value or a failure.
+fn replay_observation(inner: &mut dyn Optimizer, obs: &Observation) -> Result<(), OptimError> {
+    match (&obs.objectives, obs.objective) {
+        (Some(vector), Some(_)) => inner.try_observe_many(obs.trial_id, vector),
+        (None, Some(value)) if inner.objectives().is_none() => {
+            inner.try_observe(obs.trial_id, Outcome::Value(value))
+        }
+        _ => inner.try_observe(obs.trial_id, Outcome::Failed),
     }
 }
 

@@ -136,3 +136,85 @@ fn a_forced_change_replays_by_ids_and_hands_out_the_trial_in_flight() {
     };
     assert_eq!(&again, handed.last().unwrap());
 }
+
+/// Two objectives of the 4 parameters: distances to two points (a front between them).
+fn two_objectives(x: &[f64]) -> Vec<f64> {
+    let d = |c: f64| x.iter().map(|v| (v - c).powi(2)).sum::<f64>();
+    vec![d(0.0), d(2.0)]
+}
+
+fn padds() -> Box<dyn Optimizer> {
+    let space = ParamSpace::new(
+        names()
+            .into_iter()
+            .map(|n| Param::new(n, -5.0, 10.0))
+            .collect(),
+    )
+    .unwrap();
+    let settings = Settings {
+        objectives: 2,
+        ..Settings::new(BUDGET)
+    };
+    build(Algorithm::Padds, space, &settings, 42, 1).unwrap()
+}
+
+/// Like `drive`, telling and journalling vectors (every seventh trial fails).
+fn drive_vectors(search: &mut Search, journal: &Journal, stop_after: Option<usize>) -> Vec<Trial> {
+    let mut handed = Vec::new();
+    let mut seen = 0;
+    while let Proposal::Trial(trial) = search.propose() {
+        let record = tidepool_journal::ProposedTrial {
+            id: trial.id,
+            params: trial.values.clone(),
+            queued_at: unix_now(),
+        };
+        journal.proposed(&record).unwrap();
+        handed.push(trial.clone());
+        if stop_after == Some(seen) {
+            return handed;
+        }
+        if trial.id % 7 == 3 {
+            search.try_observe(trial.id, Outcome::Failed).unwrap();
+            journal.observed(trial.id, None).unwrap();
+        } else {
+            let v = two_objectives(&trial.values);
+            search.try_observe_many(trial.id, &v).unwrap();
+            journal
+                .observed_vector(trial.id, Some(v.iter().sum()), Some(&v))
+                .unwrap();
+        }
+        seen += 1;
+    }
+    handed
+}
+
+#[test]
+fn padds_resumes_bit_for_bit_with_the_same_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
+    let mut full = Search::start(padds());
+    let all = drive_vectors(&mut full, &journal, None);
+    assert_eq!(all.len() as u64, BUDGET);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = Journal::create(dir.path(), &names(), "seed = 42\n").unwrap();
+    let mut search = Search::start(padds());
+    let mut handed = Vec::new();
+    for stop in [17, 40, 3] {
+        handed.extend(drive_vectors(&mut search, &journal, Some(stop)));
+        drop(journal);
+        journal = Journal::open(dir.path()).unwrap();
+        let reader = journal.reader().unwrap();
+        search = Search::resume(padds(), &reader, Replay::Exact).unwrap();
+        assert_eq!(search.pending_again(), 1);
+        handed.pop();
+    }
+    handed.extend(drive_vectors(&mut search, &journal, None));
+    let bits = |t: &Trial| t.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(handed.len(), all.len());
+    for (a, b) in handed.iter().zip(&all) {
+        assert_eq!((a.id, bits(a)), (b.id, bits(b)));
+    }
+    assert_eq!(search.pareto(), full.pareto());
+    assert!(search.pareto().unwrap().len() > 5);
+}

@@ -1,4 +1,6 @@
-//! `tidepool export`: a run's trials table, one row per trial, as CSV.
+//! `tidepool export`: a run's trials table, one row per trial, as CSV; with
+//! `--pareto`, the archive of non-dominated trials of a multi-objective run
+//! (`export_pareto`).
 //!
 //! While the run is live on another host the journal is not opened (SQLite's WAL needs
 //! every reader on the writer's host; over NFS or Lustre a reader elsewhere can read a
@@ -17,8 +19,13 @@ pub struct Args {
     /// The run directory (the one holding journal.sqlite).
     pub run_dir: PathBuf,
     /// Write the trials as CSV: a column per parameter and per named response.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "pareto", conflicts_with = "pareto")]
     pub csv: bool,
+    /// Write the Pareto front of a multi-objective run (`padds`) instead: trial,
+    /// parameters, each objective as shown and as minimised; `csv` (the default) or
+    /// `json`.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "csv")]
+    pub pareto: Option<super::export_pareto::FrontFormat>,
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -51,6 +58,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     }
     let reader = JournalReader::open(&args.run_dir)
         .with_context(|| format!("cannot export the run in {}", args.run_dir.display()))?;
+    if let Some(format) = args.pareto {
+        let to = super::export_pareto::Target {
+            run_dir: &args.run_dir,
+            output: args.output.as_deref(),
+        };
+        return super::export_pareto::run(&reader, format, to, out);
+    }
     let sense = tidepool_config::sense_of_text(&reader.config()?.text);
     let to_shown = |x: f64| sense.shown(x);
     let shown = ShownColumn {

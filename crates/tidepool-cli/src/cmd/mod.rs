@@ -10,6 +10,7 @@ pub mod check;
 pub mod export;
 pub mod import;
 pub mod import_symfluence;
+mod export_pareto;
 pub mod pack;
 pub mod profile;
 pub mod report;

@@ -111,6 +111,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         // and needs no checkpoint.
         opts.scheduler.checkpoint_every = Some(tidepool_search::CHECKPOINT_EVERY);
     }
+    if ready.setup.algorithm == Algorithm::Padds {
+        opts.scheduler.objectives = objective.as_ref().map(|o| o.distances());
+    }
     let journal = ready.journal.clone();
     let mut recorder = JournalRecorder::new(journal.clone());
     let mut progress = Progress::new(out, total, cfg.sense());
@@ -304,6 +307,7 @@ fn coordinator_options(
             fail_fast: slots.fail_fast,
             checkpoint_every: None,
             observed_before: 0,
+            objectives: None,
         },
         slots_per_node: slots.per_node,
         heartbeat: slots.heartbeat,

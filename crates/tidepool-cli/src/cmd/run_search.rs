@@ -229,7 +229,10 @@ fn optimizer(cfg: &RunConfig, setup: SearchSetup) -> anyhow::Result<(Box<dyn Opt
             cfg.source.display()
         );
     };
-    let settings = cfg.optimizer.settings(budget);
+    let settings = tidepool_optim::Settings {
+        objectives: cfg.objective_term_count(),
+        ..cfg.optimizer.settings(budget)
+    };
     let optimizer = build(
         setup.algorithm,
         space(cfg)?,

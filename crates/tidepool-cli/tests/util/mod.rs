@@ -21,6 +21,17 @@ pub fn tidepool(args: &[&str]) -> Output {
 #[allow(unused_imports)]
 pub use tidepool_testkit::{require, under_ci};
 
+/// `tidepool-hymod` built beside the `tidepool` under test (`cargo test --workspace`
+/// builds it for its own tests), for the HYMOD examples.
+pub fn hymod_binary() -> Option<PathBuf> {
+    let path = bin().with_file_name("tidepool-hymod");
+    require(
+        path.is_file(),
+        "tidepool-hymod (build it: cargo build -p tidepool-hymod)",
+    )
+    .then_some(path)
+}
+
 /// The Python venv with numpy and pandas used by tests, if present.
 pub fn test_venv() -> Option<PathBuf> {
     let dir = std::env::var_os("TIDEPOOL_TEST_VENV")

@@ -360,7 +360,33 @@ impl RunConfig {
             ));
         }
         self.validate_sce_ua()?;
+        self.validate_padds()?;
         self.validate_parameters()
+    }
+
+    /// How many `[objective]` terms a run has (0 without `[objective]`, 1 for the
+    /// shorthand): the objectives `padds` keeps apart.
+    pub fn objective_term_count(&self) -> usize {
+        self.objective
+            .as_ref()
+            .map_or(0, |spec| spec.terms.len().max(1))
+    }
+
+    /// `padds` keeps the `[objective]` terms apart: it needs two or more.
+    fn validate_padds(&self) -> Result<(), ConfigError> {
+        let terms = self.objective_term_count();
+        if self.optimizer.algorithm != Some(tidepool_optim::Algorithm::Padds) || terms >= 2 {
+            return Ok(());
+        }
+        Err(self.invalid_with_hint(
+            "optimizer.algorithm",
+            format!(
+                "`padds` minimises each `[objective]` term as its own objective and needs at \
+                 least two terms; this config has {terms}"
+            ),
+            "give two or more `[[objective.terms]]` (e.g. metrics `kge_high` and \
+             `kge_low`), or choose a single-objective algorithm such as `dds`",
+        ))
     }
 
     fn validate_parameters(&self) -> Result<(), ConfigError> {
@@ -400,11 +426,22 @@ mod tests;
 /// run's journal), without checking the rest of it: `objective` when the text has no
 /// readable `[objective]`.
 pub fn sense_of_text(text: &str) -> tidepool_objective::Sense {
+    objective_of_text(text).map_or_else(tidepool_objective::Sense::minimised, |spec| {
+        tidepool_objective::Sense::of(&spec)
+    })
+}
+
+/// The `[objective]` terms' names of a config's text, in order (empty when it has no
+/// readable `[objective]`): the objectives of a multi-objective run.
+pub fn objective_names_of_text(text: &str) -> Vec<String> {
+    objective_of_text(text)
+        .and_then(|spec| tidepool_objective::term_names(&spec).ok())
+        .unwrap_or_default()
+}
+
+fn objective_of_text(text: &str) -> Option<tidepool_objective::ObjectiveSpec> {
     toml::from_str::<toml::Table>(text)
         .ok()
         .and_then(|mut table| table.remove("objective"))
         .and_then(|value| value.try_into::<tidepool_objective::ObjectiveSpec>().ok())
-        .map_or_else(tidepool_objective::Sense::minimised, |spec| {
-            tidepool_objective::Sense::of(&spec)
-        })
 }

@@ -1,7 +1,7 @@
 //! `[optimizer]`: which search algorithm proposes the trials, and its settings.
 
 use serde::Deserialize;
-use tidepool_optim::{Algorithm, BoundRule, OptimError, SceUaOptions, Settings};
+use tidepool_optim::{Algorithm, BoundRule, OptimError, SceUaOptions, Selection, Settings};
 
 use super::RunConfig;
 use crate::ConfigError;
@@ -31,6 +31,10 @@ pub struct OptimizerSection {
     /// `sce-ua`: `[optimizer.sce_ua]`, complexes, their sizes and convergence criteria.
     #[serde(default)]
     pub sce_ua: SceUaOptions,
+    /// `padds`: how the archive member to perturb after a dominated candidate is
+    /// drawn: `hvc` (hypervolume contribution), `crowding` or `ones`.
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 fn default_r() -> f64 {
@@ -50,6 +54,7 @@ impl Default for OptimizerSection {
             batch_size: None,
             stagnation_limit: default_stagnation(),
             sce_ua: SceUaOptions::default(),
+            selection: Selection::default(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl OptimizerSection {
             batch_size: self.batch_size,
             stagnation_limit: self.stagnation_limit,
             sce_ua: self.sce_ua,
+            selection: self.selection,
             ..Settings::new(budget)
         }
     }
@@ -92,6 +98,7 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::Sobol => "sobol",
         Algorithm::List => "list",
         Algorithm::SceUa => "sce-ua",
+        Algorithm::Padds => "padds",
     }
 }
 

@@ -26,6 +26,7 @@ impl RunConfig {
         put("optimizer.batch_size", format!("{:?}", o.batch_size));
         put("optimizer.stagnation_limit", o.stagnation_limit.to_string());
         put("optimizer.sce_ua", format!("{:?}", o.sce_ua));
+        put("optimizer.selection", format!("{:?}", o.selection));
         put(
             "trials.csv",
             format!("{:?}", self.trials.as_ref().map(|t| &t.csv)),

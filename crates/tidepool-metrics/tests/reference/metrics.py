@@ -15,9 +15,16 @@ df.loc[missing(df["sim"]), "sim"] = np.nan
 df.loc[missing(df["obs"]), "obs"] = np.nan
 
 
+def kge(s, o):
+    r = np.corrcoef(s, o)[0, 1]
+    alpha = np.std(s, ddof=1) / np.std(o, ddof=1)
+    return 1 - np.sqrt((r - 1) ** 2 + (alpha - 1) ** 2 + (s.mean() / o.mean() - 1) ** 2)
+
+
 def metrics(s, o):
     ok = ~(np.isnan(s) | np.isnan(o))
     s, o = s[ok], o[ok]
+    high = o > np.median(o)
     r = np.corrcoef(s, o)[0, 1]
     alpha = np.std(s, ddof=1) / np.std(o, ddof=1)
     beta = s.mean() / o.mean()
@@ -34,6 +41,8 @@ def metrics(s, o):
         "mae": np.mean(np.abs(s - o)),
         "pbias": 100 * np.sum(s - o) / np.sum(o),
         "r2": r**2,
+        "kge_high": kge(s[high], o[high]),
+        "kge_low": kge(s[~high], o[~high]),
     }
 
 

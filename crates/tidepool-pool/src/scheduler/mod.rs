@@ -20,6 +20,8 @@ mod slots;
 #[cfg(test)]
 mod tests;
 pub mod types;
+#[cfg(test)]
+mod vector_tests;
 
 pub use outcome::TIMED_OUT;
 pub use types::*;
@@ -114,6 +116,8 @@ pub struct Scheduler {
     watch: outcome::Watch,
     /// Results told to the source by this scheduler.
     observations: u64,
+    /// A multi-objective source's archive as last recorded.
+    front: Vec<TrialId>,
 }
 
 impl Scheduler {
@@ -135,6 +139,7 @@ impl Scheduler {
             progress: Progress::default(),
             watch: Default::default(),
             observations: 0,
+            front: Vec::new(),
         }
     }
 

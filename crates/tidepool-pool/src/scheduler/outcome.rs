@@ -1,6 +1,8 @@
 //! A trial's outcome, decided once: what the journal, status, the run summary and the
 //! source all take from it. `Ok` needs a finite objective, or none when the source
-//! does not need one (lists, samplers); anything else is a failure.
+//! does not need one (lists, samplers); a multi-objective source (`padds`) also needs
+//! every `[objective]` term, and is told their distances as a vector; anything else is
+//! a failure.
 //!
 //! Fail-fast: while the first `fail_fast` trials are being decided, failures are held
 //! back from the source. When all of them fail with the same reason the run stops
@@ -11,6 +13,7 @@
 
 use super::{Action, ActionSink, Record, RunEnd, Scheduler};
 use tidepool_models::TrialOutcome;
+use tidepool_objective::Distances;
 use tidepool_optim::{Outcome, TrialId};
 
 /// What the source is told about a decided trial.
@@ -18,14 +21,28 @@ use tidepool_optim::{Outcome, TrialId};
 pub(super) struct Decided {
     trial: TrialId,
     objective: Option<f64>,
+    /// The terms' distances, for a multi-objective source.
+    objectives: Option<Vec<f64>>,
     /// Why it failed; `None` for a success.
     failure: Option<String>,
 }
 
 impl Decided {
-    pub(super) fn of(trial: TrialId, outcome: &TrialOutcome) -> Decided {
+    pub(super) fn of(
+        trial: TrialId,
+        outcome: &TrialOutcome,
+        distances: Option<&Distances>,
+    ) -> Decided {
+        let mut objectives = None;
         let (objective, failure) = match outcome {
-            TrialOutcome::Ok { objective, .. } => (*objective, None),
+            TrialOutcome::Ok {
+                objective,
+                responses,
+                ..
+            } => {
+                objectives = distances.and_then(|d| d.of(responses).ok());
+                (*objective, None)
+            }
             TrialOutcome::Failed { reason, .. } | TrialOutcome::Crashed { reason, .. } => {
                 (None, Some(reason.clone()))
             }
@@ -35,6 +52,7 @@ impl Decided {
         Decided {
             trial,
             objective,
+            objectives,
             failure,
         }
     }
@@ -68,10 +86,24 @@ impl Scheduler {
                     ),
                     stderr_tail: String::new(),
                 },
-                (objective, _) => TrialOutcome::finished(objective, responses),
+                (objective, _) => match self.missing_term(&responses) {
+                    Some(term) => TrialOutcome::Failed {
+                        reason: format!(
+                            "the trial reported no value of the `[objective]` term `{term}`, \
+                             and the multi-objective optimiser needs every term"
+                        ),
+                        stderr_tail: String::new(),
+                    },
+                    None => TrialOutcome::finished(objective, responses),
+                },
             },
             other => other,
         }
+    }
+
+    /// For a multi-objective source: the first `[objective]` term a trial lacks.
+    fn missing_term(&self, responses: &std::collections::BTreeMap<String, f64>) -> Option<String> {
+        self.cfg.objectives.as_ref()?.of(responses).err()
     }
 
     /// Tell the source, or hold a failure back while the first trials are judged.
@@ -122,21 +154,49 @@ impl Scheduler {
     }
 
     fn observe(&mut self, decided: Decided, out: &mut dyn ActionSink) {
-        let outcome = match (decided.objective, &decided.failure) {
-            (Some(value), None) => Outcome::Value(value),
-            _ => Outcome::Failed,
+        let ok = decided.objective.filter(|_| decided.failure.is_none());
+        let (objective, objectives) = match (&self.cfg.objectives, ok, decided.objectives) {
+            (None, Some(value), _) => {
+                self.source.observe(decided.trial, Outcome::Value(value));
+                (Some(value), None)
+            }
+            (Some(_), Some(value), Some(vector)) => {
+                self.observe_vector(decided.trial, &vector);
+                (Some(value), Some(vector))
+            }
+            _ => {
+                self.source.observe(decided.trial, Outcome::Failed);
+                (None, None)
+            }
         };
-        self.source.observe(decided.trial, outcome);
         self.source_waiting = false;
         out.emit(Action::Record(Record::TrialObserved {
             trial: decided.trial,
-            objective: match outcome {
-                Outcome::Value(v) => Some(v),
-                Outcome::Failed => None,
-            },
+            objective,
+            objectives,
         }));
         self.observations += 1;
+        self.record_front(out);
         self.checkpoint(out);
+    }
+
+    /// Tell a multi-objective source a trial's vector.
+    fn observe_vector(&mut self, trial: TrialId, vector: &[f64]) {
+        if let Err(err) = self.source.try_observe_many(trial, vector) {
+            tracing::warn!(trial, %err, "the source refused a vector of objectives");
+        }
+    }
+
+    /// Record a multi-objective source's archive when it changed.
+    fn record_front(&mut self, out: &mut dyn ActionSink) {
+        let Some(front) = self.source.pareto() else {
+            return;
+        };
+        let trials: Vec<TrialId> = front.iter().map(|(t, _)| t.id).collect();
+        if trials != self.front {
+            self.front = trials.clone();
+            out.emit(Action::Record(Record::ParetoFront { trials }));
+        }
     }
 
     fn checkpoint(&mut self, out: &mut dyn ActionSink) {

@@ -68,9 +68,9 @@ fn list(n: usize) -> Box<dyn Optimizer> {
 fn observed(log: &[Action]) -> Vec<(TrialId, Option<f64>)> {
     log.iter()
         .filter_map(|a| match a {
-            Action::Record(Record::TrialObserved { trial, objective }) => {
-                Some((*trial, *objective))
-            }
+            Action::Record(Record::TrialObserved {
+                trial, objective, ..
+            }) => Some((*trial, *objective)),
             _ => None,
         })
         .collect()

@@ -157,7 +157,7 @@ impl Scheduler {
         if !matches!(outcome, TrialOutcome::Ok { .. }) {
             self.progress.failed += 1;
         }
-        let decided = super::outcome::Decided::of(trial, &outcome);
+        let decided = super::outcome::Decided::of(trial, &outcome, self.cfg.objectives.as_ref());
         out.emit(Action::Record(Record::TrialFinished {
             trial,
             attempts: t.dispatched,

@@ -42,6 +42,9 @@ pub struct SchedulerConfig {
     /// observations (counted from `observed_before`, those replayed on resume).
     pub checkpoint_every: Option<u64>,
     pub observed_before: u64,
+    /// For a multi-objective source (`padds`): how each `[objective]` term's distance
+    /// follows from the values a trial reports; the source is told that vector.
+    pub objectives: Option<tidepool_objective::Distances>,
 }
 
 impl Default for SchedulerConfig {
@@ -59,6 +62,7 @@ impl Default for SchedulerConfig {
             fail_fast: 0,
             checkpoint_every: None,
             observed_before: 0,
+            objectives: None,
         }
     }
 }
@@ -149,6 +153,12 @@ pub enum Record {
     TrialObserved {
         trial: TrialId,
         objective: Option<f64>,
+        /// The vector a multi-objective source was told (`None`: one objective, or failed).
+        objectives: Option<Vec<f64>>,
+    },
+    /// A multi-objective source's archive of non-dominated trials changed: now these.
+    ParetoFront {
+        trials: Vec<TrialId>,
     },
     /// The source's state after `observations` results (its `save`).
     Checkpoint {

@@ -6,6 +6,7 @@ pub mod final_values;
 pub mod gantt;
 pub mod gate;
 pub mod hydrograph;
+pub mod pareto;
 pub mod progress;
 pub mod traces;
 

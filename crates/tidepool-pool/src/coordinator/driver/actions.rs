@@ -81,9 +81,17 @@ impl Driver<'_> {
                 outcome,
                 at,
             } => self.record(|r| r.trial_finished(trial, attempts, &outcome, at)),
-            Record::TrialObserved { trial, objective } => {
-                self.record(|r| r.trial_observed(trial, objective))
-            }
+            Record::TrialObserved {
+                trial,
+                objective,
+                objectives: None,
+            } => self.record(|r| r.trial_observed(trial, objective)),
+            Record::TrialObserved {
+                trial,
+                objective,
+                objectives: Some(v),
+            } => self.record(|r| r.trial_observed_vector(trial, objective, &v)),
+            Record::ParetoFront { trials } => self.record(|r| r.pareto_front(&trials)),
             Record::Checkpoint {
                 observations,
                 state,
