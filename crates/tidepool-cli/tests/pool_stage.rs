@@ -39,7 +39,15 @@ impl StagedRun {
                 "import os, sys, time\nimport pandas\n\
                  with open(os.path.join({probes:?}, str(os.getpid())), 'w') as f:\n    \
                  f.write(sys.prefix + '\\n' + pandas.__file__ + '\\n')\n\
-                 def objective(params):\n    time.sleep(0.3)\n    return float(params['x'])\n",
+                 def objective(params):\n    time.sleep(0.3)\n    wait_for_slots()\n    return float(params['x'])\n\
+                 def wait_for_slots():\n    \
+                 # With model/expect, no trial ends before that many slots started.\n    \
+                 expect = os.path.join(os.path.dirname(__file__), 'expect')\n    \
+                 if not os.path.exists(expect):\n        return\n    \
+                 n = int(open(expect).read())\n    \
+                 end = time.time() + 600\n    \
+                 while len(os.listdir({probes:?})) < n and time.time() < end:\n        \
+                 time.sleep(0.2)\n",
                 probes = probes.display().to_string()
             ),
         )
@@ -323,6 +331,9 @@ fn five_agents_stage_through_a_relay_tree_of_fan_out_two() {
     let Some(venv) = staging_parts() else { return };
     let run = StagedRun::new(venv);
     run.write_config(5, 1, 150, "fanout = 2\nkeep = true\n");
+    // The run must not reach its budget before the last agent has staged (on loaded
+    // cores the fifth extraction can take longer than 150 trials on four slots).
+    std::fs::write(run.tmp.path().join("model/expect"), "5").unwrap();
     std::fs::create_dir_all(run.scratch()).unwrap();
     let out = Command::new(util::bin())
         .arg("run")
