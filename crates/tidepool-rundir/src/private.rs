@@ -28,6 +28,9 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
                 std::fs::create_dir_all(parent)?;
             }
             DirBuilder::new().mode(DIR_MODE).create(dir)?;
+            if umask_keeps_owner_bits() {
+                return Ok(());
+            }
             std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten(dir, e),
