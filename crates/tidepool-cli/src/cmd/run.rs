@@ -320,12 +320,20 @@ fn coordinator_options(
         objective: None,
         sense: cfg.sense(),
         done_before: (0, 0),
-        stage: cfg.stage.as_ref().map(|s| StageOptions {
-            archives,
-            dir: s.dir.clone(),
-            keep: s.keep,
-            fanout: s.fanout,
-        }),
+        stage: cfg
+            .stage
+            .as_ref()
+            .map(|s| {
+                StageOptions {
+                    archives,
+                    dir: s.dir.clone(),
+                    keep: s.keep,
+                    fanout: s.fanout,
+                    plan: None,
+                }
+                .read_plan()
+            })
+            .transpose()?,
     })
 }
 

@@ -13,10 +13,27 @@ pub struct StageOptions {
     pub keep: bool,
     /// Relay tree fan-out: how many agents the coordinator, and each agent, streams to.
     pub fanout: u32,
+    /// The plan, when the caller read the archives already ([`StageOptions::read_plan`]):
+    /// the run and the end's re-run of the best trial then read each archive's header
+    /// and manifest once between them, not once each (on the shared filesystem).
+    pub plan: Option<StagePlan>,
 }
 
-/// Read each archive's header and manifest once and describe them for the agents.
+impl StageOptions {
+    /// These options with their plan read now, for every later [`build_plan`].
+    pub fn read_plan(mut self) -> Result<Self, StagingError> {
+        self.plan = None;
+        self.plan = Some(build_plan(&self)?);
+        Ok(self)
+    }
+}
+
+/// Read each archive's header and manifest once and describe them for the agents
+/// (the plan the options hold, when they hold one).
 pub fn build_plan(opts: &StageOptions) -> Result<StagePlan, StagingError> {
+    if let Some(plan) = &opts.plan {
+        return Ok(plan.clone());
+    }
     let mut archives = Vec::new();
     for path in &opts.archives {
         let archive = |source| StagingError::Archive {
