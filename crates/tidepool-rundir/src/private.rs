@@ -20,20 +20,25 @@ pub const FILE_MODE: u32 = 0o600;
 /// the parents only when that `mkdir` says they are missing, and one `mkdir` and one
 /// `stat` for a directory that exists.
 pub fn create_dir(dir: &Path) -> std::io::Result<()> {
-    match DirBuilder::new().mode(DIR_MODE).create(dir) {
-        Ok(()) if umask_keeps_owner_bits() => Ok(()),
-        Ok(()) => std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE)),
+    create_dir_new(dir).map(|_| ())
+}
+
+/// [`create_dir`], saying whether `dir` is new (then it is empty, and a caller need
+/// not look inside it).
+pub fn create_dir_new(dir: &Path) -> std::io::Result<bool> {
+    let made = match DirBuilder::new().mode(DIR_MODE).create(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
-            DirBuilder::new().mode(DIR_MODE).create(dir)?;
-            if umask_keeps_owner_bits() {
-                return Ok(());
-            }
-            std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))
+            DirBuilder::new().mode(DIR_MODE).create(dir)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten(dir, e),
+        other => other,
+    };
+    match made {
+        Ok(()) if umask_keeps_owner_bits() => Ok(true),
+        Ok(()) => std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE)).map(|()| true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten(dir, e).map(|()| false),
         Err(e) => Err(e),
     }
 }

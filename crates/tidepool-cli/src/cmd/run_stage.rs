@@ -48,10 +48,12 @@ fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result
     let (input_id, plan) =
         plan.with_context(|| format!("cannot read the [stage] inputs ({what})"))?;
     let dir = cfg.run_dir().join("stage");
-    tidepool_rundir::create_dir(&dir)
+    let new_dir = tidepool_rundir::create_dir_new(&dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let archive = dir.join(format!("{input_id}.tpk"));
-    if archive.is_file() {
+    // A new stage directory holds neither this archive nor earlier ones: no `stat`
+    // and no listing of it on the shared filesystem.
+    if !new_dir && archive.is_file() {
         match tidepool_stage::open_archive(&archive) {
             Ok((header, _)) => {
                 out.human(&format!(
@@ -66,7 +68,11 @@ fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result
             )),
         }
     }
-    let earlier = earlier_archives(&dir, &archive);
+    let earlier = if new_dir {
+        Vec::new()
+    } else {
+        earlier_archives(&dir, &archive)
+    };
     let why = if earlier.is_empty() {
         "first start"
     } else {
