@@ -128,6 +128,20 @@ mod tests {
         assert_eq!(mode(&dir), 0o700, "an existing run directory is tightened");
     }
 
+    #[test]
+    fn create_dir_new_says_whether_the_directory_is_new() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("runs/r");
+        assert!(create_dir_new(&dir).unwrap(), "missing parents are created");
+        assert_eq!(mode(&dir), 0o700);
+        assert!(!create_dir_new(&dir).unwrap(), "an existing directory is not new");
+        assert!(create_dir_new(&dir.join("stage")).unwrap());
+        let file = tmp.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = create_dir_new(&file).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
+    }
+
     /// A full disk (a tiny tmpfs, mounted as root) fails the write and leaves neither
     /// a temporary file nor a changed file behind.
     #[test]
