@@ -134,7 +134,10 @@ mod tests {
         let dir = tmp.path().join("runs/r");
         assert!(create_dir_new(&dir).unwrap(), "missing parents are created");
         assert_eq!(mode(&dir), 0o700);
-        assert!(!create_dir_new(&dir).unwrap(), "an existing directory is not new");
+        assert!(
+            !create_dir_new(&dir).unwrap(),
+            "an existing directory is not new"
+        );
         assert!(create_dir_new(&dir.join("stage")).unwrap());
         let file = tmp.path().join("file");
         std::fs::write(&file, "x").unwrap();
