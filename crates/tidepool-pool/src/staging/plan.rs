@@ -77,3 +77,33 @@ fn packed_executables(manifest: &Manifest) -> Vec<(String, String)> {
         .filter_map(|e| Some((e.source.clone()?, e.path.clone())))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan read once is what every later `build_plan` returns, without reading the
+    /// archives again (here they are gone: reading them would fail).
+    #[test]
+    fn a_plan_read_once_is_not_read_again() {
+        let held = StagePlan {
+            dir: None,
+            keep: false,
+            archives: Vec::new(),
+        };
+        let opts = StageOptions {
+            archives: vec![PathBuf::from("/nonexistent/tidepool-test/env.tpk")],
+            dir: None,
+            keep: false,
+            fanout: 2,
+            plan: Some(held.clone()),
+        };
+        assert_eq!(build_plan(&opts).unwrap(), held);
+        let unread = StageOptions { plan: None, ..opts };
+        assert!(
+            build_plan(&unread).is_err(),
+            "without a plan the archive is read"
+        );
+        assert!(unread.read_plan().is_err());
+    }
+}
