@@ -23,20 +23,39 @@ pub struct Journal {
 }
 
 /// Create the (empty) database file with mode 0600 whatever the umask; SQLite gives
-/// its `-wal` and `-shm` files the database file's mode.
-fn create_private(path: &Path) -> Result<()> {
+/// its `-wal` and `-shm` files the database file's mode. The exclusive create is also
+/// the check that no journal is there, and `run_dir` is created only when it is
+/// missing: on a shared filesystem each `stat` and `mkdir` is a metadata operation.
+fn create_private(run_dir: &Path, path: &Path) -> Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let io = |source| JournalError::CreateFile {
-        path: path.to_path_buf(),
-        source,
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
     };
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io)?;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+    let file = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(run_dir).map_err(|source| JournalError::CreateDir {
+                path: run_dir.to_path_buf(),
+                source,
+            })?;
+            create()
+        }
+        other => other,
+    };
+    let io = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => JournalError::AlreadyExists {
+            path: path.to_path_buf(),
+        },
+        _ => JournalError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        },
+    };
+    file.map_err(io)?
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(io)
 }
 
@@ -44,14 +63,7 @@ impl Journal {
     /// Start the journal of a new run in `run_dir` (created if needed) with the run's
     /// parameter names, in definition order, and its config text.
     pub fn create(run_dir: &Path, parameters: &[String], config_text: &str) -> Result<Journal> {
-        std::fs::create_dir_all(run_dir).map_err(|source| JournalError::CreateDir {
-            path: run_dir.to_path_buf(),
-            source,
-        })?;
         let path = journal_path(run_dir);
-        if path.exists() {
-            return Err(JournalError::AlreadyExists { path });
-        }
         if let Some(name) = parameters
             .iter()
             .enumerate()
@@ -62,7 +74,7 @@ impl Journal {
                 name: name.clone(),
             });
         }
-        create_private(&path)?;
+        create_private(run_dir, &path)?;
         let mut conn = schema::open_writer(&path)?;
         schema::create(&mut conn, &path, parameters, config_text)?;
         Journal::start(conn, path, parameters.to_vec())

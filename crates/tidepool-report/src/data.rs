@@ -38,7 +38,14 @@ pub struct RunData {
 impl RunData {
     /// Read the run in `run_dir`; `live` says whether a coordinator runs it now.
     pub fn load(run_dir: &Path, live: bool) -> Result<RunData> {
-        let reader = JournalReader::open(run_dir)?;
+        RunData::read(&JournalReader::open(run_dir)?, run_dir, live)
+    }
+
+    /// Read the run in `run_dir` through an open `reader` of its journal: the run's
+    /// own coordinator makes its report with the reader it already holds (each open
+    /// of the journal costs a `stat` of every component of its path, on the shared
+    /// filesystem).
+    pub fn read(reader: &JournalReader, run_dir: &Path, live: bool) -> Result<RunData> {
         let (config, trials, slot_events, counts, events, vectors, front) =
             reader.snapshot(|r| {
                 let mut trials = Vec::new();

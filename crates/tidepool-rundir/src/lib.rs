@@ -22,6 +22,6 @@ pub mod strict;
 mod time;
 
 pub use lock::{inspect, Holder, Liveness, LockError, RunDirLock, LOCK_FILE};
-pub use private::{create_dir, write_atomic};
+pub use private::{create_dir, create_dir_new, write_atomic};
 pub use strict::{open_trusted, TrustError};
 pub use time::utc;

@@ -13,20 +13,59 @@ pub const FILE_MODE: u32 = 0o600;
 
 /// Create the run directory `dir` (and missing parents, with the umask) and make it
 /// 0700; an existing run directory of this user is tightened to 0700.
+///
+/// On a shared filesystem every call is a metadata operation on its server, so this
+/// makes as few as it can: one `mkdir` for a new directory whose parent exists (the
+/// mode 0700 survives any umask that leaves the owner's bits alone, so no `chmod`),
+/// the parents only when that `mkdir` says they are missing, and one `mkdir` and one
+/// `stat` for a directory that exists.
 pub fn create_dir(dir: &Path) -> std::io::Result<()> {
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+    create_dir_new(dir).map(|_| ())
+}
+
+/// [`create_dir`], saying whether `dir` is new (then it is empty, and a caller need
+/// not look inside it).
+pub fn create_dir_new(dir: &Path) -> std::io::Result<bool> {
+    let made = match DirBuilder::new().mode(DIR_MODE).create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            DirBuilder::new().mode(DIR_MODE).create(dir)
+        }
+        other => other,
+    };
+    match made {
+        Ok(()) if umask_keeps_owner_bits() => Ok(true),
+        Ok(()) => std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE)).map(|()| true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten(dir, e).map(|()| false),
+        Err(e) => Err(e),
     }
-    match DirBuilder::new().mode(DIR_MODE).create(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
-        Err(e) => return Err(e),
-    }
+}
+
+/// An existing `dir` made 0700; `exists` is the error when it is no directory.
+fn tighten(dir: &Path, exists: std::io::Error) -> std::io::Result<()> {
     let meta = std::fs::metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(exists);
+    }
     if meta.mode() & 0o7777 != DIR_MODE {
         std::fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))?;
     }
     Ok(())
+}
+
+/// Whether this process's umask leaves the owner's bits (0700) alone, read from
+/// `/proc/self/status` (no operation on the run's filesystem); `false` when unknown.
+fn umask_keeps_owner_bits() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+        })
+        .is_some_and(|mask| mask & DIR_MODE == 0)
 }
 
 /// Create `path` with mode 0600; `new` refuses an existing file (O_EXCL).
@@ -87,6 +126,23 @@ mod tests {
         std::fs::set_permissions(&dir, Permissions::from_mode(0o775)).unwrap();
         create_dir(&dir).unwrap();
         assert_eq!(mode(&dir), 0o700, "an existing run directory is tightened");
+    }
+
+    #[test]
+    fn create_dir_new_says_whether_the_directory_is_new() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("runs/r");
+        assert!(create_dir_new(&dir).unwrap(), "missing parents are created");
+        assert_eq!(mode(&dir), 0o700);
+        assert!(
+            !create_dir_new(&dir).unwrap(),
+            "an existing directory is not new"
+        );
+        assert!(create_dir_new(&dir.join("stage")).unwrap());
+        let file = tmp.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = create_dir_new(&file).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
     }
 
     /// A full disk (a tiny tmpfs, mounted as root) fails the write and leaves neither

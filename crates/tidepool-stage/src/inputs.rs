@@ -24,7 +24,13 @@ pub const INPUT_ID_LEN: usize = 24;
 
 /// The id of the inputs `spec` names, as they are now.
 pub fn input_id(spec: &PackSpec) -> Result<String, PackError> {
-    let plan = Plan::build(spec)?;
+    input_id_of(spec, &Plan::build(spec)?)
+}
+
+/// The id of the inputs of `plan`, built from `spec`: a caller that packs when the id
+/// is new hands the same plan to [`crate::pack::pack_plan`], so the inputs are walked
+/// once (each walk is a `stat` per entry, on the shared filesystem).
+pub fn input_id_of(spec: &PackSpec, plan: &Plan) -> Result<String, PackError> {
     let mut hasher = blake3::Hasher::new();
     let mut add = |bytes: &[u8]| {
         hasher.update(&(bytes.len() as u64).to_le_bytes());

@@ -78,7 +78,16 @@ pub fn pack(
     output: &Path,
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<PackReport, PackError> {
-    let mut plan = Plan::build(spec)?;
+    pack_plan(spec, Plan::build(spec)?, output, progress)
+}
+
+/// Pack `plan`, built from `spec` (see [`crate::inputs::input_id_of`]), into `output`.
+pub fn pack_plan(
+    spec: &PackSpec,
+    mut plan: Plan,
+    output: &Path,
+    progress: &mut dyn FnMut(PackProgress),
+) -> Result<PackReport, PackError> {
     let trim_report = if spec.trim_from.is_empty() {
         None
     } else {

@@ -76,6 +76,27 @@ pub fn write(
     }
     let data = RunData::load(run_dir, lock.is_live())
         .with_context(|| format!("cannot make the report of the run in {}", run_dir.display()))?;
+    write_data(run_dir, data, output, view)
+}
+
+/// The report of the run this process coordinates, through the journal reader it
+/// holds: no lock to ask (it holds it), no second open of the journal.
+pub fn write_own(
+    reader: &tidepool_journal::JournalReader,
+    run_dir: &Path,
+    view: &ObjectiveView,
+) -> anyhow::Result<Written> {
+    let data = RunData::read(reader, run_dir, true)
+        .with_context(|| format!("cannot make the report of the run in {}", run_dir.display()))?;
+    write_data(run_dir, data, None, view)
+}
+
+fn write_data(
+    run_dir: &Path,
+    data: RunData,
+    output: Option<PathBuf>,
+    view: &ObjectiveView,
+) -> anyhow::Result<Written> {
     let html = tidepool_report::render(&data, view)?;
     let report = output.unwrap_or_else(|| run_dir.join(tidepool_report::FILE_NAME));
     tidepool_rundir::private::write_atomic(&report, html.as_bytes()).with_context(|| {

@@ -102,7 +102,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     opts.objective = objective.clone();
     let stage = opts.stage.clone();
     opts.scheduler.observed_before = ready.search.observed();
-    let counts = ready.journal.reader()?.counts()?;
+    // One reader for the whole run (its counts now, the best trial, the barrier report
+    // and the report at the end): each open of the journal stats every component of
+    // its path, on the shared filesystem.
+    let reader = ready.journal.reader()?;
+    let counts = reader.counts()?;
     opts.done_before = (counts.observed, counts.failed + counts.timed_out);
     if ready.setup.algorithm != Algorithm::List {
         opts.scheduler.objective_needed_by = Some(name.to_string());
@@ -136,12 +140,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     journal
         .flush()
         .context("the run journal could not record every result")?;
-    if let Some(barriers) = run_search::barrier_report(&cfg, ready.setup)? {
+    if let Some(barriers) = run_search::barrier_report(&cfg, ready.setup, &reader)? {
         out.human(&barriers.text());
     }
     let ended = run_finish::Ended {
         cfg: &cfg,
-        reader: journal.reader()?,
+        reader,
         runtime: &runtime,
         out,
         objective: objective.as_ref(),
@@ -320,12 +324,20 @@ fn coordinator_options(
         objective: None,
         sense: cfg.sense(),
         done_before: (0, 0),
-        stage: cfg.stage.as_ref().map(|s| StageOptions {
-            archives,
-            dir: s.dir.clone(),
-            keep: s.keep,
-            fanout: s.fanout,
-        }),
+        stage: cfg
+            .stage
+            .as_ref()
+            .map(|s| {
+                StageOptions {
+                    archives,
+                    dir: s.dir.clone(),
+                    keep: s.keep,
+                    fanout: s.fanout,
+                    plan: None,
+                }
+                .read_plan()
+            })
+            .transpose()?,
     })
 }
 

@@ -104,21 +104,30 @@ fn local_scratch() -> PathBuf {
 
 /// `from` copied to `to` (emptied first): files, directories and symbolic links as
 /// they are.
+/// `to` is on the shared filesystem: a new one costs one `mkdir`, no `stat` first.
 fn publish(from: &Path, to: &Path) -> anyhow::Result<()> {
-    if to.exists() {
-        std::fs::remove_dir_all(to).with_context(|| format!("cannot empty {}", to.display()))?;
-    }
-    copy_tree(from, to)
+    let created = match std::fs::create_dir(to) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_dir_all(to)
+                .with_context(|| format!("cannot empty {}", to.display()))?;
+            std::fs::create_dir(to)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(to),
+        other => other,
+    };
+    created
+        .and_then(|()| copy_tree(from, to))
         .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
 }
 
+/// The entries of `from` copied into the existing directory `to`.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let (source, target) = (entry.path(), to.join(entry.file_name()));
         let kind = entry.file_type()?;
         if kind.is_dir() {
+            std::fs::create_dir(&target)?;
             copy_tree(&source, &target)?;
         } else if kind.is_symlink() {
             std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;

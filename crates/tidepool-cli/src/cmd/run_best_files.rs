@@ -83,9 +83,19 @@ pub fn write(
     Ok(path)
 }
 
+/// Remove the hydrographs of an earlier end of this run (a resumed run), creating
+/// `dir` only when it is missing (one listing, no `mkdir` and `stat`, on the shared
+/// filesystem when [`super::run_end::write_best_parameters`] made it just before).
 fn remove_old_hydrographs(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for entry in std::fs::read_dir(dir)?.flatten() {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with("hydrograph-") && name.ends_with(".csv") {

@@ -59,9 +59,9 @@ impl Ended<'_> {
                 self.out.warn(&format!("{e:#}"));
             }
         }
-        let report = match crate::cmd::report::write(
+        let report = match crate::cmd::report::write_own(
+            &self.reader,
             &run_dir,
-            None,
             &crate::cmd::report::view_of(&self.cfg.sense()),
         ) {
             Ok(written) => Some(written.report),

@@ -150,12 +150,12 @@ impl BarrierReport {
 pub fn barrier_report(
     cfg: &RunConfig,
     setup: SearchSetup,
+    reader: &JournalReader,
 ) -> anyhow::Result<Option<BarrierReport>> {
     if setup.algorithm != Algorithm::PoolDds {
         return Ok(None);
     }
     let (mut opt, _) = optimizer(cfg, setup)?;
-    let reader = JournalReader::open(&cfg.run_dir())?;
     for step in reader.replay()? {
         match step {
             ReplayStep::Proposed(_) => drop(opt.propose()),

@@ -42,13 +42,18 @@ fn pack_spec(cfg: &RunConfig, stage: &StageSection) -> PackSpec {
 fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result<PathBuf> {
     let spec = pack_spec(cfg, stage);
     let what = describe(stage);
-    let input_id = tidepool_stage::input_id(&spec)
-        .with_context(|| format!("cannot read the [stage] inputs ({what})"))?;
+    // One walk of the inputs for their id and, when they changed, the pack.
+    let plan = tidepool_stage::plan::Plan::build(&spec)
+        .and_then(|plan| Ok((tidepool_stage::input_id_of(&spec, &plan)?, plan)));
+    let (input_id, plan) =
+        plan.with_context(|| format!("cannot read the [stage] inputs ({what})"))?;
     let dir = cfg.run_dir().join("stage");
-    tidepool_rundir::create_dir(&dir)
+    let new_dir = tidepool_rundir::create_dir_new(&dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let archive = dir.join(format!("{input_id}.tpk"));
-    if archive.is_file() {
+    // A new stage directory holds neither this archive nor earlier ones: no `stat`
+    // and no listing of it on the shared filesystem.
+    if !new_dir && archive.is_file() {
         match tidepool_stage::open_archive(&archive) {
             Ok((header, _)) => {
                 out.human(&format!(
@@ -63,7 +68,11 @@ fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result
             )),
         }
     }
-    let earlier = earlier_archives(&dir, &archive);
+    let earlier = if new_dir {
+        Vec::new()
+    } else {
+        earlier_archives(&dir, &archive)
+    };
     let why = if earlier.is_empty() {
         "first start"
     } else {
@@ -73,7 +82,7 @@ fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result
         "packing {what} into {} ({why})",
         archive.display()
     ));
-    let report = pack(&spec, &archive, out)
+    let report = pack(&spec, plan, &archive, out)
         .with_context(|| format!("cannot pack the [stage] inputs ({what})"))?;
     out.human(&format!(
         "packed archive {}: {} files, {:.1} MB",
@@ -92,6 +101,7 @@ fn packed(cfg: &RunConfig, stage: &StageSection, out: &Output) -> anyhow::Result
 
 fn pack(
     spec: &PackSpec,
+    plan: tidepool_stage::plan::Plan,
     archive: &Path,
     out: &Output,
 ) -> Result<tidepool_stage::PackReport, tidepool_stage::PackError> {
@@ -104,7 +114,7 @@ fn pack(
         bar.set_length(p.total_bytes);
         bar.set_position(p.done_bytes);
     };
-    let report = tidepool_stage::pack(spec, archive, &mut on_progress);
+    let report = tidepool_stage::pack_plan(spec, plan, archive, &mut on_progress);
     bar.finish_and_clear();
     report
 }
