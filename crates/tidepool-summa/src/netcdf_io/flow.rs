@@ -47,7 +47,7 @@ pub fn series_at(
     let file = open(path)?;
     let table = Table::read(&file, path, variable_name, coord_var)?;
     let column = table.position(path, coord_var, value)?;
-    table.series(path, table.column(path, column)?)
+    table.series(path, SERIES_NAME, table.column(path, column)?)
 }
 
 /// The routed flow of `reach` (default: the reach with the highest mean flow).
@@ -61,7 +61,7 @@ pub fn routed_flow(path: &Path, reach: Option<i64>) -> Result<RoutedFlow, NcErro
     };
     let values = table.column(path, column)?;
     table.check_finite(path, &values, column)?;
-    let series = table.series(path, values)?;
+    let series = table.series(path, SERIES_NAME, values)?;
     Ok(RoutedFlow {
         reach_id: table.coords[column],
         variable: name.to_string(),
@@ -83,7 +83,11 @@ pub fn lumped_flow(path: &Path, area_m2: f64) -> Result<Series, NcError> {
     }
     let values = table.column(path, 0)?;
     table.check_finite(path, &values, 0)?;
-    table.series(path, values.iter().map(|v| v * area_m2).collect())
+    table.series(
+        path,
+        SERIES_NAME,
+        values.iter().map(|v| v * area_m2).collect(),
+    )
 }
 
 fn first_present<'a>(

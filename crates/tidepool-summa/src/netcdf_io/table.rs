@@ -115,13 +115,12 @@ impl<'f> Table<'f> {
         Ok(sums)
     }
 
-    pub fn series(&self, path: &Path, values: Vec<f64>) -> Result<Series, NcError> {
-        Series::new(super::flow::SERIES_NAME, self.times.clone(), values).map_err(|source| {
-            NcError::Series {
-                path: path.to_path_buf(),
-                variable: self.variable.clone(),
-                source,
-            }
+    /// `values` on the table's times, as the series `name`.
+    pub fn series(&self, path: &Path, name: &str, values: Vec<f64>) -> Result<Series, NcError> {
+        Series::new(name, self.times.clone(), values).map_err(|source| NcError::Series {
+            path: path.to_path_buf(),
+            variable: self.variable.clone(),
+            source,
         })
     }
 
