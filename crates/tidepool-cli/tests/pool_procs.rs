@@ -20,11 +20,13 @@ fn logging_stage(log: &Path, sleep: &str, objective: &str) -> String {
 }
 
 /// `(agent, slot)` of every trial the log names, by trial id; the re-run of the best
-/// trial at the end of the run (in `RUNDIR/best/work`, on no slot) is left out.
+/// trial at the end of the run (on the coordinator's node-local scratch,
+/// `tidepool-best-<pid>/work`, on no slot) is left out.
 fn slots_by_trial(log: &Path) -> BTreeMap<u64, (u32, u32)> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let mut ran = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.contains("/best/work/")) {
+    let rerun = |l: &&str| l.contains("/best/work/") || l.contains("/tidepool-best-");
+    for line in text.lines().filter(|l| !rerun(l)) {
         let part = |prefix: &str| {
             line.split('/')
                 .find_map(|c| c.strip_prefix(prefix))
