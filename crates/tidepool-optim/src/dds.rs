@@ -37,6 +37,19 @@ pub(crate) fn uniform_unit(d: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
 
 /// The start of a serial DDS-like search: the initial point (unit box) if the space
 /// has one, and how many start samples: 1 with it, else `initial_samples`.
+/// Serial DDS's candidate from `from` for proposal `proposed` after `n0` start samples:
+/// the perturbation probability of the serial schedule, steps of `opts.r`.
+pub(crate) fn serial_step(
+    space: &ParamSpace,
+    from: &[f64],
+    (proposed, n0): (u64, u64),
+    opts: &DdsOptions,
+    rng: &mut ChaCha8Rng,
+) -> Vec<f64> {
+    let p = dds_probability(proposed - n0 + 1, opts.budget - n0);
+    dds_candidate(space, from, p, opts.r, opts.bound_rule, rng)
+}
+
 pub(crate) fn start(space: &ParamSpace, budget: u64) -> (Option<Vec<f64>>, u64) {
     let initial = space.initial_point().map(|x| space.normalise(&x));
     let n0 = match initial {
@@ -103,14 +116,12 @@ impl Dds {
             let unit = uniform_unit(d, &mut self.rng);
             return Proposal::Trial(self.ledger.issue(unit));
         };
-        let i = proposed - self.n0 + 1;
-        let p = dds_probability(i, self.opts.budget - self.n0);
-        let unit = dds_candidate(
+        let step = (proposed, self.n0);
+        let unit = serial_step(
             &self.ledger.space,
             &best.unit,
-            p,
-            self.opts.r,
-            self.opts.bound_rule,
+            step,
+            &self.opts,
             &mut self.rng,
         );
         Proposal::Trial(self.ledger.issue(unit))

@@ -29,11 +29,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::dds::{start, start_proposal, uniform_unit, DdsOptions};
+use crate::dds::{serial_step, start, start_proposal, uniform_unit, DdsOptions};
 use crate::error::OptimError;
 use crate::ledger::Ledger;
 use crate::params::ParamSpace;
-use crate::perturb::{dds_candidate, dds_probability};
 use crate::{Outcome, Proposal, TrialId};
 
 /// The search candidate in flight and the objectives of the point it perturbs.
@@ -98,14 +97,12 @@ impl Padds {
             let unit = uniform_unit(d, &mut self.rng);
             return Proposal::Trial(self.ledger.issue(unit));
         };
-        let i = proposed - self.n0 + 1;
-        let p = dds_probability(i, self.opts.budget - self.n0);
-        let unit = dds_candidate(
+        let step = (proposed, self.n0);
+        let unit = serial_step(
             &self.ledger.space,
             &parent.unit,
-            p,
-            self.opts.r,
-            self.opts.bound_rule,
+            step,
+            &self.opts,
             &mut self.rng,
         );
         let trial = self.ledger.issue(unit);
